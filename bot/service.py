@@ -1,0 +1,146 @@
+"""The use cases of the management API: one transaction each, decisions from the pure core.
+
+Handlers call these; these call the store and the cache, and ask ``bot.core.selection``
+whom to choose. Nothing here knows about HTTP.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Sequence
+from dataclasses import replace
+
+from bot.core.errors import NoCandidate, NotAssigned, NotFound, PrExists, PrMerged, TeamExists
+from bot.core.models import Member, PrStatus, PullRequest, PullRequestShort, Team, User
+from bot.core.selection import select_reviewers
+from store import pull_requests as prs
+from store import teams, users
+from store.cache import TeamCache
+from store.db import Connection, Db
+
+REVIEWERS_PER_PR = 2
+# A chosen reviewer can turn out ineligible under lock (deactivated or moved meanwhile);
+# we then choose again among the rest. Each round removes at least one candidate, so this
+# only bounds pathological churn.
+MAX_SELECTION_ROUNDS = 8
+
+
+class ReviewService:
+    def __init__(self, db: Db, cache: TeamCache, rng: random.Random) -> None:
+        self.db = db
+        self.cache = cache
+        self.rng = rng
+
+    # -- teams and users -------------------------------------------------------------
+
+    async def add_team(self, team_name: str, members: Sequence[Member]) -> Team:
+        async with self.db.transaction() as conn:
+            if not await teams.insert_team(conn, team_name):
+                raise TeamExists(f"team '{team_name}' already exists")
+            moved_from = await teams.upsert_members(conn, team_name, members)
+        await self.cache.invalidate({team_name, *moved_from})
+        return Team(team_name, tuple(members))
+
+    async def get_team(self, team_name: str) -> Team:
+        team = await self._team(team_name)
+        if team is None:
+            raise NotFound(f"team '{team_name}' not found")
+        return team
+
+    async def set_is_active(self, user_id: str, is_active: bool) -> User:
+        async with self.db.connection() as conn:
+            user = await users.set_active(conn, user_id, is_active)
+        if user is None:
+            raise NotFound(f"user '{user_id}' not found")
+        await self.cache.invalidate({user.team_name})
+        return user
+
+    async def get_reviews(self, user_id: str) -> list[PullRequestShort]:
+        async with self.db.connection() as conn:
+            found = await users.reviews_of(conn, user_id)
+        if found is None:
+            raise NotFound(f"user '{user_id}' not found")
+        return found
+
+    # -- pull requests ---------------------------------------------------------------
+
+    async def create_pr(self, pr_id: str, name: str, author_id: str) -> PullRequest:
+        async with self.db.transaction() as conn:
+            author = await users.fetch_user(conn, author_id)
+            if author is None:
+                raise NotFound(f"author '{author_id}' not found")
+            created_at = await prs.insert_pr(conn, pr_id, name, author_id)
+            if created_at is None:
+                raise PrExists(f"pull request '{pr_id}' already exists")
+            reviewers = await self._choose_and_lock(
+                conn, author.team_name, exclude={author_id}, count=REVIEWERS_PER_PR
+            )
+            await prs.add_reviewers(conn, pr_id, reviewers, first_slot=0)
+        return PullRequest(
+            pr_id, name, author_id, PrStatus.OPEN, tuple(reviewers), created_at, None
+        )
+
+    async def merge_pr(self, pr_id: str) -> PullRequest:
+        async with self.db.connection() as conn:
+            pr = await prs.merge(conn, pr_id)
+        if pr is None:
+            raise NotFound(f"pull request '{pr_id}' not found")
+        return pr
+
+    async def reassign(self, pr_id: str, old_user_id: str) -> tuple[PullRequest, str]:
+        async with self.db.transaction() as conn:
+            pr = await prs.fetch_pr(conn, pr_id, lock=True)
+            if pr is None:
+                raise NotFound(f"pull request '{pr_id}' not found")
+            old = await users.fetch_user(conn, old_user_id)
+            if old is None:
+                raise NotFound(f"user '{old_user_id}' not found")
+            if pr.status is PrStatus.MERGED:
+                raise PrMerged(f"pull request '{pr_id}' is merged; its reviewers cannot change")
+            if old_user_id not in pr.assigned_reviewers:
+                raise NotAssigned(f"user '{old_user_id}' is not a reviewer of '{pr_id}'")
+            exclude = {pr.author_id, old_user_id, *pr.assigned_reviewers}
+            chosen = await self._choose_and_lock(conn, old.team_name, exclude=exclude, count=1)
+            if not chosen:
+                raise NoCandidate(
+                    f"no active member of team '{old.team_name}' can replace '{old_user_id}'"
+                )
+            new_id = chosen[0]
+            await prs.replace_reviewer(conn, pr_id, old_user_id, new_id)
+        reviewers = tuple(new_id if r == old_user_id else r for r in pr.assigned_reviewers)
+        return replace(pr, assigned_reviewers=reviewers), new_id
+
+    # -- helpers ---------------------------------------------------------------------
+
+    async def _team(self, team_name: str, conn: Connection | None = None) -> Team | None:
+        cached, key = await self.cache.get_team(team_name)
+        if cached is not None:
+            return cached
+        if conn is None:
+            async with self.db.connection() as own:
+                team = await teams.fetch_team(own, team_name)
+        else:
+            team = await teams.fetch_team(conn, team_name)
+        if team is not None:
+            await self.cache.put_team(key, team)
+        return team
+
+    async def _choose_and_lock(
+        self, conn: Connection, team_name: str, *, exclude: set[str], count: int
+    ) -> list[str]:
+        """Choose up to ``count`` reviewers from the team and lock them as still eligible."""
+        team = await self._team(team_name, conn)
+        candidates = team.active_ids() if team else []
+        excluded = set(exclude)
+        kept: list[str] = []
+        for _ in range(MAX_SELECTION_ROUNDS):
+            wanted = count - len(kept)
+            chosen = select_reviewers(candidates, excluded | set(kept), wanted, self.rng)
+            if not chosen:
+                break
+            eligible = set(await prs.lock_eligible(conn, chosen, team_name))
+            kept.extend(c for c in chosen if c in eligible)
+            excluded.update(c for c in chosen if c not in eligible)
+            if len(kept) == count or eligible == set(chosen):
+                break
+        return kept

@@ -1,0 +1,134 @@
+"""Typed settings, read once from a mapping (normally ``os.environ``) at start.
+
+No module reads the environment on its own; everything that needs a setting gets it
+from the ``Settings`` object built here. Secrets are wrapped in ``Secret`` so that a
+stray ``print(settings)`` or log line never shows them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+
+class SettingsError(ValueError):
+    """A configuration variable has a value we cannot use."""
+
+
+class Secret:
+    """A string that does not reveal itself in repr/str."""
+
+    __slots__ = ("_value",)
+
+    def __init__(self, value: str) -> None:
+        self._value = value
+
+    def reveal(self) -> str:
+        return self._value
+
+    def __repr__(self) -> str:
+        return "Secret('**********')"
+
+    __str__ = __repr__
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Secret) and other._value == self._value
+
+    def __hash__(self) -> int:
+        return hash(self._value)
+
+
+def _secret(env: Mapping[str, str], name: str) -> Secret | None:
+    value = env.get(name, "")
+    return Secret(value) if value else None
+
+
+def _int(env: Mapping[str, str], name: str, default: int, *, minimum: int = 0) -> int:
+    raw = env.get(name, "")
+    if raw == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise SettingsError(f"{name} must be a whole number, got {raw!r}") from None
+    if value < minimum:
+        raise SettingsError(f"{name} must be at least {minimum}, got {value}")
+    return value
+
+
+def _float(env: Mapping[str, str], name: str, default: float) -> float:
+    raw = env.get(name, "")
+    if raw == "":
+        return default
+    try:
+        return float(raw)
+    except ValueError:
+        raise SettingsError(f"{name} must be a number, got {raw!r}") from None
+
+
+def _optional(env: Mapping[str, str], name: str) -> str | None:
+    value = env.get(name, "").strip()
+    return value or None
+
+
+@dataclass(frozen=True)
+class Settings:
+    host: str = "0.0.0.0"
+    port: int = 8080
+    workers: int = 1
+    database_url: str | None = None
+    redis_url: str | None = None  # None: embedded; "off": no cache
+    data_dir: Path = Path(".reviewbot")
+    admin_token: Secret | None = None
+    user_token: Secret | None = None
+    teams_file: str | None = None
+    github_api_url: str = "https://api.github.com"
+    github_token: Secret | None = None
+    github_app_id: str | None = None
+    github_app_private_key: Secret | None = None
+    github_webhook_secret: Secret | None = None
+    gitlab_url: str = "https://gitlab.com"
+    gitlab_token: Secret | None = None
+    gitlab_webhook_secret: Secret | None = None
+    gitea_url: str | None = None
+    gitea_token: Secret | None = None
+    gitea_webhook_secret: Secret | None = None
+    db_pool_size: int = 10
+    redis_timeout: float = 0.25
+    selection_seed: int | None = None
+    log_level: str = "INFO"
+
+    @property
+    def cache_enabled(self) -> bool:
+        return self.redis_url != "off"
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str]) -> Settings:
+        seed = env.get("SELECTION_SEED", "")
+        return cls(
+            host=env.get("HOST", "") or "0.0.0.0",
+            port=_int(env, "PORT", 8080, minimum=0),
+            workers=_int(env, "WORKERS", 1, minimum=1),
+            database_url=_optional(env, "DATABASE_URL"),
+            redis_url=_optional(env, "REDIS_URL"),
+            data_dir=Path(env.get("DATA_DIR", "") or ".reviewbot"),
+            admin_token=_secret(env, "ADMIN_TOKEN"),
+            user_token=_secret(env, "USER_TOKEN"),
+            teams_file=_optional(env, "TEAMS_FILE"),
+            github_api_url=(env.get("GITHUB_API_URL", "") or "https://api.github.com").rstrip("/"),
+            github_token=_secret(env, "GITHUB_TOKEN"),
+            github_app_id=_optional(env, "GITHUB_APP_ID"),
+            github_app_private_key=_secret(env, "GITHUB_APP_PRIVATE_KEY"),
+            github_webhook_secret=_secret(env, "GITHUB_WEBHOOK_SECRET"),
+            gitlab_url=(env.get("GITLAB_URL", "") or "https://gitlab.com").rstrip("/"),
+            gitlab_token=_secret(env, "GITLAB_TOKEN"),
+            gitlab_webhook_secret=_secret(env, "GITLAB_WEBHOOK_SECRET"),
+            gitea_url=(_optional(env, "GITEA_URL") or "").rstrip("/") or None,
+            gitea_token=_secret(env, "GITEA_TOKEN"),
+            gitea_webhook_secret=_secret(env, "GITEA_WEBHOOK_SECRET"),
+            db_pool_size=_int(env, "DB_POOL_SIZE", 10, minimum=1),
+            redis_timeout=_float(env, "REDIS_TIMEOUT", 0.25),
+            selection_seed=_int(env, "SELECTION_SEED", 0) if seed else None,
+            log_level=(env.get("LOG_LEVEL", "") or "INFO").upper(),
+        )

@@ -1,0 +1,12 @@
+"""Starlette endpoints only: parse the request, call the service, shape the response."""
+
+from __future__ import annotations
+
+from starlette.routing import BaseRoute
+
+from handlers import reference
+
+
+def all_routes() -> list[BaseRoute]:
+    # Each feature module contributes its own list; order only matters for overlapping paths.
+    return [*reference.routes]

@@ -1,0 +1,68 @@
+"""JSON in and out: request bodies decoded into typed structs, responses encoded fast.
+
+msgspec does both jobs: it validates while decoding, and its error messages already name
+the offending field with a JSON path (``$.members[0].user_id``), which is exactly what a
+400 BAD_REQUEST must say.
+"""
+
+from __future__ import annotations
+
+from typing import Any, TypeVar
+
+import msgspec
+from starlette.requests import Request
+from starlette.responses import Response
+
+from bot.core.errors import BadRequest
+
+T = TypeVar("T")
+
+MAX_BODY_BYTES = 1 << 20  # management requests are small; a megabyte is generous
+
+_encoder = msgspec.json.Encoder()
+_decoders: dict[type[Any], msgspec.json.Decoder[Any]] = {}
+
+
+class PayloadTooLarge(BadRequest):
+    status = 413
+    code = "PAYLOAD_TOO_LARGE"
+
+
+def decode(raw: bytes, into: type[T]) -> T:
+    decoder = _decoders.get(into)
+    if decoder is None:
+        decoder = _decoders[into] = msgspec.json.Decoder(into)
+    if not raw.strip():
+        raise BadRequest("request body is empty; a JSON object is expected")
+    try:
+        result: T = decoder.decode(raw)
+    except msgspec.ValidationError as exc:
+        raise BadRequest(f"invalid field: {exc}") from None
+    except msgspec.DecodeError as exc:
+        raise BadRequest(f"malformed JSON: {exc}") from None
+    return result
+
+
+async def read_body(request: Request, into: type[T]) -> T:
+    declared = request.headers.get("content-length")
+    if declared is not None and declared.isdigit() and int(declared) > MAX_BODY_BYTES:
+        raise PayloadTooLarge(f"request body is larger than {MAX_BODY_BYTES} bytes")
+    chunks = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > MAX_BODY_BYTES:
+            raise PayloadTooLarge(f"request body is larger than {MAX_BODY_BYTES} bytes")
+        chunks.append(chunk)
+    return decode(b"".join(chunks), into)
+
+
+def query_param(request: Request, name: str) -> str:
+    value = request.query_params.get(name)
+    if value is None or value == "":
+        raise BadRequest(f"query parameter '{name}' is required")
+    return value
+
+
+def json_response(content: Any, status: int = 200) -> Response:
+    return Response(_encoder.encode(content), status_code=status, media_type="application/json")

@@ -1,0 +1,83 @@
+"""Request structs and response shapes of the management API (CONTRACT §1)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import msgspec
+
+from bot.core.models import Member, PullRequest, PullRequestShort, Team, User
+
+Id = Annotated[str, msgspec.Meta(min_length=1, max_length=255)]
+Name = Annotated[str, msgspec.Meta(max_length=1000)]
+
+
+class MemberIn(msgspec.Struct):
+    user_id: Id
+    username: Name
+    is_active: bool
+
+
+class TeamAddIn(msgspec.Struct):
+    team_name: Id
+    members: list[MemberIn]
+
+
+class SetIsActiveIn(msgspec.Struct):
+    user_id: Id
+    is_active: bool
+
+
+class CreatePrIn(msgspec.Struct):
+    pull_request_id: Id
+    pull_request_name: Name
+    author_id: Id
+
+
+class MergePrIn(msgspec.Struct):
+    pull_request_id: Id
+
+
+class ReassignIn(msgspec.Struct):
+    pull_request_id: Id
+    # The reference contract names this old_user_id; its own example says old_reviewer_id.
+    old_user_id: Id | None = None
+    old_reviewer_id: Id | None = None
+
+
+def member(m: Member) -> dict[str, Any]:
+    return {"user_id": m.user_id, "username": m.username, "is_active": m.is_active}
+
+
+def team(t: Team) -> dict[str, Any]:
+    return {"team_name": t.team_name, "members": [member(m) for m in t.members]}
+
+
+def user(u: User) -> dict[str, Any]:
+    return {
+        "user_id": u.user_id,
+        "username": u.username,
+        "team_name": u.team_name,
+        "is_active": u.is_active,
+    }
+
+
+def pull_request(pr: PullRequest) -> dict[str, Any]:
+    return {
+        "pull_request_id": pr.pull_request_id,
+        "pull_request_name": pr.pull_request_name,
+        "author_id": pr.author_id,
+        "status": pr.status.value,
+        "assigned_reviewers": list(pr.assigned_reviewers),
+        "createdAt": pr.created_at,
+        "mergedAt": pr.merged_at,
+    }
+
+
+def pull_request_short(pr: PullRequestShort) -> dict[str, Any]:
+    return {
+        "pull_request_id": pr.pull_request_id,
+        "pull_request_name": pr.pull_request_name,
+        "author_id": pr.author_id,
+        "status": pr.status.value,
+    }

@@ -1,0 +1,172 @@
+"""Redis read-through cache of team data, never trusted for correctness.
+
+Why versioned keys rather than delete-on-write: a reader that missed the cache, read the
+old rows from PostgreSQL and is slow to store them could otherwise write stale data back
+*after* a writer's delete. Here every team has a version counter; a write bumps it after
+its transaction commits, and readers store what they read under the version they saw
+before reading. A stale value can only land under an old version, which nobody reads
+again. One Lua script reads version and value in one round trip.
+
+If Redis is down or slow (bounded timeout), callers get a miss and read PostgreSQL; the
+outage is logged once and Redis is tried again after a short pause. An invalidation that
+could not be delivered bumps a global epoch as soon as Redis answers again, which orphans
+every entry written before the outage.
+
+Assignments never rely on this data alone: the store re-checks chosen reviewers under a
+row lock, so a stale entry can at worst change who is *considered*, never who is assigned.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from typing import Any
+
+import msgspec
+import redis.asyncio as redis
+from redis.asyncio.retry import Retry
+from redis.backoff import NoBackoff
+
+from bot.core.models import Member, Team
+
+log = logging.getLogger(__name__)
+
+PREFIX = "rb:"
+EPOCH_KEY = PREFIX + "epoch"
+ENTRY_TTL_SECONDS = 300  # bounds staleness if an invalidation is ever lost despite the epoch
+RETRY_AFTER_SECONDS = 1.0
+
+_READ = """
+local epoch = redis.call('GET', KEYS[1]) or '0'
+local version = redis.call('GET', KEYS[2]) or '0'
+local key = ARGV[1] .. epoch .. ':' .. version
+local value = redis.call('GET', key)
+if value then return {key, value} end
+return {key}
+"""
+
+
+class _CachedTeam(msgspec.Struct, array_like=True):
+    team_name: str
+    members: list[tuple[str, str, bool]]
+
+
+_encoder = msgspec.json.Encoder()
+_decoder = msgspec.json.Decoder(_CachedTeam)
+
+
+def _version_key(team_name: str) -> str:
+    return f"{PREFIX}teamver:{team_name}"
+
+
+def _entry_prefix(team_name: str) -> str:
+    return f"{PREFIX}team:{team_name}:"
+
+
+class TeamCache:
+    """Team lookups through Redis. ``client`` None means caching is off."""
+
+    def __init__(self, client: redis.Redis | None) -> None:
+        self._client = client
+        self._read = client.register_script(_READ) if client is not None else None
+        self._down_until = 0.0
+        self._is_down = False
+        self._epoch_stale = False
+        self.hits = 0
+        self.misses = 0
+
+    @classmethod
+    def from_url(cls, url: str | None, timeout: float) -> TeamCache:
+        if url is None or url == "off":
+            return cls(None)
+        client = redis.Redis.from_url(
+            url,
+            socket_timeout=timeout,
+            socket_connect_timeout=timeout,
+            retry=Retry(NoBackoff(), 0),
+        )
+        return cls(client)
+
+    async def close(self) -> None:
+        if self._client is not None:
+            await self._client.aclose()
+
+    async def get_team(self, team_name: str) -> tuple[Team | None, str | None]:
+        """(team, key): the cached team or None, and the key to store a fresh read under."""
+        if self._read is None or not await self._usable():
+            return None, None
+        try:
+            found = await self._read(
+                keys=[EPOCH_KEY, _version_key(team_name)], args=[_entry_prefix(team_name)]
+            )
+        except (redis.RedisError, OSError) as exc:
+            self._went_down(exc)
+            return None, None
+        key = found[0].decode()
+        if len(found) < 2:
+            self.misses += 1
+            return None, key
+        self.hits += 1
+        cached = _decoder.decode(found[1])
+        members = tuple(Member(uid, name, active) for uid, name, active in cached.members)
+        return Team(cached.team_name, members), key
+
+    async def put_team(self, key: str | None, team: Team) -> None:
+        if self._client is None or key is None:
+            return
+        value = _encoder.encode(
+            _CachedTeam(
+                team.team_name, [(m.user_id, m.username, m.is_active) for m in team.members]
+            )
+        )
+        await self._call(self._client.set, key, value, ex=ENTRY_TTL_SECONDS)
+
+    async def invalidate(self, team_names: set[str] | list[str]) -> None:
+        """Bump the version of each team; call after the writing transaction committed."""
+        if self._client is None or not team_names:
+            return
+        if not await self._usable():
+            self._epoch_stale = True
+            return
+        try:
+            async with self._client.pipeline(transaction=False) as pipe:
+                for name in team_names:
+                    pipe.incr(_version_key(name))
+                await pipe.execute()
+        except (redis.RedisError, OSError) as exc:
+            self._epoch_stale = True
+            self._went_down(exc)
+
+    async def _call(self, fn: Any, *args: Any, **kwargs: Any) -> Any:
+        if not await self._usable():
+            return None
+        try:
+            return await fn(*args, **kwargs)
+        except (redis.RedisError, OSError) as exc:
+            self._went_down(exc)
+            return None
+
+    async def _usable(self) -> bool:
+        if not self._is_down:
+            return True
+        if time.monotonic() < self._down_until:
+            return False
+        assert self._client is not None
+        try:
+            if self._epoch_stale:
+                await self._client.incr(EPOCH_KEY)
+            else:
+                await self._client.ping()
+        except (redis.RedisError, OSError):
+            self._down_until = time.monotonic() + RETRY_AFTER_SECONDS
+            return False
+        self._is_down = False
+        self._epoch_stale = False
+        log.warning("redis cache is reachable again; caching resumed")
+        return True
+
+    def _went_down(self, exc: BaseException) -> None:
+        self._down_until = time.monotonic() + RETRY_AFTER_SECONDS
+        if not self._is_down:
+            self._is_down = True
+            log.warning("redis cache unavailable (%s); answering from PostgreSQL", exc)

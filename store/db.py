@@ -1,0 +1,95 @@
+"""The PostgreSQL connection: a `databases` pool over asyncpg, and migrations.
+
+Queries run on the asyncpg connection that `databases` hands out (``raw_connection``):
+PostgreSQL-native SQL (``$1``, ``= ANY($1)``, ``::casts``) without SQLAlchemy compiling
+each statement, and asyncpg's prepared-statement cache on the hot path.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from importlib import resources
+from typing import Any
+
+import asyncpg
+import databases
+
+log = logging.getLogger(__name__)
+
+# Any constant works; it only has to be the same for every instance of reviewbot.
+MIGRATION_LOCK_KEY = 0x7265766965776274  # "reviewbt"
+
+Connection = Any  # asyncpg.Connection or the pool's proxy of one
+
+
+class Db:
+    def __init__(self, url: str, *, pool_size: int = 10) -> None:
+        self.url = url
+        self.database = databases.Database(url, min_size=1, max_size=pool_size)
+
+    async def connect(self) -> None:
+        await self.database.connect()
+
+    async def disconnect(self) -> None:
+        await self.database.disconnect()
+
+    @asynccontextmanager
+    async def connection(self) -> AsyncIterator[Connection]:
+        async with self.database.connection() as conn:
+            yield conn.raw_connection
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[Connection]:
+        async with self.database.connection() as conn, conn.transaction():
+            yield conn.raw_connection
+
+
+def migration_files() -> list[tuple[int, str, str]]:
+    """(version, name, sql) for every bundled migration, in order."""
+    found = []
+    for entry in resources.files("store.migrations").iterdir():
+        if entry.name.endswith(".sql"):
+            version = int(entry.name.split("_", 1)[0])
+            found.append((version, entry.name, entry.read_text(encoding="utf-8")))
+    return sorted(found)
+
+
+async def migrate(url: str) -> list[str]:
+    """Apply every migration not applied yet; returns the names applied.
+
+    A session-level advisory lock makes two instances starting at the same moment take
+    turns: the second finds everything applied and does nothing.
+    """
+    conn = await asyncpg.connect(url)
+    try:
+        await conn.execute("SELECT pg_advisory_lock($1)", MIGRATION_LOCK_KEY)
+        try:
+            return await _apply_pending(conn)
+        finally:
+            await conn.execute("SELECT pg_advisory_unlock($1)", MIGRATION_LOCK_KEY)
+    finally:
+        await conn.close()
+
+
+async def _apply_pending(conn: asyncpg.Connection) -> list[str]:
+    await conn.execute(
+        """CREATE TABLE IF NOT EXISTS schema_migrations (
+               version integer PRIMARY KEY,
+               name text NOT NULL,
+               applied_at timestamptz NOT NULL DEFAULT now())"""
+    )
+    applied = {r["version"] for r in await conn.fetch("SELECT version FROM schema_migrations")}
+    done = []
+    for version, name, sql in migration_files():
+        if version in applied:
+            continue
+        async with conn.transaction():
+            await conn.execute(sql)
+            await conn.execute(
+                "INSERT INTO schema_migrations (version, name) VALUES ($1, $2)", version, name
+            )
+        log.info("applied migration %s", name)
+        done.append(name)
+    return done

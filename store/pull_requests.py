@@ -1,0 +1,105 @@
+"""Pull requests and their reviewers.
+
+Concurrency rules (CONTRACT §1, rule 6) rest on two locks taken here:
+- the PR row, ``FOR UPDATE``, by every change to a PR's reviewers or status, so two
+  reassigns of one PR take turns and a merge cannot slip between a reassign's check and
+  its write;
+- the chosen reviewers' user rows, ``FOR SHARE``, re-checked as active members of the
+  expected team, so a concurrent deactivation or team move either happens before the
+  assignment (and the reviewer is rejected) or waits until it is committed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from asyncpg import Record
+
+from bot.core.models import PrStatus, PullRequest
+from store.db import Connection
+
+_PR_COLUMNS = """p.pull_request_id, p.pull_request_name, p.author_id, p.status, p.created_at,
+    p.merged_at, ARRAY(SELECT r.user_id FROM pr_reviewers r
+                       WHERE r.pull_request_id = p.pull_request_id ORDER BY r.slot) AS reviewers"""
+
+
+def _pr(row: Record) -> PullRequest:
+    return PullRequest(
+        pull_request_id=row["pull_request_id"],
+        pull_request_name=row["pull_request_name"],
+        author_id=row["author_id"],
+        status=PrStatus(row["status"]),
+        assigned_reviewers=tuple(row["reviewers"]),
+        created_at=row["created_at"],
+        merged_at=row["merged_at"],
+    )
+
+
+async def insert_pr(conn: Connection, pr_id: str, name: str, author_id: str) -> datetime | None:
+    """Create an OPEN PR with no reviewers; None when the id is taken."""
+    value: datetime | None = await conn.fetchval(
+        """INSERT INTO pull_requests (pull_request_id, pull_request_name, author_id)
+           VALUES ($1, $2, $3) ON CONFLICT DO NOTHING RETURNING created_at""",
+        pr_id,
+        name,
+        author_id,
+    )
+    return value
+
+
+async def fetch_pr(conn: Connection, pr_id: str, *, lock: bool = False) -> PullRequest | None:
+    suffix = " FOR UPDATE OF p" if lock else ""
+    row = await conn.fetchrow(
+        f"SELECT {_PR_COLUMNS} FROM pull_requests p WHERE p.pull_request_id = $1{suffix}", pr_id
+    )
+    return _pr(row) if row else None
+
+
+async def lock_eligible(conn: Connection, user_ids: Sequence[str], team_name: str) -> list[str]:
+    """Lock and return those of ``user_ids`` that are still active members of ``team_name``."""
+    rows = await conn.fetch(
+        """SELECT user_id FROM users
+            WHERE user_id = ANY($1::text[]) AND team_name = $2 AND is_active
+            ORDER BY user_id FOR SHARE""",
+        list(user_ids),
+        team_name,
+    )
+    return [r["user_id"] for r in rows]
+
+
+async def add_reviewers(
+    conn: Connection, pr_id: str, user_ids: Sequence[str], first_slot: int
+) -> None:
+    await conn.execute(
+        """INSERT INTO pr_reviewers (pull_request_id, user_id, slot)
+           SELECT $1, u.user_id, $3 + u.ord - 1
+             FROM unnest($2::text[]) WITH ORDINALITY AS u(user_id, ord)""",
+        pr_id,
+        list(user_ids),
+        first_slot,
+    )
+
+
+async def replace_reviewer(conn: Connection, pr_id: str, old_id: str, new_id: str) -> None:
+    await conn.execute(
+        """UPDATE pr_reviewers SET user_id = $3, assigned_at = now()
+            WHERE pull_request_id = $1 AND user_id = $2""",
+        pr_id,
+        old_id,
+        new_id,
+    )
+
+
+async def merge(conn: Connection, pr_id: str) -> PullRequest | None:
+    """Mark MERGED; repeating keeps the first ``merged_at`` (idempotent)."""
+    row = await conn.fetchrow(
+        f"""WITH m AS (
+                UPDATE pull_requests
+                   SET status = 'MERGED', merged_at = COALESCE(merged_at, now())
+                 WHERE pull_request_id = $1
+             RETURNING *)
+            SELECT {_PR_COLUMNS} FROM m p""",
+        pr_id,
+    )
+    return _pr(row) if row else None

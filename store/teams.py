@@ -1,0 +1,61 @@
+"""Teams and their members."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from bot.core.models import Member, Team
+from store.db import Connection
+
+
+async def insert_team(conn: Connection, team_name: str) -> bool:
+    """Create the team; False when it already exists."""
+    row = await conn.fetchrow(
+        "INSERT INTO teams (team_name) VALUES ($1) ON CONFLICT DO NOTHING RETURNING team_name",
+        team_name,
+    )
+    return row is not None
+
+
+async def upsert_members(conn: Connection, team_name: str, members: Sequence[Member]) -> set[str]:
+    """Create or update the members as users of ``team_name``.
+
+    Returns the teams that users were moved away from, so their cached data can be dropped.
+    The rows are locked first so a concurrent move of the same user waits for us.
+    """
+    ids = [m.user_id for m in members]
+    previous = await conn.fetch(
+        "SELECT team_name FROM users WHERE user_id = ANY($1::text[]) ORDER BY user_id FOR UPDATE",
+        ids,
+    )
+    await conn.execute(
+        """INSERT INTO users (user_id, username, team_name, is_active)
+           SELECT u.user_id, u.username, $1, u.is_active
+             FROM unnest($2::text[], $3::text[], $4::boolean[]) AS u(user_id, username, is_active)
+           ON CONFLICT (user_id) DO UPDATE
+              SET username = EXCLUDED.username, team_name = EXCLUDED.team_name,
+                  is_active = EXCLUDED.is_active, updated_at = now()""",
+        team_name,
+        ids,
+        [m.username for m in members],
+        [m.is_active for m in members],
+    )
+    return {r["team_name"] for r in previous} - {team_name}
+
+
+async def fetch_team(conn: Connection, team_name: str) -> Team | None:
+    rows = await conn.fetch(
+        """SELECT t.team_name, u.user_id, u.username, u.is_active
+             FROM teams t LEFT JOIN users u ON u.team_name = t.team_name
+            WHERE t.team_name = $1
+            ORDER BY u.user_id""",
+        team_name,
+    )
+    if not rows:
+        return None
+    members = tuple(
+        Member(r["user_id"], r["username"], r["is_active"])
+        for r in rows
+        if r["user_id"] is not None
+    )
+    return Team(team_name, members)

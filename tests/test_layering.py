@@ -1,0 +1,29 @@
+"""The pure core must stay pure: no I/O libraries, no store, no handlers."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import bot.core
+
+FORBIDDEN = {"httpx", "databases", "asyncpg", "redis", "store", "handlers", "starlette", "socket"}
+
+
+def _imports(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    found = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            found.update(alias.name.split(".")[0] for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            found.add(node.module.split(".")[0])
+    return found
+
+
+def test_pure_core_imports_no_io() -> None:
+    core = Path(bot.core.__file__).parent
+    files = sorted(core.rglob("*.py"))
+    assert files, "bot/core has no modules"
+    offenders = {str(f.relative_to(core)): _imports(f) & FORBIDDEN for f in files}
+    assert {f: bad for f, bad in offenders.items() if bad} == {}
