@@ -7,8 +7,8 @@ whom to choose. Nothing here knows about HTTP.
 from __future__ import annotations
 
 import random
-from collections.abc import Sequence
-from dataclasses import replace
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, replace
 
 from bot.core.errors import NoCandidate, NotAssigned, NotFound, PrExists, PrMerged, TeamExists
 from bot.core.models import Member, PrStatus, PullRequest, PullRequestShort, Team, User
@@ -18,6 +18,8 @@ from store import teams, users
 from store.cache import TeamCache
 from store.db import Connection, Db
 
+ChangeListener = Callable[[Connection, "ReviewerChange"], Awaitable[None]]
+
 REVIEWERS_PER_PR = 2
 # A chosen reviewer can turn out ineligible under lock (deactivated or moved meanwhile);
 # we then choose again among the rest. Each round removes at least one candidate, so this
@@ -25,11 +27,27 @@ REVIEWERS_PER_PR = 2
 MAX_SELECTION_ROUNDS = 8
 
 
+@dataclass(frozen=True, slots=True)
+class ReviewerChange:
+    """Reviewers added to / removed from a PR inside a transaction that is about to commit."""
+
+    pull_request_id: str
+    added: tuple[str, ...] = ()
+    removed: tuple[str, ...] = ()
+
+
 class ReviewService:
     def __init__(self, db: Db, cache: TeamCache, rng: random.Random) -> None:
         self.db = db
         self.cache = cache
         self.rng = rng
+        # Called inside the writing transaction for every change of a PR's reviewers, so
+        # that e.g. the webhook outbox records the post-back atomically with the change.
+        self.change_listeners: list[ChangeListener] = []
+
+    async def notify(self, conn: Connection, change: ReviewerChange) -> None:
+        for listener in self.change_listeners:
+            await listener(conn, change)
 
     # -- teams and users -------------------------------------------------------------
 
@@ -42,7 +60,7 @@ class ReviewService:
         return Team(team_name, tuple(members))
 
     async def get_team(self, team_name: str) -> Team:
-        team = await self._team(team_name)
+        team = await self.team(team_name)
         if team is None:
             raise NotFound(f"team '{team_name}' not found")
         return team
@@ -72,10 +90,11 @@ class ReviewService:
             created_at = await prs.insert_pr(conn, pr_id, name, author_id)
             if created_at is None:
                 raise PrExists(f"pull request '{pr_id}' already exists")
-            reviewers = await self._choose_and_lock(
+            reviewers = await self.choose_and_lock(
                 conn, author.team_name, exclude={author_id}, count=REVIEWERS_PER_PR
             )
             await prs.add_reviewers(conn, pr_id, reviewers, first_slot=0)
+            await self.notify(conn, ReviewerChange(pr_id, added=tuple(reviewers)))
         return PullRequest(
             pr_id, name, author_id, PrStatus.OPEN, tuple(reviewers), created_at, None
         )
@@ -100,19 +119,21 @@ class ReviewService:
             if old_user_id not in pr.assigned_reviewers:
                 raise NotAssigned(f"user '{old_user_id}' is not a reviewer of '{pr_id}'")
             exclude = {pr.author_id, old_user_id, *pr.assigned_reviewers}
-            chosen = await self._choose_and_lock(conn, old.team_name, exclude=exclude, count=1)
+            chosen = await self.choose_and_lock(conn, old.team_name, exclude=exclude, count=1)
             if not chosen:
                 raise NoCandidate(
                     f"no active member of team '{old.team_name}' can replace '{old_user_id}'"
                 )
             new_id = chosen[0]
             await prs.replace_reviewer(conn, pr_id, old_user_id, new_id)
+            await self.notify(conn, ReviewerChange(pr_id, (new_id,), (old_user_id,)))
         reviewers = tuple(new_id if r == old_user_id else r for r in pr.assigned_reviewers)
         return replace(pr, assigned_reviewers=reviewers), new_id
 
-    # -- helpers ---------------------------------------------------------------------
+    # -- shared by every assignment path -----------------------------------------
 
-    async def _team(self, team_name: str, conn: Connection | None = None) -> Team | None:
+    async def team(self, team_name: str, conn: Connection | None = None) -> Team | None:
+        """The team through the cache (read-through); None when it does not exist."""
         cached, key = await self.cache.get_team(team_name)
         if cached is not None:
             return cached
@@ -125,11 +146,15 @@ class ReviewService:
             await self.cache.put_team(key, team)
         return team
 
-    async def _choose_and_lock(
+    async def choose_and_lock(
         self, conn: Connection, team_name: str, *, exclude: set[str], count: int
     ) -> list[str]:
-        """Choose up to ``count`` reviewers from the team and lock them as still eligible."""
-        team = await self._team(team_name, conn)
+        """Choose up to ``count`` reviewers from the team and lock them as still eligible.
+
+        Every path that assigns reviewers (create, reassign, webhooks, bulk deactivation)
+        goes through here, so strategies and availability rules apply to all of them.
+        """
+        team = await self.team(team_name, conn)
         candidates = team.active_ids() if team else []
         excluded = set(exclude)
         kept: list[str] = []

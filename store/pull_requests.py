@@ -69,25 +69,41 @@ async def lock_eligible(conn: Connection, user_ids: Sequence[str], team_name: st
 
 
 async def add_reviewers(
-    conn: Connection, pr_id: str, user_ids: Sequence[str], first_slot: int
+    conn: Connection, pr_id: str, user_ids: Sequence[str], first_slot: int, source: str = "api"
 ) -> None:
+    """Append reviewers after ``first_slot`` and log each assignment, in one statement."""
+    if not user_ids:
+        return
     await conn.execute(
-        """INSERT INTO pr_reviewers (pull_request_id, user_id, slot)
-           SELECT $1, u.user_id, $3 + u.ord - 1
-             FROM unnest($2::text[]) WITH ORDINALITY AS u(user_id, ord)""",
+        """WITH added AS (
+               INSERT INTO pr_reviewers (pull_request_id, user_id, slot)
+               SELECT $1, u.user_id, $3 + u.ord - 1
+                 FROM unnest($2::text[]) WITH ORDINALITY AS u(user_id, ord)
+               RETURNING user_id)
+           INSERT INTO assignment_events (pull_request_id, kind, user_id, source)
+           SELECT $1, 'assigned', user_id, $4 FROM added""",
         pr_id,
         list(user_ids),
         first_slot,
+        source,
     )
 
 
-async def replace_reviewer(conn: Connection, pr_id: str, old_id: str, new_id: str) -> None:
+async def replace_reviewer(
+    conn: Connection, pr_id: str, old_id: str, new_id: str, source: str = "api"
+) -> None:
+    """Put ``new_id`` in ``old_id``'s slot and log the reassignment, in one statement."""
     await conn.execute(
-        """UPDATE pr_reviewers SET user_id = $3, assigned_at = now()
-            WHERE pull_request_id = $1 AND user_id = $2""",
+        """WITH replaced AS (
+               UPDATE pr_reviewers SET user_id = $3, assigned_at = now()
+                WHERE pull_request_id = $1 AND user_id = $2
+               RETURNING user_id)
+           INSERT INTO assignment_events (pull_request_id, kind, user_id, replaced_user_id, source)
+           SELECT $1, 'reassigned', user_id, $2, $4 FROM replaced""",
         pr_id,
         old_id,
         new_id,
+        source,
     )
 
 
