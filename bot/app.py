@@ -8,12 +8,17 @@ import random
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+from prometheus_client import CollectorRegistry
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 
+from bot import logs
+from bot.metrics import PoolUse, ResourceCollector
 from bot.service import ReviewService
 from config.settings import Settings
 from handlers import all_routes
 from handlers.errors import EXCEPTION_HANDLERS
+from handlers.middleware import RequestObserver, TokenAuth
 from store.cache import TeamCache
 from store.db import Db, migrate
 
@@ -36,6 +41,9 @@ def create_app(settings: Settings) -> Starlette:
         app.state.db = db
         app.state.cache = cache
         app.state.service = ReviewService(db, cache, rng)
+        app.state.metrics_registry = _resource_metrics(cache, db)
+        if settings.admin_token is None and settings.user_token is None:
+            log.warning("ADMIN_TOKEN and USER_TOKEN are unset: the management API is open")
         try:
             yield
         finally:
@@ -46,9 +54,24 @@ def create_app(settings: Settings) -> Starlette:
         routes=all_routes(),
         exception_handlers=dict(EXCEPTION_HANDLERS),
         lifespan=lifespan,
+        # Outermost first: every answer, a 401 included, gets a request id and is counted.
+        middleware=[
+            Middleware(RequestObserver),
+            Middleware(TokenAuth, admin=settings.admin_token, user=settings.user_token),
+        ],
     )
+
+
+def _resource_metrics(cache: TeamCache, db: Db) -> CollectorRegistry:
+    registry = CollectorRegistry(auto_describe=False)
+    registry.register(
+        ResourceCollector(lambda: (cache.hits, cache.misses), lambda: PoolUse(*db.pool_use()))
+    )
+    return registry
 
 
 def app_from_env() -> Starlette:
     """uvicorn factory: each worker process builds its app from the environment once."""
-    return create_app(Settings.from_env(os.environ))
+    settings = Settings.from_env(os.environ)
+    logs.configure(settings.log_level, logs.secret_values(settings))
+    return create_app(settings)

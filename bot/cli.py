@@ -5,21 +5,12 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import logging
 import os
 import signal
 import sys
 from collections.abc import Sequence
 
 from config.settings import Settings, SettingsError
-
-
-def _configure_logging(level: str) -> None:
-    logging.basicConfig(
-        level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr
-    )
-    # pgserver narrates every step of starting PostgreSQL at INFO.
-    logging.getLogger("pgserver").setLevel(logging.WARNING)
 
 
 class _Terminated(SystemExit):
@@ -38,10 +29,6 @@ def _serve(settings: Settings) -> int:
     with embedded_servers(settings.database_url, settings.redis_url, settings.data_dir) as urls:
         # Workers build their app from the environment; hand them the resolved servers.
         os.environ["DATABASE_URL"], os.environ["REDIS_URL"] = urls
-        if settings.admin_token is None and settings.user_token is None:
-            logging.getLogger("bot").warning(
-                "ADMIN_TOKEN and USER_TOKEN are unset: the management API is open to anyone"
-            )
         # uvicorn re-raises SIGTERM/SIGINT once it has shut down; turning them into
         # exceptions lets the embedded servers above stop instead of being orphaned.
         signal.signal(signal.SIGTERM, _exit_on_sigterm)
@@ -54,6 +41,7 @@ def _serve(settings: Settings) -> int:
                 workers=settings.workers,
                 log_level=settings.log_level.lower(),
                 access_log=False,
+                log_config=None,  # bot.logs already sends every record out as JSON
             )
     return 0
 
@@ -78,7 +66,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         settings = Settings.from_env(os.environ)
     except SettingsError as exc:
         parser.exit(2, f"reviewbot: {exc}\n")
-    _configure_logging(settings.log_level)
+    from bot import logs
+
+    logs.configure(settings.log_level, logs.secret_values(settings))
     if args.command == "serve":
         return _serve(settings)
     return _migrate(settings)

@@ -35,6 +35,14 @@ class Db:
     async def disconnect(self) -> None:
         await self.database.disconnect()
 
+    def pool_use(self) -> tuple[int, int, int]:
+        """(open, idle, max) connections of the pool; zeros before connect."""
+        # `databases` keeps its asyncpg pool private; metrics are the only reader.
+        pool = getattr(getattr(self.database, "_backend", None), "_pool", None)
+        if pool is None:
+            return 0, 0, 0
+        return pool.get_size(), pool.get_idle_size(), pool.get_max_size()
+
     @asynccontextmanager
     async def connection(self) -> AsyncIterator[Connection]:
         async with self.database.connection() as conn:

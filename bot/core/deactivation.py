@@ -1,0 +1,44 @@
+"""Bulk deactivation decisions: which reviews must move, and how to read the choices.
+
+Pure data in, pure data out; the store locks and fetches, ``bot.deactivation`` applies.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class OpenReview:
+    """An open PR that has at least one reviewer being deactivated."""
+
+    pull_request_id: str
+    author_id: str
+    reviewers: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Move:
+    """One reviewer taken off a PR; ``new_reviewer`` None means nobody could take over."""
+
+    pull_request_id: str
+    old_reviewer: str
+    new_reviewer: str | None
+
+
+def leaving(review: OpenReview, deactivated: set[str]) -> list[str]:
+    """The reviewers of this PR who are being deactivated, in slot order."""
+    return [r for r in review.reviewers if r in deactivated]
+
+
+def excluded_for(review: OpenReview, deactivated: Iterable[str]) -> set[str]:
+    """Nobody already on the PR, not the author, and nobody being deactivated."""
+    return {review.author_id, *review.reviewers, *deactivated}
+
+
+def pair_moves(pr_id: str, removed: Sequence[str], chosen: Sequence[str]) -> list[Move]:
+    """Give each removed reviewer one of the chosen replacements, in order; None when short."""
+    return [
+        Move(pr_id, old, chosen[i] if i < len(chosen) else None) for i, old in enumerate(removed)
+    ]

@@ -1,0 +1,123 @@
+"""Bulk deactivation (``POST /team/deactivate``): one transaction, safe under concurrency.
+
+1. Lock the open PRs that the targets review (PR rows first, like every other writer).
+2. Lock and deactivate the targets (user rows, in id order). From here on no create or
+   reassign can commit a new assignment of them: they wait on the row lock, then see the
+   user inactive.
+3. Lock again the open PRs they review: this catches assignments committed between steps
+   1 and 2. Then read those PRs: nothing can change them before we commit.
+4. Per PR, ask ``ReviewService.choose_and_lock`` for replacements (never the author, never
+   someone on the PR, never anyone being deactivated), write all moves in two statements,
+   and ``notify`` the change listeners (the webhook outbox) in the same transaction.
+
+Step 3 takes PR locks while holding user locks, and replacements take ``FOR SHARE`` user
+locks in no fixed order, so a deadlock with a concurrent writer is possible in rare
+interleavings. A short ``lock_timeout`` makes *this* transaction the one that gives up
+(PostgreSQL's deadlock detector would only act after ``deadlock_timeout``, 1 s by default,
+and might abort the other request); we then retry from scratch with a little jitter.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import asyncpg
+
+from bot.core.deactivation import Move, OpenReview, excluded_for, leaving, pair_moves
+from bot.core.errors import NotFound, ReviewbotError
+from bot.service import ReviewerChange, ReviewService
+from store import deactivation as store
+from store.db import Connection
+
+log = logging.getLogger(__name__)
+
+LOCK_TIMEOUT_MS = 200
+MAX_ATTEMPTS = 5
+_RETRYABLE = (
+    asyncpg.exceptions.LockNotAvailableError,
+    asyncpg.exceptions.DeadlockDetectedError,
+    asyncpg.exceptions.SerializationError,
+)
+
+
+class Busy(ReviewbotError):
+    """Concurrent writers kept winning the locks we need; nothing was applied."""
+
+    status = 503
+    code = "BUSY"
+
+
+@dataclass(frozen=True, slots=True)
+class Deactivation:
+    team_name: str
+    deactivated: list[str]
+    moves: list[Move]
+
+
+async def deactivate(
+    service: ReviewService, team_name: str, user_ids: Sequence[str] | None
+) -> Deactivation:
+    """Deactivate ``user_ids`` (every member when None) and move their open reviews."""
+    for attempt in range(1, MAX_ATTEMPTS + 1):
+        try:
+            result = await _attempt(service, team_name, user_ids)
+        except _RETRYABLE as exc:
+            log.info("bulk deactivation of %s lost a lock race (%s); retrying", team_name, exc)
+            await asyncio.sleep(service.rng.uniform(0.005, 0.02) * attempt)
+            continue
+        await service.cache.invalidate({team_name})
+        return result
+    raise Busy(f"team '{team_name}' is too busy to deactivate members now; try again")
+
+
+async def _attempt(
+    service: ReviewService, team_name: str, user_ids: Sequence[str] | None
+) -> Deactivation:
+    async with service.db.transaction() as conn:
+        await store.set_lock_timeout(conn, LOCK_TIMEOUT_MS)
+        members = await store.team_member_ids(conn, team_name)
+        if members is None:
+            raise NotFound(f"team '{team_name}' not found")
+        targets = sorted(set(members if user_ids is None else user_ids))
+        await store.lock_open_prs_reviewed_by(conn, targets)
+        deactivated = await store.deactivate_members(conn, team_name, targets)
+        # With no list, a member who moved to another team meanwhile is simply not ours.
+        missing = sorted(set(targets) - set(deactivated))
+        if user_ids is not None and missing:
+            raise NotFound(f"not members of team '{team_name}': {', '.join(missing)}")
+        await store.lock_open_prs_reviewed_by(conn, deactivated)
+        reviews = await store.open_reviews_of(conn, deactivated)
+        moves = await _replace(service, conn, team_name, reviews, set(deactivated))
+        await store.apply_moves(conn, moves)
+        await _notify(service, conn, moves)
+    return Deactivation(team_name, deactivated, moves)
+
+
+async def _replace(
+    service: ReviewService,
+    conn: Connection,
+    team_name: str,
+    reviews: Sequence[OpenReview],
+    deactivated: set[str],
+) -> list[Move]:
+    moves: list[Move] = []
+    for review in reviews:
+        removed = leaving(review, deactivated)
+        chosen = await service.choose_and_lock(
+            conn, team_name, exclude=excluded_for(review, deactivated), count=len(removed)
+        )
+        moves.extend(pair_moves(review.pull_request_id, removed, chosen))
+    return moves
+
+
+async def _notify(service: ReviewService, conn: Connection, moves: Sequence[Move]) -> None:
+    by_pr: dict[str, list[Move]] = {}
+    for move in moves:
+        by_pr.setdefault(move.pull_request_id, []).append(move)
+    for pr_id, pr_moves in by_pr.items():
+        added = tuple(m.new_reviewer for m in pr_moves if m.new_reviewer is not None)
+        removed = tuple(m.old_reviewer for m in pr_moves)
+        await service.notify(conn, ReviewerChange(pr_id, added=added, removed=removed))

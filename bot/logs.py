@@ -1,0 +1,72 @@
+"""Structured JSON logs, one object per line, tagged with the request id.
+
+The request id travels in a context variable set by the HTTP middleware, so every log
+line written while serving a request carries it without passing it around. Secrets from
+the settings are masked in every message, whatever code logged them.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+import time
+from collections.abc import Iterable
+from contextvars import ContextVar
+
+request_id: ContextVar[str | None] = ContextVar("request_id", default=None)
+
+MASK = "**********"
+# Attributes every LogRecord has; anything else was passed with ``extra=`` and is emitted.
+_STANDARD = set(vars(logging.LogRecord("", 0, "", 0, "", (), None))) | {"message", "asctime"}
+
+
+class JsonFormatter(logging.Formatter):
+    def __init__(self, secrets: Iterable[str] = ()) -> None:
+        super().__init__()
+        self._secrets = [s for s in secrets if s]
+
+    def format(self, record: logging.LogRecord) -> str:
+        entry: dict[str, object] = {
+            "ts": time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(record.created))
+            + f".{int(record.msecs):03d}Z",
+            "level": record.levelname,
+            "logger": record.name,
+            "message": record.getMessage(),
+        }
+        rid = request_id.get()
+        if rid is not None:
+            entry["request_id"] = rid
+        for key, value in vars(record).items():
+            if key not in _STANDARD and key not in entry:
+                entry[key] = value
+        if record.exc_info:
+            entry["exception"] = self.formatException(record.exc_info)
+        return self._mask(json.dumps(entry, default=str, ensure_ascii=False))
+
+    def _mask(self, line: str) -> str:
+        for secret in self._secrets:
+            if secret in line:
+                line = line.replace(secret, MASK)
+        return line
+
+
+def configure(level: str, secrets: Iterable[str] = ()) -> None:
+    """Send every log record to stderr as JSON; called once per process at start."""
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(JsonFormatter(secrets))
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(level)
+    # pgserver narrates every step of starting PostgreSQL at INFO.
+    logging.getLogger("pgserver").setLevel(logging.WARNING)
+    for name in ("uvicorn", "uvicorn.error", "uvicorn.access"):
+        logging.getLogger(name).handlers[:] = []
+        logging.getLogger(name).propagate = True
+
+
+def secret_values(settings: object) -> list[str]:
+    """Every ``Secret`` held by the settings, revealed only to be masked in logs."""
+    from config.settings import Secret
+
+    return [v.reveal() for v in vars(settings).values() if isinstance(v, Secret)]

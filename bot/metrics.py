@@ -1,0 +1,87 @@
+"""Prometheus metrics of the process, served at ``/metrics``.
+
+Counters live in the default registry, defined once per process. Values owned by one
+app's resources (cache hit counts, the database pool) are read at scrape time by
+``ResourceCollector`` instead of being pushed on the hot path.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+
+from prometheus_client import Counter, Gauge, Histogram
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
+from prometheus_client.registry import Collector
+
+REQUESTS = Counter(
+    "reviewbot_http_requests_total",
+    "HTTP requests answered, by route template and status.",
+    ["method", "route", "status"],
+)
+LATENCY = Histogram(
+    "reviewbot_http_request_duration_seconds",
+    "Time from request start to the end of the response, by route template and status.",
+    ["method", "route", "status"],
+    buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5),
+)
+
+# Webhook delivery to code hosts (wired by the outbox worker).
+WEBHOOK_DELIVERIES = Counter(
+    "reviewbot_webhook_deliveries_total",
+    "Reviewer changes posted back to a code host, by host and outcome.",
+    ["host", "outcome"],
+)
+OUTBOX_DEPTH = Gauge(
+    "reviewbot_outbox_depth", "Reviewer changes waiting in the outbox to be posted to a host."
+)
+OUTBOX_FAILURES = Counter(
+    "reviewbot_outbox_failures_total", "Outbox deliveries that failed (each retry counts)."
+)
+
+UNMATCHED_ROUTE = "<unmatched>"
+
+_children: dict[tuple[str, str, int], tuple[Counter, Histogram]] = {}
+
+
+def observe_request(method: str, route: str, status: int, seconds: float) -> None:
+    """Count one request; label children are cached, so this is two dict lookups and adds."""
+    key = (method, route, status)
+    found = _children.get(key)
+    if found is None:
+        labels = (method, route, str(status))
+        found = _children[key] = (REQUESTS.labels(*labels), LATENCY.labels(*labels))
+    found[0].inc()
+    found[1].observe(seconds)
+
+
+@dataclass(frozen=True, slots=True)
+class PoolUse:
+    size: int
+    idle: int
+    max_size: int
+
+
+class ResourceCollector(Collector):
+    """Cache hits/misses and database pool use of one running app, read when scraped."""
+
+    def __init__(self, cache_counts: Callable[[], tuple[int, int]], pool: Callable[[], PoolUse]):
+        self._cache_counts = cache_counts
+        self._pool = pool
+
+    def collect(self) -> Iterator[Metric]:
+        hits, misses = self._cache_counts()
+        yield CounterMetricFamily("reviewbot_cache_hits", "Team cache hits.", value=hits)
+        yield CounterMetricFamily("reviewbot_cache_misses", "Team cache misses.", value=misses)
+        pool = self._pool()
+        yield GaugeMetricFamily(
+            "reviewbot_db_pool_connections", "Open database connections.", value=pool.size
+        )
+        yield GaugeMetricFamily(
+            "reviewbot_db_pool_in_use",
+            "Database connections checked out.",
+            value=pool.size - pool.idle,
+        )
+        yield GaugeMetricFamily(
+            "reviewbot_db_pool_max", "Most database connections allowed.", value=pool.max_size
+        )

@@ -1,0 +1,70 @@
+"""Operational endpoints: ``/metrics``, ``/openapi.json`` and ``/docs`` (Swagger UI).
+
+The Swagger UI files come from the ``swagger-ui-py`` package and are served from here, so
+the page works with no network access at all.
+"""
+
+from __future__ import annotations
+
+from importlib.util import find_spec
+from pathlib import Path
+
+from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, CollectorRegistry, generate_latest
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, Response
+from starlette.routing import BaseRoute, Mount, Route
+from starlette.staticfiles import StaticFiles
+
+from handlers import openapi
+
+ASSETS_PATH = "/docs/assets"
+
+DOCS_PAGE = f"""<!doctype html>
+<html lang="en">
+<head>
+  <meta charset="utf-8">
+  <title>reviewbot API</title>
+  <link rel="stylesheet" href="{ASSETS_PATH}/swagger-ui.css">
+</head>
+<body>
+  <div id="swagger-ui"></div>
+  <script src="{ASSETS_PATH}/swagger-ui-bundle.js"></script>
+  <script>
+    window.ui = SwaggerUIBundle({{url: "/openapi.json", dom_id: "#swagger-ui"}});
+  </script>
+</body>
+</html>
+"""
+
+
+def swagger_ui_dir() -> Path:
+    """The folder of Swagger UI's static files, found without importing its package."""
+    found = find_spec("swagger_ui")
+    if found is None or found.origin is None:
+        raise RuntimeError("the swagger-ui-py package is not installed")
+    return Path(found.origin).parent / "static"
+
+
+async def metrics(request: Request) -> Response:
+    body = generate_latest(REGISTRY)
+    resources: CollectorRegistry | None = getattr(request.app.state, "metrics_registry", None)
+    if resources is not None:
+        body += generate_latest(resources)
+    return Response(body, media_type=CONTENT_TYPE_LATEST)
+
+
+async def openapi_json(request: Request) -> Response:
+    return Response(openapi.spec_json(), media_type="application/json")
+
+
+async def docs(request: Request) -> Response:
+    return HTMLResponse(DOCS_PAGE)
+
+
+def routes() -> list[BaseRoute]:
+    return [
+        Route("/metrics", metrics, methods=["GET"]),
+        Route("/openapi.json", openapi_json, methods=["GET"]),
+        Route("/docs", docs, methods=["GET"]),
+        Mount(ASSETS_PATH, app=StaticFiles(directory=swagger_ui_dir()), name="docs-assets"),
+    ]

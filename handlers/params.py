@@ -1,0 +1,77 @@
+"""Query parameters of the extension endpoints: optional ids, bounded ints, times, cursors."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from datetime import datetime
+
+import msgspec
+from starlette.requests import Request
+
+from bot.core.errors import BadRequest
+
+MAX_ID_LENGTH = 255
+
+
+def optional_id(request: Request, name: str) -> str | None:
+    value = request.query_params.get(name)
+    if value is None or value == "":
+        return None
+    if len(value) > MAX_ID_LENGTH:
+        raise BadRequest(f"query parameter '{name}' is longer than {MAX_ID_LENGTH} characters")
+    return value
+
+
+def bounded_int(request: Request, name: str, default: int, low: int, high: int) -> int:
+    raw = request.query_params.get(name)
+    if raw is None or raw == "":
+        return default
+    if not raw.isdigit() or not low <= int(raw) <= high:
+        raise BadRequest(f"query parameter '{name}' must be a whole number from {low} to {high}")
+    return int(raw)
+
+
+def optional_time(request: Request, name: str) -> datetime | None:
+    raw = request.query_params.get(name)
+    if raw is None or raw == "":
+        return None
+    try:
+        value = datetime.fromisoformat(raw)
+    except ValueError:
+        raise BadRequest(f"query parameter '{name}' must be an RFC 3339 date-time") from None
+    if value.tzinfo is None:
+        raise BadRequest(f"query parameter '{name}' needs a time zone offset (e.g. Z)")
+    return value
+
+
+def one_of(request: Request, name: str, allowed: tuple[str, ...]) -> str | None:
+    value = request.query_params.get(name)
+    if value is None or value == "":
+        return None
+    if value not in allowed:
+        raise BadRequest(f"query parameter '{name}' must be one of {', '.join(allowed)}")
+    return value
+
+
+# -- opaque keyset cursors: base64url of a JSON [created_at, pull_request_id] ----------
+
+
+def encode_cursor(created_at: datetime, pr_id: str) -> str:
+    raw = msgspec.json.encode([created_at.isoformat(), pr_id])
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_cursor(request: Request, name: str = "cursor") -> tuple[datetime, str] | None:
+    raw = request.query_params.get(name)
+    if raw is None or raw == "":
+        return None
+    try:
+        data = base64.urlsafe_b64decode(raw + "=" * (-len(raw) % 4))
+        at, pr_id = msgspec.json.decode(data, type=tuple[str, str])
+        when = datetime.fromisoformat(at)
+    except (binascii.Error, ValueError, msgspec.DecodeError):
+        raise BadRequest(f"query parameter '{name}' is not a cursor this service issued") from None
+    if when.tzinfo is None:
+        raise BadRequest(f"query parameter '{name}' is not a cursor this service issued")
+    return when, pr_id

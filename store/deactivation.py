@@ -1,0 +1,117 @@
+"""Locks and writes of bulk deactivation (``bot.deactivation`` drives them in one transaction).
+
+Lock order, the same as every other writer: pull request rows first (``FOR UPDATE``,
+ordered by id), then user rows (ordered by id). Create and reassign take the PR row and
+then ``FOR SHARE`` on their chosen reviewers, so taking users first here could deadlock.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from bot.core.deactivation import Move, OpenReview
+from store.db import Connection
+
+SOURCE = "deactivation"
+
+
+async def set_lock_timeout(conn: Connection, milliseconds: int) -> None:
+    """Wait at most this long for any row lock in this transaction (then it is retried)."""
+    await conn.execute(f"SET LOCAL lock_timeout = '{int(milliseconds)}ms'")
+
+
+async def team_member_ids(conn: Connection, team_name: str) -> list[str] | None:
+    """Every member of the team (active or not); None when the team does not exist."""
+    rows = await conn.fetch(
+        """SELECT u.user_id FROM teams t LEFT JOIN users u ON u.team_name = t.team_name
+            WHERE t.team_name = $1 ORDER BY u.user_id""",
+        team_name,
+    )
+    if not rows:
+        return None
+    return [r["user_id"] for r in rows if r["user_id"] is not None]
+
+
+async def lock_open_prs_reviewed_by(conn: Connection, user_ids: Sequence[str]) -> list[str]:
+    """Lock, in id order, every open PR that one of ``user_ids`` reviews."""
+    rows = await conn.fetch(
+        """SELECT p.pull_request_id FROM pull_requests p
+            WHERE p.status = 'OPEN'
+              AND p.pull_request_id IN (SELECT r.pull_request_id FROM pr_reviewers r
+                                         WHERE r.user_id = ANY($1::text[]))
+            ORDER BY p.pull_request_id FOR UPDATE OF p""",
+        list(user_ids),
+    )
+    return [r["pull_request_id"] for r in rows]
+
+
+async def deactivate_members(
+    conn: Connection, team_name: str, user_ids: Sequence[str]
+) -> list[str]:
+    """Lock (in id order) and deactivate those of ``user_ids`` that are members of the team."""
+    rows = await conn.fetch(
+        """WITH locked AS (
+               SELECT user_id FROM users
+                WHERE team_name = $1 AND user_id = ANY($2::text[])
+                ORDER BY user_id FOR UPDATE)
+           UPDATE users u SET is_active = false, updated_at = now()
+             FROM locked WHERE u.user_id = locked.user_id
+           RETURNING u.user_id""",
+        team_name,
+        list(user_ids),
+    )
+    return sorted(r["user_id"] for r in rows)
+
+
+async def open_reviews_of(conn: Connection, user_ids: Sequence[str]) -> list[OpenReview]:
+    """Open PRs reviewed by any of ``user_ids``, with all their reviewers in slot order.
+
+    Call only once those PRs are locked: the answer is then stable until commit.
+    """
+    rows = await conn.fetch(
+        """SELECT p.pull_request_id, p.author_id,
+                  ARRAY(SELECT r.user_id FROM pr_reviewers r
+                         WHERE r.pull_request_id = p.pull_request_id ORDER BY r.slot) AS reviewers
+             FROM pull_requests p
+            WHERE p.status = 'OPEN'
+              AND p.pull_request_id IN (SELECT r.pull_request_id FROM pr_reviewers r
+                                         WHERE r.user_id = ANY($1::text[]))
+            ORDER BY p.pull_request_id""",
+        list(user_ids),
+    )
+    return [OpenReview(r["pull_request_id"], r["author_id"], tuple(r["reviewers"])) for r in rows]
+
+
+async def apply_moves(conn: Connection, moves: Sequence[Move]) -> None:
+    """Replace or remove reviewers and log each change, in at most two statements."""
+    replaced = [m for m in moves if m.new_reviewer is not None]
+    removed = [m for m in moves if m.new_reviewer is None]
+    if replaced:
+        await conn.execute(
+            """WITH c AS (SELECT * FROM unnest($1::text[], $2::text[], $3::text[])
+                                       AS c(pr_id, old_id, new_id)),
+                    done AS (
+                   UPDATE pr_reviewers r SET user_id = c.new_id, assigned_at = now()
+                     FROM c WHERE r.pull_request_id = c.pr_id AND r.user_id = c.old_id
+                   RETURNING r.pull_request_id, r.user_id, c.old_id)
+               INSERT INTO assignment_events
+                      (pull_request_id, kind, user_id, replaced_user_id, source)
+               SELECT pull_request_id, 'reassigned', user_id, old_id, $4 FROM done""",
+            [m.pull_request_id for m in replaced],
+            [m.old_reviewer for m in replaced],
+            [m.new_reviewer for m in replaced],
+            SOURCE,
+        )
+    if removed:
+        await conn.execute(
+            """WITH c AS (SELECT * FROM unnest($1::text[], $2::text[]) AS c(pr_id, old_id)),
+                    done AS (
+                   DELETE FROM pr_reviewers r USING c
+                    WHERE r.pull_request_id = c.pr_id AND r.user_id = c.old_id
+                   RETURNING r.pull_request_id, r.user_id)
+               INSERT INTO assignment_events (pull_request_id, kind, replaced_user_id, source)
+               SELECT pull_request_id, 'removed', user_id, $3 FROM done""",
+            [m.pull_request_id for m in removed],
+            [m.old_reviewer for m in removed],
+            SOURCE,
+        )

@@ -1,0 +1,99 @@
+"""Bulk deactivation racing with creates, reassigns and other deactivations.
+
+Whatever the interleaving: no 5xx, and afterwards no open PR has an inactive, duplicate
+or author reviewer, nor more than two.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+from typing import Any
+
+import asyncpg
+import httpx
+
+from tests.conftest import add_team, create_pr, member
+
+TEAM = [f"u{i:02d}" for i in range(24)]
+
+
+async def assert_invariants(pg: asyncpg.Pool) -> None:
+    bad = await pg.fetch(
+        """SELECT p.pull_request_id, r.user_id, u.is_active, p.author_id
+             FROM pull_requests p JOIN pr_reviewers r USING (pull_request_id)
+             JOIN users u ON u.user_id = r.user_id
+            WHERE p.status = 'OPEN' AND (NOT u.is_active OR r.user_id = p.author_id)"""
+    )
+    assert [dict(b) for b in bad] == []
+    crowded = await pg.fetchval(
+        """SELECT count(*) FROM (SELECT pull_request_id FROM pr_reviewers
+                                  GROUP BY pull_request_id HAVING count(*) > 2) c"""
+    )
+    assert crowded == 0  # duplicates are impossible by the primary key
+
+
+async def _post(client: httpx.AsyncClient, path: str, body: dict[str, Any]) -> httpx.Response:
+    response = await client.post(path, json=body)
+    assert response.status_code < 500, (path, body, response.text)
+    return response
+
+
+async def test_deactivation_racing_creates_and_reassigns(
+    client: httpx.AsyncClient, pg: asyncpg.Pool
+) -> None:
+    rng = random.Random(7)
+    await add_team(client, "core", *(member(u) for u in TEAM))
+    existing = [await create_pr(client, f"old-{i}", rng.choice(TEAM)) for i in range(30)]
+    leaving = sorted(rng.sample(TEAM, 12))
+
+    async def reassign(pr: dict[str, Any]) -> None:
+        for old in pr["assigned_reviewers"]:
+            body = {"pull_request_id": pr["pull_request_id"], "old_user_id": old}
+            await _post(client, "/pullRequest/reassign", body)
+
+    async def create(i: int) -> None:
+        body = {"pull_request_id": f"new-{i}", "pull_request_name": "x", "author_id": TEAM[i]}
+        await _post(client, "/pullRequest/create", body)
+
+    work = [create(i) for i in range(len(TEAM))]
+    work += [reassign(pr) for pr in existing]
+    work.insert(
+        len(work) // 2,
+        _post(client, "/team/deactivate", {"team_name": "core", "user_ids": leaving}),
+    )
+    await asyncio.gather(*work)
+    await assert_invariants(pg)
+    inactive = await pg.fetch("SELECT user_id FROM users WHERE NOT is_active ORDER BY user_id")
+    assert [r["user_id"] for r in inactive] == leaving
+
+
+async def test_overlapping_deactivations_and_merges(
+    client: httpx.AsyncClient, pg: asyncpg.Pool
+) -> None:
+    rng = random.Random(11)
+    await add_team(client, "core", *(member(u) for u in TEAM))
+    prs = [await create_pr(client, f"pr-{i}", rng.choice(TEAM)) for i in range(40)]
+    batches = [sorted(rng.sample(TEAM, 6)) for _ in range(4)]
+    work = [
+        _post(client, "/team/deactivate", {"team_name": "core", "user_ids": b}) for b in batches
+    ]
+    work += [
+        _post(client, "/pullRequest/merge", {"pull_request_id": p["pull_request_id"]})
+        for p in prs[::3]
+    ]
+    rng.shuffle(work)
+    merged_before = {p["pull_request_id"]: p for p in prs[::3]}
+    results = await asyncio.gather(*work)
+    assert all(r.status_code == 200 for r in results)
+    await assert_invariants(pg)
+    for pr_id in merged_before:
+        response = await client.get("/pullRequest/get", params={"pull_request_id": pr_id})
+        pr = response.json()["pr"]
+        assert pr["status"] == "MERGED"
+    # A merged PR's reviewers are whatever they were when it merged; never touched after.
+    late = await pg.fetchval(
+        """SELECT count(*) FROM assignment_events e JOIN pull_requests p USING (pull_request_id)
+            WHERE e.source = 'deactivation' AND p.merged_at < e.at"""
+    )
+    assert late == 0
