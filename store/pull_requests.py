@@ -49,9 +49,20 @@ async def insert_pr(conn: Connection, pr_id: str, name: str, author_id: str) -> 
 
 
 async def fetch_pr(conn: Connection, pr_id: str, *, lock: bool = False) -> PullRequest | None:
-    suffix = " FOR UPDATE OF p" if lock else ""
+    """The PR with its reviewers; with ``lock``, after taking the PR's row lock.
+
+    The lock is its own statement on purpose: under READ COMMITTED a statement that waited
+    for a row lock still reads other tables (the reviewers) as of its own start, i.e. as
+    they were before the transaction it waited for. The next statement sees them committed.
+    """
+    if lock:
+        found = await conn.fetchval(
+            "SELECT true FROM pull_requests WHERE pull_request_id = $1 FOR UPDATE", pr_id
+        )
+        if not found:
+            return None
     row = await conn.fetchrow(
-        f"SELECT {_PR_COLUMNS} FROM pull_requests p WHERE p.pull_request_id = $1{suffix}", pr_id
+        f"SELECT {_PR_COLUMNS} FROM pull_requests p WHERE p.pull_request_id = $1", pr_id
     )
     return _pr(row) if row else None
 

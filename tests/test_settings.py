@@ -1,0 +1,43 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from config.settings import Settings, SettingsError
+
+
+def test_defaults_follow_the_contract() -> None:
+    s = Settings.from_env({})
+    assert (s.host, s.port) == ("0.0.0.0", 8080)
+    assert s.database_url is None and s.redis_url is None
+    assert s.data_dir == Path(".reviewbot")
+    assert s.github_api_url == "https://api.github.com"
+    assert s.gitlab_url == "https://gitlab.com"
+    assert s.gitea_url is None
+    assert s.cache_enabled
+
+
+def test_redis_off_disables_the_cache() -> None:
+    assert not Settings.from_env({"REDIS_URL": "off"}).cache_enabled
+
+
+def test_secrets_never_show_in_repr() -> None:
+    s = Settings.from_env({"ADMIN_TOKEN": "hunter2", "GITHUB_WEBHOOK_SECRET": "s3cret"})
+    assert "hunter2" not in repr(s) and "s3cret" not in repr(s)
+    assert s.admin_token is not None and s.admin_token.reveal() == "hunter2"
+
+
+def test_bad_numbers_are_reported_by_name() -> None:
+    with pytest.raises(SettingsError, match="PORT"):
+        Settings.from_env({"PORT": "eighty"})
+    with pytest.raises(SettingsError, match="WORKERS"):
+        Settings.from_env({"WORKERS": "0"})
+
+
+def test_urls_lose_trailing_slashes() -> None:
+    s = Settings.from_env(
+        {"GITHUB_API_URL": "https://ghe.example/api/v3/", "GITEA_URL": "https://g/"}
+    )
+    assert s.github_api_url == "https://ghe.example/api/v3"
+    assert s.gitea_url == "https://g"
