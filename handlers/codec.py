@@ -61,6 +61,8 @@ def query_param(request: Request, name: str) -> str:
     value = request.query_params.get(name)
     if value is None or value == "":
         raise BadRequest(f"query parameter '{name}' is required")
+    if "\x00" in value:
+        raise BadRequest(f"query parameter '{name}' must not contain NUL characters")
     return value
 
 

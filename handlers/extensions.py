@@ -25,10 +25,12 @@ _STATUSES = tuple(s.value for s in PrStatus)
 
 class DeactivateIn(msgspec.Struct):
     team_name: shapes.Id
-    # Absent: every member of the team. Present: must not be empty.
-    user_ids: Annotated[list[shapes.Id], msgspec.Meta(min_length=1, max_length=10_000)] | None = (
-        None
-    )
+    # Absent: every member of the team. Present: a non-empty list; null is refused, so a
+    # client bug cannot deactivate a whole team by accident.
+    user_ids: (
+        Annotated[list[shapes.Id], msgspec.Meta(min_length=1, max_length=10_000)]
+        | msgspec.UnsetType
+    ) = msgspec.UNSET
 
 
 def _service(request: Request) -> ReviewService:
@@ -38,7 +40,8 @@ def _service(request: Request) -> ReviewService:
 
 async def team_deactivate(request: Request) -> Response:
     body = await read_body(request, DeactivateIn)
-    done = await deactivate(_service(request), body.team_name, body.user_ids)
+    user_ids = None if body.user_ids is msgspec.UNSET else body.user_ids
+    done = await deactivate(_service(request), body.team_name, user_ids)
     return json_response(
         {
             "team_name": done.team_name,

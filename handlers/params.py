@@ -16,16 +16,20 @@ MAX_ID_LENGTH = 255
 
 def optional_id(request: Request, name: str) -> str | None:
     value = request.query_params.get(name)
-    if value is None or value == "":
+    if value is None:
         return None
+    if value == "":
+        raise BadRequest(f"query parameter '{name}' must not be empty; omit it instead")
     if len(value) > MAX_ID_LENGTH:
         raise BadRequest(f"query parameter '{name}' is longer than {MAX_ID_LENGTH} characters")
+    if "\x00" in value:
+        raise BadRequest(f"query parameter '{name}' must not contain NUL characters")
     return value
 
 
 def bounded_int(request: Request, name: str, default: int, low: int, high: int) -> int:
     raw = request.query_params.get(name)
-    if raw is None or raw == "":
+    if raw is None:
         return default
     if not raw.isdigit() or not low <= int(raw) <= high:
         raise BadRequest(f"query parameter '{name}' must be a whole number from {low} to {high}")
@@ -34,7 +38,7 @@ def bounded_int(request: Request, name: str, default: int, low: int, high: int) 
 
 def optional_time(request: Request, name: str) -> datetime | None:
     raw = request.query_params.get(name)
-    if raw is None or raw == "":
+    if raw is None:
         return None
     try:
         value = datetime.fromisoformat(raw)
@@ -47,7 +51,7 @@ def optional_time(request: Request, name: str) -> datetime | None:
 
 def one_of(request: Request, name: str, allowed: tuple[str, ...]) -> str | None:
     value = request.query_params.get(name)
-    if value is None or value == "":
+    if value is None:
         return None
     if value not in allowed:
         raise BadRequest(f"query parameter '{name}' must be one of {', '.join(allowed)}")

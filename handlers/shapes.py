@@ -8,8 +8,10 @@ import msgspec
 
 from bot.core.models import Member, PullRequest, PullRequestShort, Team, User
 
-Id = Annotated[str, msgspec.Meta(min_length=1, max_length=255)]
-Name = Annotated[str, msgspec.Meta(max_length=1000)]
+# PostgreSQL text cannot hold NUL characters: reject them here as a 400, not a 500 later.
+NO_NUL = r"^[^\x00]*$"
+Id = Annotated[str, msgspec.Meta(min_length=1, max_length=255, pattern=NO_NUL)]
+Name = Annotated[str, msgspec.Meta(max_length=1000, pattern=NO_NUL)]
 
 
 class MemberIn(msgspec.Struct):
