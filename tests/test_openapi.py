@@ -8,6 +8,7 @@ input rejected with a 4xx. Examples per operation are capped so the run stays sh
 
 from __future__ import annotations
 
+import re
 import threading
 import time
 from collections.abc import Iterator
@@ -117,3 +118,15 @@ CHECKS: list[Any] = [
 )
 def test_responses_match_the_document(case: Any, api_url: str) -> None:
     case.call_and_validate(base_url=api_url, checks=CHECKS)
+
+
+async def test_docs_page_is_served_offline(client: httpx.AsyncClient) -> None:
+    page = await client.get("/docs")
+    assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
+    assets = re.findall(r'(?:src|href)="([^"]+)"', page.text)
+    assert assets and all(a.startswith("/docs/assets/") for a in assets)  # nothing external
+    for asset in assets:
+        response = await client.get(asset)
+        assert response.status_code == 200 and len(response.content) > 1000, asset
+    served = (await client.get("/openapi.json")).json()
+    assert served == openapi.spec() and served["openapi"].startswith("3.1")

@@ -1,0 +1,126 @@
+"""Prometheus metrics, request ids and structured JSON logs."""
+
+from __future__ import annotations
+
+import io
+import json
+import logging
+import re
+from collections.abc import Iterator
+
+import httpx
+import pytest
+
+from bot import logs
+from tests.conftest import add_team, member
+
+
+def _sample(text: str, name: str, **labels: str) -> float:
+    """The value of one sample in Prometheus text format (0 when absent)."""
+    wanted = ",".join(f'{k}="{v}"' for k, v in labels.items())
+    pattern = re.escape(name + (f"{{{wanted}}}" if wanted else "")) + r" ([0-9.e+-]+)$"
+    found = re.search(pattern, text, re.MULTILINE)
+    return float(found.group(1)) if found else 0.0
+
+
+async def _metrics(client: httpx.AsyncClient) -> str:
+    response = await client.get("/metrics")
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/plain")
+    return response.text
+
+
+async def test_requests_are_counted_by_route_template_and_status(
+    client: httpx.AsyncClient,
+) -> None:
+    labels = {"method": "GET", "route": "/team/get", "status": "404"}
+    before = await _metrics(client)
+    for _ in range(3):
+        await client.get("/team/get", params={"team_name": "nope"})
+    await client.get("/no/such/path")
+    after = await _metrics(client)
+    total = "reviewbot_http_requests_total"
+    assert _sample(after, total, **labels) - _sample(before, total, **labels) == 3
+    unmatched = {"method": "GET", "route": "<unmatched>", "status": "404"}
+    assert _sample(after, total, **unmatched) - _sample(before, total, **unmatched) == 1
+    count = "reviewbot_http_request_duration_seconds_count"
+    assert _sample(after, count, **labels) - _sample(before, count, **labels) == 3
+
+
+async def test_resource_and_outbox_metrics_are_exposed(client: httpx.AsyncClient) -> None:
+    await add_team(client, "core", member("a"), member("b"))
+    for _ in range(2):
+        await client.get("/team/get", params={"team_name": "core"})
+    text = await _metrics(client)
+    assert _sample(text, "reviewbot_cache_hits_total") >= 1
+    assert _sample(text, "reviewbot_cache_misses_total") >= 1
+    assert _sample(text, "reviewbot_db_pool_connections") >= 1
+    assert _sample(text, "reviewbot_db_pool_max") == 10
+    assert "reviewbot_db_pool_in_use" in text
+    for name in (
+        "reviewbot_webhook_deliveries_total",
+        "reviewbot_outbox_depth",
+        "reviewbot_outbox_failures_total",
+    ):
+        assert f"# TYPE {name.removesuffix('_total')}" in text
+
+
+async def test_request_id_is_generated_or_honoured(client: httpx.AsyncClient) -> None:
+    generated = (await client.get("/health")).headers["x-request-id"]
+    assert re.fullmatch(r"[0-9a-f]{32}", generated)
+    given = await client.get("/health", headers={"X-Request-ID": "trace-42"})
+    assert given.headers["x-request-id"] == "trace-42"
+    unsafe = await client.get("/health", headers={"X-Request-ID": "x\tinjected " * 20})
+    assert re.fullmatch(r"[0-9a-f]{32}", unsafe.headers["x-request-id"])
+    # Error answers carry it too.
+    assert "x-request-id" in (await client.get("/team/get")).headers
+
+
+@pytest.fixture
+def json_log() -> Iterator[io.StringIO]:
+    out = io.StringIO()
+    handler = logging.StreamHandler(out)
+    handler.setFormatter(logs.JsonFormatter(secrets=["s3cret-value"]))
+    logger = logging.getLogger("reviewbot.access")
+    logger.addHandler(handler)
+    previous = logger.level
+    logger.setLevel(logging.INFO)
+    yield out
+    logger.removeHandler(handler)
+    logger.setLevel(previous)
+
+
+async def test_access_log_is_json_with_the_request_id(
+    client: httpx.AsyncClient, json_log: io.StringIO
+) -> None:
+    await client.get("/team/get", params={"team_name": "x"}, headers={"X-Request-ID": "r-1"})
+    lines = [json.loads(line) for line in json_log.getvalue().splitlines()]
+    entry = next(e for e in lines if e.get("request_id") == "r-1")
+    assert entry["logger"] == "reviewbot.access"
+    assert entry["status"] == 404
+    assert entry["message"] == "GET /team/get 404"
+    assert entry["level"] == "INFO" and entry["ts"].endswith("Z")
+    assert isinstance(entry["ms"], float)
+
+
+def test_formatter_masks_secrets_and_keeps_extras() -> None:
+    formatter = logs.JsonFormatter(secrets=["s3cret-value", ""])
+    record = logging.LogRecord(
+        "x", logging.WARNING, __file__, 1, "token=%s", ("s3cret-value",), None
+    )
+    record.__dict__["detail"] = {"header": "Bearer s3cret-value"}
+    token = logs.request_id.set("abc")
+    try:
+        entry = json.loads(formatter.format(record))
+    finally:
+        logs.request_id.reset(token)
+    assert entry["message"] == f"token={logs.MASK}"
+    assert entry["detail"] == {"header": f"Bearer {logs.MASK}"}
+    assert entry["request_id"] == "abc"
+
+
+def test_secret_values_come_from_the_settings() -> None:
+    from config.settings import Secret, Settings
+
+    settings = Settings(admin_token=Secret("adm"), github_token=Secret("gh"))
+    assert sorted(logs.secret_values(settings)) == ["adm", "gh"]
