@@ -7,8 +7,9 @@
 3. Lock again the open PRs they review: this catches assignments committed between steps
    1 and 2. Then read those PRs: nothing can change them before we commit.
 4. Per PR, ask ``ReviewService.choose_and_lock`` for replacements (never the author, never
-   someone on the PR, never anyone being deactivated), write all moves in two statements,
-   and ``notify`` the change listeners (the webhook outbox) in the same transaction.
+   someone on the PR, never anyone being deactivated), write that PR's moves and
+   ``notify`` the change listeners (the webhook outbox), all in the same transaction.
+   The team is read once for the whole transaction (``pinned_teams``).
 
 Step 3 takes PR locks while holding user locks, and replacements take ``FOR SHARE`` user
 locks in no fixed order, so a deadlock with a concurrent writer is possible in rare
@@ -90,34 +91,34 @@ async def _attempt(
             raise NotFound(f"not members of team '{team_name}': {', '.join(missing)}")
         await store.lock_open_prs_reviewed_by(conn, deactivated)
         reviews = await store.open_reviews_of(conn, deactivated)
-        moves = await _replace(service, conn, team_name, reviews, set(deactivated))
-        await store.apply_moves(conn, moves)
-        await _notify(service, conn, moves)
+        with service.pinned_teams():
+            moves = await _move_reviews(service, conn, team_name, reviews, set(deactivated))
     return Deactivation(team_name, deactivated, moves)
 
 
-async def _replace(
+async def _move_reviews(
     service: ReviewService,
     conn: Connection,
     team_name: str,
     reviews: Sequence[OpenReview],
     deactivated: set[str],
 ) -> list[Move]:
+    """Choose, write and announce PR by PR.
+
+    Each PR's moves are written before the next choice on purpose: strategies that read
+    open-review load, per-member caps and the recorded explanation of a choice all look
+    at the database inside this transaction, so they must see the previous replacements.
+    """
     moves: list[Move] = []
     for review in reviews:
         removed = leaving(review, deactivated)
         chosen = await service.choose_and_lock(
             conn, team_name, exclude=excluded_for(review, deactivated), count=len(removed)
         )
-        moves.extend(pair_moves(review.pull_request_id, removed, chosen))
-    return moves
-
-
-async def _notify(service: ReviewService, conn: Connection, moves: Sequence[Move]) -> None:
-    by_pr: dict[str, list[Move]] = {}
-    for move in moves:
-        by_pr.setdefault(move.pull_request_id, []).append(move)
-    for pr_id, pr_moves in by_pr.items():
+        pr_moves = pair_moves(review.pull_request_id, removed, chosen)
+        await store.apply_moves(conn, pr_moves)
         added = tuple(m.new_reviewer for m in pr_moves if m.new_reviewer is not None)
-        removed = tuple(m.old_reviewer for m in pr_moves)
-        await service.notify(conn, ReviewerChange(pr_id, added=added, removed=removed))
+        change = ReviewerChange(review.pull_request_id, added=added, removed=tuple(removed))
+        await service.notify(conn, change)
+        moves.extend(pr_moves)
+    return moves

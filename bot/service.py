@@ -7,7 +7,9 @@ whom to choose. Nothing here knows about HTTP.
 from __future__ import annotations
 
 import random
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, replace
 
 from bot.core.errors import NoCandidate, NotAssigned, NotFound, PrExists, PrMerged, TeamExists
@@ -19,6 +21,9 @@ from store.cache import TeamCache
 from store.db import Connection, Db
 
 ChangeListener = Callable[[Connection, "ReviewerChange"], Awaitable[None]]
+
+# Teams pinned by a bulk operation for the length of its transaction (see pinned_teams).
+_pinned: ContextVar[dict[str, Team] | None] = ContextVar("pinned_teams", default=None)
 
 REVIEWERS_PER_PR = 2
 # A chosen reviewer can turn out ineligible under lock (deactivated or moved meanwhile);
@@ -132,8 +137,30 @@ class ReviewService:
 
     # -- shared by every assignment path -----------------------------------------
 
+    @contextmanager
+    def pinned_teams(self) -> Iterator[None]:
+        """Read each team once inside this block (bulk deactivation chooses hundreds of times).
+
+        Safe because team data only decides who is *considered*: choose_and_lock re-checks
+        the chosen under lock, exactly as with a cached team.
+        """
+        token = _pinned.set({})
+        try:
+            yield
+        finally:
+            _pinned.reset(token)
+
     async def team(self, team_name: str, conn: Connection | None = None) -> Team | None:
         """The team through the cache (read-through); None when it does not exist."""
+        pinned = _pinned.get()
+        if pinned is not None and team_name in pinned:
+            return pinned[team_name]
+        found = await self._team(team_name, conn)
+        if pinned is not None and found is not None:
+            pinned[team_name] = found
+        return found
+
+    async def _team(self, team_name: str, conn: Connection | None) -> Team | None:
         cached, key = await self.cache.get_team(team_name)
         if cached is not None:
             return cached

@@ -97,3 +97,38 @@ async def test_overlapping_deactivations_and_merges(
             WHERE e.source = 'deactivation' AND p.merged_at < e.at"""
     )
     assert late == 0
+
+
+async def test_held_locks_make_it_retry_then_give_up_cleanly(
+    client: httpx.AsyncClient, pg: asyncpg.Pool
+) -> None:
+    await add_team(client, "core", *(member(u) for u in TEAM[:5]))
+    pr = await create_pr(client, "pr-1", TEAM[0])
+    leaving = [pr["assigned_reviewers"][0]]
+    body = {"team_name": "core", "user_ids": leaving}
+    async with pg.acquire() as other:
+        # Another writer holds the PR for longer than all retries together.
+        async with other.transaction():
+            await other.execute(
+                "SELECT 1 FROM pull_requests WHERE pull_request_id = 'pr-1' FOR UPDATE"
+            )
+            response = await client.post("/team/deactivate", json=body)
+        assert response.status_code == 503
+        assert response.json()["error"]["code"] == "BUSY"
+        active = await pg.fetchval("SELECT is_active FROM users WHERE user_id = $1", leaving[0])
+        assert active  # nothing was applied
+
+        # Held only briefly: a retry goes through.
+        async def hold_briefly() -> None:
+            async with other.transaction():
+                await other.execute(
+                    "SELECT 1 FROM pull_requests WHERE pull_request_id = 'pr-1' FOR UPDATE"
+                )
+                await asyncio.sleep(0.3)
+
+        holder = asyncio.create_task(hold_briefly())
+        await asyncio.sleep(0.05)
+        response = await client.post("/team/deactivate", json=body)
+        await holder
+    assert response.status_code == 200, response.text
+    assert response.json()["reassignments"][0]["old_reviewer"] == leaving[0]
