@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import random
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -67,7 +68,8 @@ async def deactivate(
             result = await _attempt(service, team_name, user_ids)
         except _RETRYABLE as exc:
             log.info("bulk deactivation of %s lost a lock race (%s); retrying", team_name, exc)
-            await asyncio.sleep(service.rng.uniform(0.005, 0.02) * attempt)
+            # Jitter apart from the selection RNG, so a seeded run stays reproducible.
+            await asyncio.sleep(random.uniform(0.005, 0.02) * attempt)
             continue
         await service.cache.invalidate({team_name})
         return result
@@ -88,7 +90,10 @@ async def _attempt(
         # With no list, a member who moved to another team meanwhile is simply not ours.
         missing = sorted(set(targets) - set(deactivated))
         if user_ids is not None and missing:
-            raise NotFound(f"not members of team '{team_name}': {', '.join(missing)}")
+            shown = ", ".join(missing[:10]) + (
+                f" and {len(missing) - 10} more" if len(missing) > 10 else ""
+            )
+            raise NotFound(f"not members of team '{team_name}': {shown}")
         await store.lock_open_prs_reviewed_by(conn, deactivated)
         reviews = await store.open_reviews_of(conn, deactivated)
         with service.pinned_teams():

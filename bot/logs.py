@@ -60,9 +60,13 @@ def configure(level: str, secrets: Iterable[str] = ()) -> None:
     root.setLevel(level)
     # pgserver narrates every step of starting PostgreSQL at INFO.
     logging.getLogger("pgserver").setLevel(logging.WARNING)
-    for name in ("uvicorn", "uvicorn.error", "uvicorn.access"):
+    for name in ("uvicorn", "uvicorn.error"):
         logging.getLogger(name).handlers[:] = []
         logging.getLogger(name).propagate = True
+    # Our middleware writes the access line (with route template, status and request id).
+    uvicorn_access = logging.getLogger("uvicorn.access")
+    uvicorn_access.handlers[:] = []
+    uvicorn_access.propagate = False
 
 
 def secret_values(settings: object) -> list[str]:

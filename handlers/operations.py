@@ -62,6 +62,7 @@ async def docs(request: Request) -> Response:
 
 
 def routes() -> list[BaseRoute]:
+    openapi.spec_json()  # assemble now: a broken fragment stops the start, not a request
     return [
         Route("/metrics", metrics, methods=["GET"]),
         Route("/openapi.json", openapi_json, methods=["GET"]),

@@ -96,6 +96,7 @@ async def measure(db_url: str, redis_url: str, runs: int, open_prs: int) -> None
     server: list[float] = []
     http: list[float] = []
     affected: list[int] = []
+    touched: list[int] = []
     async with app.router.lifespan_context(app):
         service = app.state.service
         transport = httpx.ASGITransport(app=app)
@@ -109,6 +110,7 @@ async def measure(db_url: str, redis_url: str, runs: int, open_prs: int) -> None
                 if run % 2 == 0:
                     result = await deactivate(service, TEAM, leaving)
                     moves = len(result.moves)
+                    touched.append(len({m.pull_request_id for m in result.moves}))
                 else:
                     body = {"team_name": TEAM, "user_ids": leaving}
                     response = await client.post("/team/deactivate", json=body)
@@ -120,7 +122,8 @@ async def measure(db_url: str, redis_url: str, runs: int, open_prs: int) -> None
                 (server if run % 2 == 0 else http).append(elapsed)
                 affected.append(moves)
     print(f"team of {len(MEMBERS)}, 100 deactivated, {open_prs} open PRs in the team;")
-    print(f"reviews moved per run: min {min(affected)}, max {max(affected)}; cpus {os.cpu_count()}")
+    print(f"reviews moved per run: {min(affected)}-{max(affected)}, open PRs changed per run:")
+    print(f"{min(touched)}-{max(touched)}; cpus {os.cpu_count()}, load {os.getloadavg()[0]:.1f}")
     print("| path | runs | min ms | median ms | p90 ms | max ms |")
     print("|---|---|---|---|---|---|")
     print(summary("server (use case)", server))

@@ -2,9 +2,9 @@
 
 Each fragment owns some endpoints: a mapping with ``paths:`` and optionally
 ``components:`` (``schemas``, ``responses``, ``parameters``, ...) and ``tags:``.
-Fragments are merged in file-name order; two fragments describing the same path and
-method, or the same component differently, are an error at start rather than a silently
-lost description.
+Fragments are merged reference first, then in file-name order; two fragments describing
+the same path and method, or the same component differently, are an error at start
+rather than a silently lost description.
 """
 
 from __future__ import annotations
@@ -46,10 +46,14 @@ class SpecError(ValueError):
     """Two fragments disagree, or one is not a mapping of the expected shape."""
 
 
+FIRST = "reference.yaml"  # the contract comes first on the docs page
+
+
 def fragments() -> list[tuple[str, dict[str, Any]]]:
-    """(file name, parsed fragment) for every bundled fragment, in name order."""
+    """(file name, parsed fragment) for every bundled fragment: the reference, then by name."""
     found = []
-    for entry in sorted(resources.files(__name__).iterdir(), key=lambda e: e.name):
+    entries = sorted(resources.files(__name__).iterdir(), key=lambda e: (e.name != FIRST, e.name))
+    for entry in entries:
         if entry.name.endswith((".yaml", ".yml")):
             loaded = yaml.safe_load(entry.read_text(encoding="utf-8")) or {}
             if not isinstance(loaded, dict):
