@@ -7,18 +7,24 @@ the settings are masked in every message, whatever code logged them.
 
 from __future__ import annotations
 
-import json
 import logging
 import sys
 import time
 from collections.abc import Iterable
 from contextvars import ContextVar
 
+import msgspec
+
 request_id: ContextVar[str | None] = ContextVar("request_id", default=None)
 
 MASK = "**********"
 # Attributes every LogRecord has; anything else was passed with ``extra=`` and is emitted.
-_STANDARD = set(vars(logging.LogRecord("", 0, "", 0, "", (), None))) | {"message", "asctime"}
+_STANDARD = frozenset(vars(logging.LogRecord("", 0, "", 0, "", (), None))) | {
+    "message",
+    "asctime",
+}
+# msgspec encodes several times faster than json.dumps; anything it cannot encode is str()'d.
+_encoder = msgspec.json.Encoder(enc_hook=str)
 
 
 class JsonFormatter(logging.Formatter):
@@ -37,12 +43,12 @@ class JsonFormatter(logging.Formatter):
         rid = request_id.get()
         if rid is not None:
             entry["request_id"] = rid
-        for key, value in vars(record).items():
-            if key not in _STANDARD and key not in entry:
-                entry[key] = value
+        fields = record.__dict__
+        for key in fields.keys() - _STANDARD:
+            entry.setdefault(key, fields[key])
         if record.exc_info:
             entry["exception"] = self.formatException(record.exc_info)
-        return self._mask(json.dumps(entry, default=str, ensure_ascii=False))
+        return self._mask(_encoder.encode(entry).decode())
 
     def _mask(self, line: str) -> str:
         for secret in self._secrets:

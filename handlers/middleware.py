@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import hmac
 import logging
+import os
 import re
 import time
-import uuid
 from collections.abc import Iterable
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -41,7 +41,7 @@ class RequestObserver:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        rid = _incoming_id(scope["headers"]) or uuid.uuid4().hex
+        rid = _incoming_id(scope["headers"]) or os.urandom(16).hex()
         rid_header = (REQUEST_ID_HEADER, rid.encode())
         token = logs.request_id.set(rid)
         start = time.perf_counter()
