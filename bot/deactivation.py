@@ -121,7 +121,7 @@ async def _move_reviews(
             conn, team_name, exclude=excluded_for(review, deactivated), count=len(removed)
         )
         pr_moves = pair_moves(review.pull_request_id, removed, chosen)
-        await store.apply_moves(conn, pr_moves)
+        await store.apply_moves(conn, review.pull_request_id, pr_moves)
         added = tuple(m.new_reviewer for m in pr_moves if m.new_reviewer is not None)
         change = ReviewerChange(review.pull_request_id, added=added, removed=tuple(removed))
         await service.notify(conn, change)

@@ -24,6 +24,7 @@ from pathlib import Path
 
 import asyncpg
 import httpx
+from starlette.applications import Starlette
 
 from bot.app import create_app
 from bot.deactivation import deactivate
@@ -90,6 +91,17 @@ def summary(name: str, samples: list[float]) -> str:
     )
 
 
+async def round_trip_ms(app: Starlette) -> float:
+    """The median of one trivial query on the app's own pool: the unit that scales the rest."""
+    samples = []
+    async with app.state.service.db.connection() as conn:
+        for _ in range(300):
+            start = time.perf_counter()
+            await conn.fetchval("SELECT 1")
+            samples.append(time.perf_counter() - start)
+    return statistics.median(samples) * 1000
+
+
 async def measure(db_url: str, redis_url: str, runs: int, open_prs: int) -> None:
     rng = random.Random(2024)
     app = create_app(Settings(database_url=db_url, redis_url=redis_url, selection_seed=1))
@@ -99,6 +111,7 @@ async def measure(db_url: str, redis_url: str, runs: int, open_prs: int) -> None
     touched: list[int] = []
     async with app.router.lifespan_context(app):
         service = app.state.service
+        rtt = await round_trip_ms(app)
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://perf") as client:
             for run in range(runs * 2 + 1):
@@ -123,7 +136,8 @@ async def measure(db_url: str, redis_url: str, runs: int, open_prs: int) -> None
                 affected.append(moves)
     print(f"team of {len(MEMBERS)}, 100 deactivated, {open_prs} open PRs in the team;")
     print(f"reviews moved per run: {min(affected)}-{max(affected)}, open PRs changed per run:")
-    print(f"{min(touched)}-{max(touched)}; cpus {os.cpu_count()}, load {os.getloadavg()[0]:.1f}")
+    print(f"{min(touched)}-{max(touched)}; cpus {os.cpu_count()}, load {os.getloadavg()[0]:.1f};")
+    print(f"one SELECT 1 round trip on the pool: median {rtt:.3f} ms")
     print("| path | runs | min ms | median ms | p90 ms | max ms |")
     print("|---|---|---|---|---|---|")
     print(summary("server (use case)", server))

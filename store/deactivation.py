@@ -82,36 +82,31 @@ async def open_reviews_of(conn: Connection, user_ids: Sequence[str]) -> list[Ope
     return [OpenReview(r["pull_request_id"], r["author_id"], tuple(r["reviewers"])) for r in rows]
 
 
-async def apply_moves(conn: Connection, moves: Sequence[Move]) -> None:
-    """Replace or remove reviewers and log each change, in at most two statements."""
-    replaced = [m for m in moves if m.new_reviewer is not None]
-    removed = [m for m in moves if m.new_reviewer is None]
-    if replaced:
-        await conn.execute(
-            """WITH c AS (SELECT * FROM unnest($1::text[], $2::text[], $3::text[])
-                                       AS c(pr_id, old_id, new_id)),
-                    done AS (
-                   UPDATE pr_reviewers r SET user_id = c.new_id, assigned_at = now()
-                     FROM c WHERE r.pull_request_id = c.pr_id AND r.user_id = c.old_id
-                   RETURNING r.pull_request_id, r.user_id, c.old_id)
-               INSERT INTO assignment_events
-                      (pull_request_id, kind, user_id, replaced_user_id, source)
-               SELECT pull_request_id, 'reassigned', user_id, old_id, $4 FROM done""",
-            [m.pull_request_id for m in replaced],
-            [m.old_reviewer for m in replaced],
-            [m.new_reviewer for m in replaced],
-            SOURCE,
-        )
-    if removed:
-        await conn.execute(
-            """WITH c AS (SELECT * FROM unnest($1::text[], $2::text[]) AS c(pr_id, old_id)),
-                    done AS (
-                   DELETE FROM pr_reviewers r USING c
-                    WHERE r.pull_request_id = c.pr_id AND r.user_id = c.old_id
-                   RETURNING r.pull_request_id, r.user_id)
-               INSERT INTO assignment_events (pull_request_id, kind, replaced_user_id, source)
-               SELECT pull_request_id, 'removed', user_id, $3 FROM done""",
-            [m.pull_request_id for m in removed],
-            [m.old_reviewer for m in removed],
-            SOURCE,
-        )
+async def apply_moves(conn: Connection, pr_id: str, moves: Sequence[Move]) -> None:
+    """Replace or remove reviewers of one PR and log each change, in one statement.
+
+    Keyed by the PR id (a parameter, not a join) so that PostgreSQL walks the primary key
+    even with a generic plan: this runs once per affected PR.
+    """
+    if not moves:
+        return
+    await conn.execute(
+        """WITH c AS (SELECT * FROM unnest($2::text[], $3::text[]) AS c(old_id, new_id)),
+                replaced AS (
+               UPDATE pr_reviewers r SET user_id = c.new_id, assigned_at = now()
+                 FROM c
+                WHERE r.pull_request_id = $1 AND r.user_id = c.old_id AND c.new_id IS NOT NULL
+               RETURNING c.new_id, c.old_id),
+                removed AS (
+               DELETE FROM pr_reviewers r USING c
+                WHERE r.pull_request_id = $1 AND r.user_id = c.old_id AND c.new_id IS NULL
+               RETURNING r.user_id AS old_id)
+           INSERT INTO assignment_events (pull_request_id, kind, user_id, replaced_user_id, source)
+           SELECT $1, 'reassigned', new_id, old_id, $4 FROM replaced
+           UNION ALL
+           SELECT $1, 'removed', NULL, old_id, $4 FROM removed""",
+        pr_id,
+        [m.old_reviewer for m in moves],
+        [m.new_reviewer for m in moves],
+        SOURCE,
+    )
