@@ -48,12 +48,18 @@ async def lock_open_prs_reviewed_by(conn: Connection, user_ids: Sequence[str]) -
 async def deactivate_members(
     conn: Connection, team_name: str, user_ids: Sequence[str]
 ) -> list[str]:
-    """Lock (in id order) and deactivate those of ``user_ids`` that are members of the team."""
+    """Lock (in id order) and deactivate those of ``user_ids`` that are members of the team.
+
+    ``FOR NO KEY UPDATE``, like the UPDATE itself: it blocks choosers (``FOR SHARE``) and
+    other writers of these rows, but not the foreign-key checks of concurrent inserts that
+    merely reference them (e.g. a reassign logging one of them as replaced), which would
+    otherwise wait on us while holding a PR lock we need next.
+    """
     rows = await conn.fetch(
         """WITH locked AS (
                SELECT user_id FROM users
                 WHERE team_name = $1 AND user_id = ANY($2::text[])
-                ORDER BY user_id FOR UPDATE)
+                ORDER BY user_id FOR NO KEY UPDATE)
            UPDATE users u SET is_active = false, updated_at = now()
              FROM locked WHERE u.user_id = locked.user_id
            RETURNING u.user_id""",

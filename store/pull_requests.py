@@ -119,14 +119,20 @@ async def replace_reviewer(
 
 
 async def merge(conn: Connection, pr_id: str) -> PullRequest | None:
-    """Mark MERGED; repeating keeps the first ``merged_at`` (idempotent)."""
-    row = await conn.fetchrow(
-        f"""WITH m AS (
-                UPDATE pull_requests
-                   SET status = 'MERGED', merged_at = COALESCE(merged_at, now())
-                 WHERE pull_request_id = $1
-             RETURNING *)
-            SELECT {_PR_COLUMNS} FROM m p""",
+    """Mark MERGED; repeating keeps the first ``merged_at`` (idempotent).
+
+    The PR is read back by a second statement for the same reason as in ``fetch_pr``: an
+    UPDATE that waited for the PR's row lock (a reassign or a bulk deactivation changing
+    its reviewers) would still see the reviewers as they were before that change. Once
+    merged, the reviewers never change, so the second read is exact.
+    """
+    merged = await conn.fetchval(
+        """UPDATE pull_requests
+              SET status = 'MERGED', merged_at = COALESCE(merged_at, now())
+            WHERE pull_request_id = $1
+        RETURNING true""",
         pr_id,
     )
-    return _pr(row) if row else None
+    if not merged:
+        return None
+    return await fetch_pr(conn, pr_id)
