@@ -98,6 +98,7 @@ async def test_requests_without_tokens_get_the_envelope(
         response = await client.post("/team/add", json={}, headers=_bearer(USER))
     assert response.status_code == 401
     assert response.headers["content-type"] == "application/json"
+    assert response.headers["x-request-id"]  # refusals are traceable too
     assert response.json() == {
         "error": {
             "code": "UNAUTHORIZED",
