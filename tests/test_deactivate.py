@@ -174,3 +174,19 @@ async def test_errors_write_nothing(client: httpx.AsyncClient, pg: asyncpg.Pool)
         assert response.json()["error"]["code"] == code
     active = await pg.fetchval("SELECT count(*) FROM users WHERE is_active")
     assert active == 3
+
+
+async def test_statistics_count_deactivation_moves(client: httpx.AsyncClient) -> None:
+    await add_team(client, "tiny", member("a"), member("b"), member("c"), member("d"))
+    pr = await create_pr(client, "pr-1", "a")
+    result = await deactivate(client, "tiny", pr["assigned_reviewers"])
+    # Only d is left: one reviewer is replaced by d, the other removed.
+    assert sorted(str(m["new_reviewer"]) for m in result["reassignments"]) == ["None", "d"]
+    stats = (await client.get("/stats", params={"team_name": "tiny"})).json()
+    away = {u["user_id"]: u["reassigned_away"] for u in stats["users"]}
+    assert {u: away[u] for u in pr["assigned_reviewers"]} == dict.fromkeys(
+        pr["assigned_reviewers"], 1
+    )
+    assert stats["pull_requests"] == [
+        {"pull_request_id": "pr-1", "reassignments": 1, "removals": 1}
+    ]
