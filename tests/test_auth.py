@@ -17,7 +17,8 @@ OPEN_PATHS = {"/health", "/metrics", "/openapi.json", "/docs"}
 def _protected_routes() -> list[tuple[str, str]]:
     found = []
     for route in all_routes():
-        if isinstance(route, Route) and route.path not in OPEN_PATHS:
+        open_path = route.path in OPEN_PATHS or route.path.startswith("/webhooks/")
+        if isinstance(route, Route) and not open_path:
             found += [(m, route.path) for m in sorted(route.methods or ()) if m != "HEAD"]
     return found
 
