@@ -51,7 +51,7 @@ def read_member(
     user_id = reader.text(values["id"], f"{key}.id", MAX_ID_LENGTH, "a user id")
     name = user_id
     if "name" in values:
-        name = reader.text(values["name"], f"{key}.name", MAX_NAME_LENGTH, "a display name")
+        name = reader.text(values["name"], f"{key}.name", MAX_NAME_LENGTH, "a display name", 0)
     active = True
     if "active" in values:
         active = reader.scalar(values["active"], f"{key}.active", "bool", "true or false")

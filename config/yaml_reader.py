@@ -92,12 +92,14 @@ class Reader:
             self.issue(node, key, f"expected {expected}, got a {_node_kind(node)}")
         return None
 
-    def text(self, node: yaml.Node, key: str, max_length: int, what: str) -> str | None:
+    def text(
+        self, node: yaml.Node, key: str, max_length: int, what: str, min_length: int = 1
+    ) -> str | None:
         value = self.scalar(node, key, "str", what)
         if value is None:
             return None
-        if not value.strip() or len(value) > max_length:
-            self.issue(node, key, f"expected {what} of 1 to {max_length} characters")
+        if not min_length <= len(value) <= max_length:
+            self.issue(node, key, f"expected {what} of {min_length} to {max_length} characters")
             return None
         assert isinstance(value, str)
         return value
