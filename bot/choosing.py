@@ -22,11 +22,13 @@ from store.db import Connection
 MAX_SELECTION_ROUNDS = 8
 
 
+def _has_caps(team: Team) -> bool:
+    return any(m.max_open_reviews is not None for m in team.members)
+
+
 def needs_team_lock(team: Team) -> bool:
     """Strategies that read load or turns, and caps, must see a team no one else is changing."""
-    return team.strategy != Strategy.RANDOM or any(
-        m.max_open_reviews is not None for m in team.members
-    )
+    return team.strategy != Strategy.RANDOM or _has_caps(team)
 
 
 async def choose(
@@ -54,13 +56,14 @@ async def _choose_under_team_lock(
 ) -> list[str]:
     if not await store.lock_team(conn, team.team_name):
         return []
-    active = await store.active_members(conn, team.team_name, today)
+    strategy = Strategy(team.strategy)
+    with_load = strategy is Strategy.LEAST_LOADED or _has_caps(team)
+    active = await store.active_members(conn, team.team_name, today, with_load=with_load)
     active_ids = {c.user_id for c in active}
     # Members the database no longer has as active ones show up in the explanation too.
     gone = [
         Candidate(m.user_id, is_active=False) for m in team.members if m.user_id not in active_ids
     ]
-    strategy = Strategy(team.strategy)
     selection = select(strategy, [*active, *gone], exclusions, count, rng)
     await store.record_choice(
         conn,

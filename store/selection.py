@@ -71,16 +71,20 @@ async def lock_team(conn: Connection, team_name: str) -> bool:
     return bool(found)
 
 
-async def active_members(conn: Connection, team_name: str, today: date) -> list[Candidate]:
-    """Share-lock the team's active members and read their load, turn and availability.
+async def active_members(
+    conn: Connection, team_name: str, today: date, *, with_load: bool
+) -> list[Candidate]:
+    """Share-lock the team's active members and read their turn, availability and load.
 
     Run after ``lock_team`` (a separate statement, so this one's snapshot already sees
-    everything committed by whoever held the lock before us).
+    everything committed by whoever held the lock before us). The open load is counted
+    only when asked for (least loaded, caps): it grows with the number of open reviews.
     """
+    load = _OPEN_LOAD if with_load else "NULL::bigint"
     rows = await conn.fetch(
         f"""SELECT u.user_id, u.max_open_reviews, u.rr_turn,
                    {_AWAY_ON.format(day="$2::date")} AS away,
-                   {_OPEN_LOAD} AS open_reviews
+                   {load} AS open_reviews
               FROM users u
              WHERE u.team_name = $1 AND u.is_active
              ORDER BY u.user_id FOR SHARE OF u""",

@@ -127,9 +127,10 @@ teams:
     assert "random, round_robin, least_loaded" in messages["teams[0].strategy"]
     assert "from 0 to 2, got 3" in messages["teams[0].reviewers"]
     assert "unknown key" in messages["teams[0].colour"]
-    assert "expected a date (YYYY-MM-DD), got '2026-02-30'" in messages[
-        "teams[0].members[0].away_until"
-    ]
+    assert (
+        "expected a date (YYYY-MM-DD), got '2026-02-30'"
+        in messages["teams[0].members[0].away_until"]
+    )
     assert "got 83 (quote it" in messages["teams[0].members[1].id"]
     assert "got False" in messages["teams[0].members[2].gitlab"]
     assert "on or after 2026-12-20" in messages["teams[0].members[2].away[0].to"]
