@@ -60,11 +60,11 @@ async def _choose_under_team_lock(
     with_load = strategy is Strategy.LEAST_LOADED or _has_caps(team)
     active = await store.active_members(conn, team.team_name, today, with_load=with_load)
     active_ids = {c.user_id for c in active}
-    # Members the database no longer has as active ones show up in the explanation too.
-    gone = [
-        Candidate(m.user_id, is_active=False) for m in team.members if m.user_id not in active_ids
-    ]
-    selection = select(strategy, [*active, *gone], exclusions, count, rng)
+    # Members missing from the locked rows: inactive now, or being changed this instant.
+    missing = [m for m in team.members if m.user_id not in active_ids]
+    gone = [Candidate(m.user_id, is_active=False) for m in missing]
+    busy = {m.user_id: Skip.UNAVAILABLE for m in missing if m.is_active}
+    selection = select(strategy, [*active, *gone], {**busy, **exclusions}, count, rng)
     await store.record_choice(
         conn,
         team.team_name,

@@ -79,6 +79,11 @@ async def active_members(
     Run after ``lock_team`` (a separate statement, so this one's snapshot already sees
     everything committed by whoever held the lock before us). The open load is counted
     only when asked for (least loaded, caps): it grows with the number of open reviews.
+
+    ``SKIP LOCKED``: a member whose row someone is changing right now (deactivating,
+    moving, editing) is left out of this one choice instead of waited for. Waiting here,
+    while holding the team lock, could deadlock with a writer that locked users first and
+    then chooses reviewers in the same team (bulk deactivation); skipping is always safe.
     """
     load = _OPEN_LOAD if with_load else "NULL::bigint"
     rows = await conn.fetch(
@@ -87,7 +92,7 @@ async def active_members(
                    {load} AS open_reviews
               FROM users u
              WHERE u.team_name = $1 AND u.is_active
-             ORDER BY u.user_id FOR SHARE OF u""",
+             ORDER BY u.user_id FOR SHARE OF u SKIP LOCKED""",
         team_name,
         today,
     )

@@ -203,3 +203,18 @@ async def test_selection_seed_makes_choices_reproducible(
             await client.post("/team/add", json={"team_name": "t", "members": members})
             runs.append([await open_pr(client, f"p{i}", "a") for i in range(10)])
     assert runs[0] == runs[1]
+
+
+async def test_a_member_being_changed_is_skipped_not_waited_for(
+    client: httpx.AsyncClient, configs: TeamConfigService, pg: asyncpg.Pool, tmp_path: Path
+) -> None:
+    """E.g. a bulk deactivation holding b's row while it picks replacements in this team."""
+    members = ["{id: author}", "{id: a}", "{id: b}", "{id: c}"]
+    await apply_text(configs, tmp_path, "teams:\n" + _team("t", "round_robin", *members))
+    async with pg.acquire() as writer, writer.transaction():
+        await writer.execute("SELECT 1 FROM users WHERE user_id = 'b' FOR UPDATE")
+        chosen = await asyncio.wait_for(open_pr(client, "p", "author"), timeout=30)
+        assert chosen == ["a", "c"]
+    shown = await client.get("/pullRequest/explain", params={"pull_request_id": "p"})
+    explain = shown.json()["assignments"][0]["explain"]
+    assert {"user_id": "b", "reason": "unavailable"} in explain["skipped"]
