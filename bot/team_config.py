@@ -106,10 +106,16 @@ async def start_team_config(db: Db, cache: TeamCache, teams_file: str | None) ->
     loop = asyncio.get_running_loop()
     pending: set[asyncio.Task[ReloadResult]] = set()
 
+    def finished(task: asyncio.Task[ReloadResult]) -> None:
+        pending.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            log.error("reloading TEAMS_FILE failed", exc_info=task.exception())
+
     def on_sighup() -> None:
+        log.info("SIGHUP: reloading TEAMS_FILE")
         task = loop.create_task(reloader.reload())
         pending.add(task)  # keep a reference until done
-        task.add_done_callback(pending.discard)
+        task.add_done_callback(finished)
 
     try:
         loop.add_signal_handler(signal.SIGHUP, on_sighup)
