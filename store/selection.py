@@ -28,9 +28,8 @@ _AWAY_ON = """EXISTS (SELECT 1 FROM user_away a
                       WHERE a.user_id = u.user_id AND a.last_day >= {day}
                         AND (a.first_day IS NULL OR a.first_day <= {day}))"""
 
-_OPEN_LOAD = """(SELECT count(*) FROM pr_reviewers r
-                   JOIN pull_requests p ON p.pull_request_id = r.pull_request_id
-                  WHERE r.user_id = u.user_id AND p.status = 'OPEN')"""
+# pr_reviewers.pr_open mirrors the PR's status (migration 0004): an index-only count.
+_OPEN_LOAD = """(SELECT count(*) FROM pr_reviewers r WHERE r.user_id = u.user_id AND r.pr_open)"""
 
 
 def _json(explain: dict[str, Any]) -> str:

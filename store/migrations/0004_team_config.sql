@@ -29,6 +29,34 @@ CREATE INDEX user_away_by_user ON user_away (user_id, last_day);
 -- At most one away_until per member.
 CREATE UNIQUE INDEX user_away_until ON user_away (user_id) WHERE first_day IS NULL;
 
+-- Open load per reviewer (least_loaded, caps) without joining every PR: each reviewer row
+-- knows whether its PR is open, kept so by triggers whatever path writes (API, webhooks),
+-- and a partial index makes "open reviews of u" an index-only count of u's open rows.
+ALTER TABLE pr_reviewers ADD COLUMN pr_open boolean NOT NULL DEFAULT true;
+UPDATE pr_reviewers r SET pr_open = false
+  FROM pull_requests p
+ WHERE p.pull_request_id = r.pull_request_id AND p.status <> 'OPEN';
+CREATE INDEX pr_reviewers_open_by_user ON pr_reviewers (user_id) WHERE pr_open;
+
+CREATE FUNCTION pr_reviewers_pr_open() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    NEW.pr_open := EXISTS (SELECT 1 FROM pull_requests p
+                            WHERE p.pull_request_id = NEW.pull_request_id AND p.status = 'OPEN');
+    RETURN NEW;
+END $$;
+CREATE TRIGGER pr_reviewers_pr_open BEFORE INSERT ON pr_reviewers
+    FOR EACH ROW EXECUTE FUNCTION pr_reviewers_pr_open();
+
+CREATE FUNCTION pull_requests_status_to_reviewers() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    UPDATE pr_reviewers SET pr_open = (NEW.status = 'OPEN')
+     WHERE pull_request_id = NEW.pull_request_id;
+    RETURN NULL;
+END $$;
+CREATE TRIGGER pull_requests_status_to_reviewers AFTER UPDATE OF status ON pull_requests
+    FOR EACH ROW WHEN (OLD.status IS DISTINCT FROM NEW.status)
+    EXECUTE FUNCTION pull_requests_status_to_reviewers();
+
 -- Why a reviewer was chosen. Selection (ReviewService.choose_and_lock) leaves its
 -- explanation in the transaction-local setting reviewbot.explain; every assignment event
 -- inserted afterwards in the same transaction for a reviewer it chose picks it up. So
