@@ -24,6 +24,10 @@ from store.db import Connection, Db
 
 ChangeListener = Callable[[Connection, "ReviewerChange"], Awaitable[None]]
 
+# The contract's maximum per PR; each team's own number (0..2) comes from its config and is
+# what create uses. Pass count=None to choose_and_lock for "the team's number".
+REVIEWERS_PER_PR = 2
+
 
 def utc_today() -> date:
     # Away periods are calendar days in UTC: one answer for every instance, whatever its TZ.
@@ -157,11 +161,13 @@ class ReviewService:
         team_name: str,
         *,
         exclude: set[str],
-        count: int,
+        count: int | None,
         author: str | None = None,
         replacing: str | None = None,
     ) -> list[str]:
         """Choose up to ``count`` reviewers from the team and lock them as still eligible.
+
+        ``count`` None means the team's configured number of reviewers per PR.
 
         Every path that assigns reviewers (create, reassign, webhooks, bulk deactivation)
         goes through here, so the team's strategy, availability and capacity apply to all

@@ -191,6 +191,11 @@ async def test_team_reviewer_count_is_used_on_create(
     await apply_text(configs, tmp_path, text)
     assert len(await open_pr(client, "p1", "a")) == 1
     assert await open_pr(client, "p2", "x") == []
+    # Other paths (webhooks) ask for "the team's number" with count=None.
+    async with service_for(configs) as service, service.db.transaction() as conn:
+        assert len(await service.choose_and_lock(conn, "one", exclude={"a"}, count=None)) == 1
+        assert len(await service.choose_and_lock(conn, "one", exclude={"a"}, count=2)) == 2
+        assert await service.choose_and_lock(conn, "none", exclude=set(), count=None) == []
 
 
 async def test_selection_seed_makes_choices_reproducible(

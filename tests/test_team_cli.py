@@ -9,9 +9,11 @@ import sys
 from pathlib import Path
 
 import asyncpg
+import httpx
 import pytest
+import redis.asyncio as redis
 
-from bot.embedded import embedded_postgres
+from bot.embedded import embedded_postgres, embedded_redis
 from config.settings import Settings
 
 GOOD = """\
@@ -54,7 +56,7 @@ def test_validate_reports_every_problem_and_exits_1(tmp_path: Path) -> None:
 
 
 async def test_plan_apply_export_prune_through_database_url(
-    settings: Settings, pg: asyncpg.Pool, tmp_path: Path
+    settings: Settings, pg: asyncpg.Pool, client: httpx.AsyncClient, tmp_path: Path
 ) -> None:
     assert settings.database_url and settings.redis_url
     env = {"DATABASE_URL": settings.database_url, "REDIS_URL": settings.redis_url}
@@ -74,9 +76,16 @@ async def test_plan_apply_export_prune_through_database_url(
     only_a = _write(
         tmp_path, GOOD.replace("      - {id: b, away_until: 2030-01-01}\n", ""), "a.yaml"
     )
+    cached = await client.get("/team/get", params={"team_name": "core"})  # now in Redis
+    assert all(m["is_active"] for m in cached.json()["members"])
     pruned = _cli("apply", "--prune", only_a, env=env)
     assert "- user deactivated: b" in pruned.stdout
     assert await pg.fetchval("SELECT is_active FROM users WHERE user_id = 'b'") is False
+    seen = await client.get("/team/get", params={"team_name": "core"})
+    assert {m["user_id"]: m["is_active"] for m in seen.json()["members"]} == {
+        "a": True,
+        "b": False,
+    }, "the service's cache was invalidated by the CLI"
 
 
 async def _team_count(url: str) -> int:
@@ -91,11 +100,17 @@ async def _team_count(url: str) -> int:
 async def test_embedded_store_is_shared_with_a_running_service(tmp_path: Path) -> None:
     """Under DATA_DIR, the CLI reuses the service's PostgreSQL and leaves it running."""
     data_dir = tmp_path / "data"
-    env = {"DATA_DIR": str(data_dir), "REDIS_URL": "off"}
+    env = {"DATA_DIR": str(data_dir)}
     files = _write(tmp_path, GOOD)
-    with embedded_postgres(data_dir) as url:  # the "service"
+    with embedded_postgres(data_dir) as url, embedded_redis(data_dir) as cache_url:
+        # ^ the "service"
         assert _cli("apply", files, env=env).returncode == 0
         assert await _team_count(url) == 1, "the CLI wrote to the service's database"
+        cache = redis.Redis.from_url(cache_url)
+        try:
+            assert await cache.get("rb:teamver:core") == b"1", "and invalidated its cache"
+        finally:
+            await cache.aclose()
     # Service stopped: the CLI starts the server itself, and stops it again afterwards.
     exported = _cli("export", env=env)
     assert exported.returncode == 0 and "name: core" in exported.stdout
