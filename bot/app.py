@@ -11,6 +11,7 @@ from contextlib import asynccontextmanager
 from starlette.applications import Starlette
 
 from bot.service import ReviewService
+from bot.team_config import start_team_config
 from config.settings import Settings
 from handlers import all_routes
 from handlers.errors import EXCEPTION_HANDLERS
@@ -36,9 +37,12 @@ def create_app(settings: Settings) -> Starlette:
         app.state.db = db
         app.state.cache = cache
         app.state.service = ReviewService(db, cache, rng)
+        teams = await start_team_config(db, cache, settings.teams_file)
+        app.state.team_config, app.state.teams_reloader = teams.service, teams.reloader
         try:
             yield
         finally:
+            teams.stop()
             await cache.close()
             await db.disconnect()
 

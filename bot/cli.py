@@ -1,4 +1,4 @@
-"""The ``reviewbot`` command: ``serve`` and ``migrate``."""
+"""The ``reviewbot`` command: ``serve``, ``migrate`` and ``teams``."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ import signal
 import sys
 from collections.abc import Sequence
 
+from bot.team_cli import add_teams_parser, run_teams
 from config.settings import Settings, SettingsError
 
 
@@ -73,6 +74,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("serve", help="run the service (embedded PostgreSQL/Redis when URLs unset)")
     sub.add_parser("migrate", help="apply database migrations and exit")
+    add_teams_parser(sub)
     args = parser.parse_args(argv)
     try:
         settings = Settings.from_env(os.environ)
@@ -81,6 +83,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     _configure_logging(settings.log_level)
     if args.command == "serve":
         return _serve(settings)
+    if args.command == "teams":
+        return run_teams(args, settings)
     return _migrate(settings)
 
 
