@@ -15,6 +15,7 @@ from starlette.middleware import Middleware
 from bot import logs
 from bot.metrics import PoolUse, ResourceCollector
 from bot.service import ReviewService
+from bot.team_config import start_team_config
 from config.settings import Settings
 from handlers import all_routes
 from handlers.errors import EXCEPTION_HANDLERS
@@ -41,12 +42,15 @@ def create_app(settings: Settings) -> Starlette:
         app.state.db = db
         app.state.cache = cache
         app.state.service = ReviewService(db, cache, rng)
+        teams = await start_team_config(db, cache, settings.teams_file)
+        app.state.team_config, app.state.teams_reloader = teams.service, teams.reloader
         app.state.metrics_registry = _resource_metrics(cache, db)
         if settings.admin_token is None and settings.user_token is None:
             log.warning("ADMIN_TOKEN and USER_TOKEN are unset: the management API is open")
         try:
             yield
         finally:
+            teams.stop()
             await cache.close()
             await db.disconnect()
 

@@ -1,4 +1,4 @@
-"""The ``reviewbot`` command: ``serve`` and ``migrate``."""
+"""The ``reviewbot`` command: ``serve``, ``migrate`` and ``teams``."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ import signal
 import sys
 from collections.abc import Sequence
 
+from bot.team_cli import add_teams_parser, run_teams
 from config.settings import Settings, SettingsError
 
 
@@ -61,6 +62,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("serve", help="run the service (embedded PostgreSQL/Redis when URLs unset)")
     sub.add_parser("migrate", help="apply database migrations and exit")
+    add_teams_parser(sub)
     args = parser.parse_args(argv)
     try:
         settings = Settings.from_env(os.environ)
@@ -71,6 +73,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     logs.configure(settings.log_level, logs.secret_values(settings))
     if args.command == "serve":
         return _serve(settings)
+    if args.command == "teams":
+        return run_teams(args, settings)
     return _migrate(settings)
 
 

@@ -11,11 +11,15 @@ from collections.abc import Awaitable, Callable, Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, replace
+from datetime import UTC, date, datetime
+from typing import Any
 
+from bot.choosing import choose
 from bot.core.errors import NoCandidate, NotAssigned, NotFound, PrExists, PrMerged, TeamExists
 from bot.core.models import Member, PrStatus, PullRequest, PullRequestShort, Team, User
-from bot.core.selection import select_reviewers
+from bot.core.selection import exclusion_reasons
 from store import pull_requests as prs
+from store import selection as selection_store
 from store import teams, users
 from store.cache import TeamCache
 from store.db import Connection, Db
@@ -25,11 +29,14 @@ ChangeListener = Callable[[Connection, "ReviewerChange"], Awaitable[None]]
 # Teams pinned by a bulk operation for the length of its transaction (see pinned_teams).
 _pinned: ContextVar[dict[str, Team] | None] = ContextVar("pinned_teams", default=None)
 
+# The contract's maximum per PR; each team's own number (0..2) comes from its config and is
+# what create uses. Pass count=None to choose_and_lock for "the team's number".
 REVIEWERS_PER_PR = 2
-# A chosen reviewer can turn out ineligible under lock (deactivated or moved meanwhile);
-# we then choose again among the rest. Each round removes at least one candidate, so this
-# only bounds pathological churn.
-MAX_SELECTION_ROUNDS = 8
+
+
+def utc_today() -> date:
+    # Away periods are calendar days in UTC: one answer for every instance, whatever its TZ.
+    return datetime.now(UTC).date()
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,6 +53,7 @@ class ReviewService:
         self.db = db
         self.cache = cache
         self.rng = rng
+        self.today: Callable[[], date] = utc_today
         # Called inside the writing transaction for every change of a PR's reviewers, so
         # that e.g. the webhook outbox records the post-back atomically with the change.
         self.change_listeners: list[ChangeListener] = []
@@ -95,9 +103,8 @@ class ReviewService:
             created_at = await prs.insert_pr(conn, pr_id, name, author_id)
             if created_at is None:
                 raise PrExists(f"pull request '{pr_id}' already exists")
-            reviewers = await self.choose_and_lock(
-                conn, author.team_name, exclude={author_id}, count=REVIEWERS_PER_PR
-            )
+            team = await self.team(author.team_name, conn)
+            reviewers = await self._choose(conn, team, {author_id}, None, author=author_id)
             await prs.add_reviewers(conn, pr_id, reviewers, first_slot=0)
             await self.notify(conn, ReviewerChange(pr_id, added=tuple(reviewers)))
         return PullRequest(
@@ -124,7 +131,9 @@ class ReviewService:
             if old_user_id not in pr.assigned_reviewers:
                 raise NotAssigned(f"user '{old_user_id}' is not a reviewer of '{pr_id}'")
             exclude = {pr.author_id, old_user_id, *pr.assigned_reviewers}
-            chosen = await self.choose_and_lock(conn, old.team_name, exclude=exclude, count=1)
+            chosen = await self.choose_and_lock(
+                conn, old.team_name, exclude=exclude, count=1, replacing=old_user_id
+            )
             if not chosen:
                 raise NoCandidate(
                     f"no active member of team '{old.team_name}' can replace '{old_user_id}'"
@@ -174,25 +183,49 @@ class ReviewService:
         return team
 
     async def choose_and_lock(
-        self, conn: Connection, team_name: str, *, exclude: set[str], count: int
+        self,
+        conn: Connection,
+        team_name: str,
+        *,
+        exclude: set[str],
+        count: int | None,
+        author: str | None = None,
+        replacing: str | None = None,
     ) -> list[str]:
         """Choose up to ``count`` reviewers from the team and lock them as still eligible.
 
+        ``count`` None means the team's configured number of reviewers per PR.
+
         Every path that assigns reviewers (create, reassign, webhooks, bulk deactivation)
-        goes through here, so strategies and availability rules apply to all of them.
+        goes through here, so the team's strategy, availability and capacity apply to all
+        of them, and the explanation of the choice is recorded with the assignment events
+        inserted afterwards in the same transaction. ``author`` / ``replacing`` (optional)
+        only name the reason for excluding those ids in that explanation.
         """
         team = await self.team(team_name, conn)
-        candidates = team.active_ids() if team else []
-        excluded = set(exclude)
-        kept: list[str] = []
-        for _ in range(MAX_SELECTION_ROUNDS):
-            wanted = count - len(kept)
-            chosen = select_reviewers(candidates, excluded | set(kept), wanted, self.rng)
-            if not chosen:
-                break
-            eligible = set(await prs.lock_eligible(conn, chosen, team_name))
-            kept.extend(c for c in chosen if c in eligible)
-            excluded.update(c for c in chosen if c not in eligible)
-            if len(kept) == count or eligible == set(chosen):
-                break
-        return kept
+        return await self._choose(conn, team, exclude, count, author=author, replacing=replacing)
+
+    async def _choose(
+        self,
+        conn: Connection,
+        team: Team | None,
+        exclude: set[str],
+        count: int | None,
+        *,
+        author: str | None = None,
+        replacing: str | None = None,
+    ) -> list[str]:
+        """``count`` None: the team's configured number of reviewers per PR."""
+        if team is None:
+            return []
+        wanted = team.reviewers if count is None else count
+        reasons = exclusion_reasons(exclude, author=author, replacing=replacing)
+        return await choose(conn, team, reasons, wanted, self.rng, self.today())
+
+    async def explain(self, pr_id: str) -> list[dict[str, Any]]:
+        """Every assignment event of the PR with the recorded reasons, oldest first."""
+        async with self.db.connection() as conn:
+            events = await selection_store.explain_of(conn, pr_id)
+        if events is None:
+            raise NotFound(f"pull request '{pr_id}' not found")
+        return events

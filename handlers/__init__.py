@@ -4,9 +4,15 @@ from __future__ import annotations
 
 from starlette.routing import BaseRoute
 
-from handlers import extensions, operations, reference, stats
+from handlers import extensions, operations, reference, stats, teams_config
 
 
 def all_routes() -> list[BaseRoute]:
     # Each feature module contributes its own list; order only matters for overlapping paths.
-    return [*reference.routes, *extensions.routes, *stats.routes, *operations.routes()]
+    return [
+        *reference.routes,
+        *teams_config.routes,
+        *extensions.routes,
+        *stats.routes,
+        *operations.routes(),
+    ]

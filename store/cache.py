@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import logging
 import time
+from datetime import date
 from typing import Any
 
 import msgspec
@@ -27,7 +28,7 @@ import redis.asyncio as redis
 from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
 
-from bot.core.models import Member, Team
+from bot.core.models import AwayPeriod, Member, Team
 
 log = logging.getLogger(__name__)
 
@@ -46,9 +47,19 @@ return {key}
 """
 
 
+class _CachedMember(msgspec.Struct, array_like=True):
+    user_id: str
+    username: str
+    is_active: bool
+    max_open_reviews: int | None = None
+    away: list[tuple[date | None, date]] = []
+
+
 class _CachedTeam(msgspec.Struct, array_like=True):
     team_name: str
-    members: list[tuple[str, str, bool]]
+    members: list[_CachedMember]
+    strategy: str = "random"
+    reviewers: int = 2
 
 
 _encoder = msgspec.json.Encoder()
@@ -108,17 +119,32 @@ class TeamCache:
             return None, key
         self.hits += 1
         cached = _decoder.decode(found[1])
-        members = tuple(Member(uid, name, active) for uid, name, active in cached.members)
-        return Team(cached.team_name, members), key
+        members = tuple(
+            Member(
+                m.user_id,
+                m.username,
+                m.is_active,
+                m.max_open_reviews,
+                tuple(AwayPeriod(first, last) for first, last in m.away),
+            )
+            for m in cached.members
+        )
+        return Team(cached.team_name, members, cached.strategy, cached.reviewers), key
 
     async def put_team(self, key: str | None, team: Team) -> None:
         if self._client is None or key is None:
             return
-        value = _encoder.encode(
-            _CachedTeam(
-                team.team_name, [(m.user_id, m.username, m.is_active) for m in team.members]
+        members = [
+            _CachedMember(
+                m.user_id,
+                m.username,
+                m.is_active,
+                m.max_open_reviews,
+                [(p.first_day, p.last_day) for p in m.away],
             )
-        )
+            for m in team.members
+        ]
+        value = _encoder.encode(_CachedTeam(team.team_name, members, team.strategy, team.reviewers))
         await self._call(self._client.set, key, value, ex=ENTRY_TTL_SECONDS)
 
     async def invalidate(self, team_names: set[str] | list[str]) -> None:

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from bot.core.models import Member, Team
+from asyncpg import Record
+
+from bot.core.models import AwayPeriod, Member, Team
 from store.db import Connection
 
 
@@ -44,18 +46,30 @@ async def upsert_members(conn: Connection, team_name: str, members: Sequence[Mem
 
 
 async def fetch_team(conn: Connection, team_name: str) -> Team | None:
+    """The team with its settings and every member's cap and away periods, in one query."""
     rows = await conn.fetch(
-        """SELECT t.team_name, u.user_id, u.username, u.is_active
-             FROM teams t LEFT JOIN users u ON u.team_name = t.team_name
+        """SELECT t.team_name, t.strategy, t.reviewers,
+                  u.user_id, u.username, u.is_active, u.max_open_reviews, a.firsts, a.lasts
+             FROM teams t
+             LEFT JOIN users u ON u.team_name = t.team_name
+             LEFT JOIN LATERAL (
+                  SELECT array_agg(w.first_day ORDER BY w.last_day, w.first_day) AS firsts,
+                         array_agg(w.last_day ORDER BY w.last_day, w.first_day) AS lasts
+                    FROM user_away w WHERE w.user_id = u.user_id) a ON true
             WHERE t.team_name = $1
             ORDER BY u.user_id""",
         team_name,
     )
     if not rows:
         return None
-    members = tuple(
-        Member(r["user_id"], r["username"], r["is_active"])
-        for r in rows
-        if r["user_id"] is not None
+    members = tuple(_member(r) for r in rows if r["user_id"] is not None)
+    first = rows[0]
+    return Team(team_name, members, first["strategy"], first["reviewers"])
+
+
+def _member(row: Record) -> Member:
+    away = tuple(
+        AwayPeriod(start, end)
+        for start, end in zip(row["firsts"] or (), row["lasts"] or (), strict=True)
     )
-    return Team(team_name, members)
+    return Member(row["user_id"], row["username"], row["is_active"], row["max_open_reviews"], away)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
 
 
@@ -15,10 +15,27 @@ class PrStatus(StrEnum):
 
 
 @dataclass(frozen=True, slots=True)
+class AwayPeriod:
+    """Days away, both ends inclusive; ``first_day`` None is an ``away_until`` entry."""
+
+    first_day: date | None
+    last_day: date
+
+    def covers(self, day: date) -> bool:
+        return (self.first_day is None or self.first_day <= day) and day <= self.last_day
+
+
+@dataclass(frozen=True, slots=True)
 class Member:
     user_id: str
     username: str
     is_active: bool
+    # From the team YAML (issue 4); the reference API leaves them as they are.
+    max_open_reviews: int | None = None
+    away: tuple[AwayPeriod, ...] = ()
+
+    def is_away(self, day: date) -> bool:
+        return any(period.covers(day) for period in self.away)
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,6 +50,8 @@ class User:
 class Team:
     team_name: str
     members: tuple[Member, ...]
+    strategy: str = "random"
+    reviewers: int = 2  # per new PR; the contract allows 0..2
 
     def active_ids(self) -> list[str]:
         return [m.user_id for m in self.members if m.is_active]

@@ -1,0 +1,110 @@
+"""Choosing reviewers inside a transaction: the pure choice plus the locks that make it hold.
+
+``ReviewService.choose_and_lock`` delegates here. The choice itself is
+``bot.core.selection.select``; this module feeds it candidates and locks the result.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Mapping
+from dataclasses import replace
+from datetime import date
+
+from bot.core.models import Team
+from bot.core.selection import Candidate, Selection, Skip, Strategy, select
+from store import selection as store
+from store.db import Connection
+
+# A chosen reviewer can turn out ineligible under lock (deactivated, moved or away since
+# the cached team was read); we then choose again among the rest. Each round removes at
+# least one candidate, so this only bounds pathological churn.
+MAX_SELECTION_ROUNDS = 8
+
+
+def _has_caps(team: Team) -> bool:
+    return any(m.max_open_reviews is not None for m in team.members)
+
+
+def needs_team_lock(team: Team) -> bool:
+    """Strategies that read load or turns, and caps, must see a team no one else is changing."""
+    return team.strategy != Strategy.RANDOM or _has_caps(team)
+
+
+async def choose(
+    conn: Connection,
+    team: Team,
+    exclusions: Mapping[str, Skip],
+    count: int,
+    rng: random.Random,
+    today: date,
+) -> list[str]:
+    if count <= 0:
+        return []
+    if needs_team_lock(team):
+        return await _choose_under_team_lock(conn, team, exclusions, count, rng, today)
+    return await _choose_from_cache(conn, team, exclusions, count, rng, today)
+
+
+async def _choose_under_team_lock(
+    conn: Connection,
+    team: Team,
+    exclusions: Mapping[str, Skip],
+    count: int,
+    rng: random.Random,
+    today: date,
+) -> list[str]:
+    if not await store.lock_team(conn, team.team_name):
+        return []
+    strategy = Strategy(team.strategy)
+    with_load = strategy is Strategy.LEAST_LOADED or _has_caps(team)
+    active = await store.active_members(conn, team.team_name, today, with_load=with_load)
+    active_ids = {c.user_id for c in active}
+    # Members missing from the locked rows: inactive now, or being changed this instant.
+    missing = [m for m in team.members if m.user_id not in active_ids]
+    gone = [Candidate(m.user_id, is_active=False) for m in missing]
+    busy = {m.user_id: Skip.UNAVAILABLE for m in missing if m.is_active}
+    selection = select(strategy, [*active, *gone], {**busy, **exclusions}, count, rng)
+    await store.record_choice(
+        conn,
+        team.team_name,
+        selection.chosen,
+        selection.explain(),
+        advance_cursor=strategy is Strategy.ROUND_ROBIN,
+    )
+    return list(selection.chosen)
+
+
+async def _choose_from_cache(
+    conn: Connection,
+    team: Team,
+    exclusions: Mapping[str, Skip],
+    count: int,
+    rng: random.Random,
+    today: date,
+) -> list[str]:
+    candidates = [Candidate(m.user_id, m.is_active, m.is_away(today)) for m in team.members]
+    skip = dict(exclusions)
+    kept: list[str] = []
+    selection: Selection | None = None
+    for _ in range(MAX_SELECTION_ROUNDS):
+        selection = select(Strategy.RANDOM, candidates, skip, count, rng, already_chosen=kept)
+        fresh = selection.chosen[len(kept) :]
+        if not fresh:
+            break
+        explain = selection.explain()
+        eligible = set(await store.lock_available(conn, fresh, team.team_name, today, explain))
+        kept.extend(c for c in fresh if c in eligible)
+        skip.update((c, Skip.UNAVAILABLE) for c in fresh if c not in eligible)
+        if eligible == set(fresh):
+            return kept
+    if kept and selection is not None:
+        # The last statement's explanation named someone we then rejected: set it right.
+        final = replace(
+            select(Strategy.RANDOM, candidates, skip, len(kept), rng, already_chosen=kept),
+            count=count,
+        )
+        await store.record_choice(
+            conn, team.team_name, final.chosen, final.explain(), advance_cursor=False
+        )
+    return kept

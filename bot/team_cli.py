@@ -1,0 +1,115 @@
+"""``reviewbot teams validate|plan|apply|export``: team files from the command line.
+
+Works on the same store as the service given the same environment: ``DATABASE_URL``, or
+the embedded PostgreSQL under ``DATA_DIR`` (reused when the service is running, started
+for the command otherwise). Exit status: 0 done, 1 the files are invalid, 2 bad usage.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import json
+import logging
+import sys
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+from bot.team_config import TeamConfigService
+from config.settings import Settings
+from config.team_parse import parse_files
+from config.team_spec import ConfigInvalid
+from store.cache import TeamCache
+from store.db import Db, migrate
+
+
+def add_teams_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    teams = sub.add_parser("teams", help="validate, plan, apply or export team YAML files")
+    actions = teams.add_subparsers(dest="action", required=True)
+    validate = actions.add_parser("validate", help="check files; report every problem")
+    validate.add_argument("files", nargs="+", metavar="FILE")
+    plan = actions.add_parser("plan", help="show what apply would change")
+    plan.add_argument("files", nargs="+", metavar="FILE")
+    plan.add_argument("--json", action="store_true", help="print the plan as JSON")
+    plan.add_argument("--prune", action="store_true", help="include deactivating unlisted users")
+    apply = actions.add_parser("apply", help="apply files in one transaction")
+    apply.add_argument("files", nargs="+", metavar="FILE")
+    apply.add_argument("--json", action="store_true", help="print what changed as JSON")
+    apply.add_argument("--prune", action="store_true", help="deactivate users listed nowhere")
+    export = actions.add_parser("export", help="write the stored teams as YAML")
+    export.add_argument("-o", "--output", metavar="FILE", help="write here instead of stdout")
+
+
+def run_teams(args: argparse.Namespace, settings: Settings) -> int:
+    logging.getLogger("databases").setLevel(logging.WARNING)  # one line per connect
+    try:
+        if args.action == "validate":
+            return _validate(args.files)
+        with _store_urls(settings) as (db_url, redis_url):
+            output = asyncio.run(_run(args, db_url, redis_url, settings.redis_timeout))
+        if getattr(args, "output", None):
+            Path(args.output).write_text(output, encoding="utf-8")
+        else:
+            sys.stdout.write(output)
+        return 0
+    except ConfigInvalid as invalid:
+        print(f"{len(invalid.issues)} problem(s); nothing was applied:", file=sys.stderr)
+        for issue in invalid.issues:
+            print(f"  {issue}", file=sys.stderr)
+        return 1
+
+
+def _validate(files: list[str]) -> int:
+    teams = parse_files(files)
+    members = sum(len(t.members) for t in teams)
+    print(f"valid: {len(teams)} team(s), {members} member(s) in {len(files)} file(s)")
+    return 0
+
+
+@contextlib.contextmanager
+def _store_urls(settings: Settings) -> Iterator[tuple[str, str | None]]:
+    from bot.embedded_attach import attached_postgres, running_embedded_redis
+
+    redis_url = settings.redis_url
+    if redis_url is None:
+        redis_url = running_embedded_redis(settings.data_dir)
+    elif redis_url == "off":
+        redis_url = None
+    if settings.database_url is not None:
+        yield settings.database_url, redis_url
+        return
+    with attached_postgres(settings.data_dir) as db_url:
+        yield db_url, redis_url
+
+
+@contextlib.asynccontextmanager
+async def _service(
+    db_url: str, redis_url: str | None, redis_timeout: float
+) -> AsyncIterator[TeamConfigService]:
+    await migrate(db_url)
+    db = Db(db_url, pool_size=2)
+    await db.connect()
+    cache = TeamCache.from_url(redis_url, redis_timeout)
+    try:
+        yield TeamConfigService(db, cache)
+    finally:
+        await cache.close()
+        await db.disconnect()
+
+
+async def _run(
+    args: argparse.Namespace, db_url: str, redis_url: str | None, redis_timeout: float
+) -> str:
+    """What to print: the exported YAML, or the plan (applied or not)."""
+    async with _service(db_url, redis_url, redis_timeout) as service:
+        if args.action == "export":
+            return await service.export()
+        if args.action == "plan":
+            changes = await service.plan(args.files, prune=args.prune)
+        else:
+            changes = await service.apply(args.files, prune=args.prune)
+    if args.json:
+        return json.dumps(changes.as_json(), indent=2, default=str) + "\n"
+    done = "\napplied." if args.action == "apply" and not changes.empty else ""
+    return changes.as_text() + done + "\n"

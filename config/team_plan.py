@@ -1,0 +1,166 @@
+"""What applying team files would change: a pure comparison of files with the database.
+
+Changes, in the order they are listed and applied:
+- ``team_created`` / ``team_updated`` (strategy, reviewers);
+- ``user_created``, ``user_moved`` (to another team, maybe with other fields changed),
+  ``user_updated`` (name, active, handles, cap, away periods);
+- ``user_deactivated``: with ``prune``, an active user listed in no file. Nothing is ever
+  deleted: their history and reviews stay.
+Teams not named in any file are left as they are.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from config.team_spec import ConfigInvalid, ConfigIssue, MemberSpec, StoredState, TeamSpec
+
+
+@dataclass(frozen=True, slots=True)
+class Change:
+    kind: str
+    name: str  # the team name or user id
+    team: str | None = None  # the team the user is (or ends up) in
+    details: dict[str, Any] = field(default_factory=dict)  # field: {"from", "to"}
+
+    def as_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"kind": self.kind, "name": self.name}
+        if self.team is not None:
+            out["team"] = self.team
+        if self.details:
+            out["changes"] = self.details
+        return out
+
+    def as_text(self) -> str:
+        sign = {"created": "+", "deactivated": "-", "moved": ">"}.get(self.kind.split("_")[1], "~")
+        subject = f"{self.kind.split('_')[0]} {self.name}"
+        if self.kind.endswith("_created"):
+            shown = {k: v["to"] for k, v in self.details.items() if v["to"] not in (None, {}, [])}
+            parts = [f"{k}={_show(v)}" for k, v in shown.items()]
+        else:
+            parts = [
+                f"{k}: {_show(v['from'])} -> {_show(v['to'])}" for k, v in self.details.items()
+            ]
+        team = f" (team {self.team})" if self.team and self.kind != "user_moved" else ""
+        tail = f": {', '.join(parts)}" if parts else ""
+        return f"{sign} {self.kind.replace('_', ' ')}: {subject.split(' ', 1)[1]}{team}{tail}"
+
+
+def _show(value: Any) -> str:
+    return "none" if value is None else str(value)
+
+
+@dataclass(frozen=True, slots=True)
+class Plan:
+    changes: tuple[Change, ...]
+    teams: tuple[TeamSpec, ...]  # the desired teams, for apply
+    prune: bool
+
+    @property
+    def empty(self) -> bool:
+        return not self.changes
+
+    def touched_teams(self) -> set[str]:
+        """Teams whose cached data the change makes stale."""
+        touched = set()
+        for change in self.changes:
+            if change.kind.startswith("team_"):
+                touched.add(change.name)
+            elif change.team is not None:
+                touched.add(change.team)
+            moved = change.details.get("team")
+            if moved is not None and moved["from"] is not None:
+                touched.add(moved["from"])
+        return touched
+
+    def summary(self) -> dict[str, int]:
+        counts: dict[str, int] = {}
+        for change in self.changes:
+            counts[change.kind] = counts.get(change.kind, 0) + 1
+        return counts
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "changes": [c.as_json() for c in self.changes],
+            "summary": self.summary(),
+            "prune": self.prune,
+        }
+
+    def as_text(self) -> str:
+        if self.empty:
+            return "no changes"
+        lines = [c.as_text() for c in self.changes]
+        counts = ", ".join(f"{n} {kind.replace('_', ' ')}" for kind, n in self.summary().items())
+        return "\n".join([*lines, f"{len(self.changes)} change(s): {counts}"])
+
+
+def plan(teams: list[TeamSpec], state: StoredState, *, prune: bool = False) -> Plan:
+    """Raises ConfigInvalid when a handle belongs to a user the files do not list."""
+    _check_handles(teams, state)
+    changes: list[Change] = []
+    for team in teams:
+        changes.extend(_team_changes(team, state))
+    for team in teams:
+        for member in team.members:
+            change = _member_change(team.name, member, state)
+            if change is not None:
+                changes.append(change)
+    if prune:
+        changes.extend(_pruned(teams, state))
+    return Plan(tuple(changes), tuple(teams), prune)
+
+
+def _team_changes(team: TeamSpec, state: StoredState) -> list[Change]:
+    current = state.teams.get(team.name)
+    wanted = {"strategy": team.strategy, "reviewers": team.reviewers}
+    if current is None:
+        return [Change("team_created", team.name, details=_diff({}, wanted))]
+    now = {"strategy": current.strategy, "reviewers": current.reviewers}
+    details = _diff(now, wanted)
+    return [Change("team_updated", team.name, details=details)] if details else []
+
+
+def _member_change(team: str, member: MemberSpec, state: StoredState) -> Change | None:
+    stored = state.users.get(member.user_id)
+    if stored is None:
+        return Change("user_created", member.user_id, team, _diff({}, member.fields()))
+    details = _diff(stored.member.fields(), member.fields())
+    if stored.team_name != team:
+        details = {"team": {"from": stored.team_name, "to": team}, **details}
+        return Change("user_moved", member.user_id, team, details)
+    return Change("user_updated", member.user_id, team, details) if details else None
+
+
+def _pruned(teams: list[TeamSpec], state: StoredState) -> list[Change]:
+    listed = {m.user_id for t in teams for m in t.members}
+    return [
+        Change("user_deactivated", uid, u.team_name, {"active": {"from": True, "to": False}})
+        for uid, u in sorted(state.users.items())
+        if uid not in listed and u.member.is_active
+    ]
+
+
+def _diff(now: dict[str, Any], wanted: dict[str, Any]) -> dict[str, Any]:
+    return {
+        key: {"from": now.get(key), "to": value}
+        for key, value in wanted.items()
+        if now.get(key) != value
+    }
+
+
+def _check_handles(teams: list[TeamSpec], state: StoredState) -> None:
+    listed = {m.user_id for t in teams for m in t.members}
+    issues = []
+    for team in teams:
+        for member in team.members:
+            for host, handle in member.handles:
+                owner = state.handle_owners.get((host, handle))
+                if owner is not None and owner != member.user_id and owner not in listed:
+                    message = (
+                        f"{host} handle '{handle}' of '{member.user_id}' belongs to user "
+                        f"'{owner}', who is not in these files"
+                    )
+                    issues.append(ConfigIssue("(database)", 0, 0, team.name, message))
+    if issues:
+        raise ConfigInvalid(issues)

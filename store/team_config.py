@@ -1,0 +1,119 @@
+"""Reading and writing what team files describe, for plan, apply and export.
+
+``apply`` runs in one transaction that first takes a transaction-level advisory lock, so
+two applies (CLI, SIGHUP, admin endpoint, another instance) never interleave: the second
+one waits, then plans against what the first one committed.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+from bot.core.models import AwayPeriod
+from config.team_plan import Plan
+from config.team_spec import MemberSpec, StoredState, StoredUser, TeamSpec, sort_away
+from store.db import Connection
+
+APPLY_LOCK_KEY = 0x7265766965777463  # "reviewtc": one team-config apply at a time
+
+
+async def lock_for_apply(conn: Connection) -> None:
+    await conn.execute("SELECT pg_advisory_xact_lock($1)", APPLY_LOCK_KEY)
+
+
+async def load_state(conn: Connection) -> StoredState:
+    teams = {
+        r["team_name"]: TeamSpec(r["team_name"], r["strategy"], r["reviewers"])
+        for r in await conn.fetch("SELECT team_name, strategy, reviewers FROM teams")
+    }
+    handles: dict[str, list[tuple[str, str]]] = defaultdict(list)
+    owners = {}
+    for r in await conn.fetch("SELECT user_id, host, handle FROM user_handles ORDER BY host"):
+        handles[r["user_id"]].append((r["host"], r["handle"]))
+        owners[(r["host"], r["handle"])] = r["user_id"]
+    away: dict[str, list[AwayPeriod]] = defaultdict(list)
+    for r in await conn.fetch("SELECT user_id, first_day, last_day FROM user_away"):
+        away[r["user_id"]].append(AwayPeriod(r["first_day"], r["last_day"]))
+    users = {}
+    rows = await conn.fetch(
+        "SELECT user_id, username, team_name, is_active, max_open_reviews FROM users"
+    )
+    for r in rows:
+        uid = r["user_id"]
+        member = MemberSpec(
+            uid,
+            r["username"],
+            r["is_active"],
+            tuple(handles[uid]),
+            r["max_open_reviews"],
+            sort_away(away[uid]),
+        )
+        users[uid] = StoredUser(r["team_name"], member)
+    return StoredState(teams, users, owners)
+
+
+async def write_plan(conn: Connection, plan: Plan) -> None:
+    """Make the database match the plan's teams (only what the plan says changed)."""
+    changed_teams = {c.name for c in plan.changes if c.kind.startswith("team_")}
+    await _upsert_teams(conn, [t for t in plan.teams if t.name in changed_teams])
+    changed_users = {c.name for c in plan.changes if c.kind in _USER_WRITES}
+    members = [
+        (team.name, m) for team in plan.teams for m in team.members if m.user_id in changed_users
+    ]
+    await _upsert_users(conn, sorted(members, key=lambda tm: tm[1].user_id))
+    pruned = sorted(c.name for c in plan.changes if c.kind == "user_deactivated")
+    if pruned:
+        await conn.execute(
+            """UPDATE users SET is_active = false, updated_at = now()
+                WHERE user_id = ANY($1::text[])""",
+            pruned,
+        )
+
+
+_USER_WRITES = {"user_created", "user_moved", "user_updated"}
+
+
+async def _upsert_teams(conn: Connection, teams: list[TeamSpec]) -> None:
+    if not teams:
+        return
+    await conn.execute(
+        """INSERT INTO teams (team_name, strategy, reviewers)
+           SELECT * FROM unnest($1::text[], $2::text[], $3::smallint[])
+           ON CONFLICT (team_name) DO UPDATE
+              SET strategy = EXCLUDED.strategy, reviewers = EXCLUDED.reviewers""",
+        [t.name for t in teams],
+        [t.strategy for t in teams],
+        [t.reviewers for t in teams],
+    )
+
+
+async def _upsert_users(conn: Connection, members: list[tuple[str, MemberSpec]]) -> None:
+    if not members:
+        return
+    ids = [m.user_id for _, m in members]
+    # A member who changes team starts the new team's round-robin queue afresh.
+    await conn.execute(
+        """INSERT INTO users (user_id, username, team_name, is_active, max_open_reviews)
+           SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::boolean[], $5::int[])
+           ON CONFLICT (user_id) DO UPDATE
+              SET username = EXCLUDED.username, team_name = EXCLUDED.team_name,
+                  is_active = EXCLUDED.is_active, max_open_reviews = EXCLUDED.max_open_reviews,
+                  rr_turn = CASE WHEN users.team_name = EXCLUDED.team_name
+                                 THEN users.rr_turn ELSE 0 END,
+                  updated_at = now()""",
+        ids,
+        [m.username for _, m in members],
+        [team for team, _ in members],
+        [m.is_active for _, m in members],
+        [m.max_open_reviews for _, m in members],
+    )
+    await conn.execute("DELETE FROM user_handles WHERE user_id = ANY($1::text[])", ids)
+    await conn.execute("DELETE FROM user_away WHERE user_id = ANY($1::text[])", ids)
+    handles = [(m.user_id, host, handle) for _, m in members for host, handle in m.handles]
+    await conn.executemany(
+        "INSERT INTO user_handles (user_id, host, handle) VALUES ($1, $2, $3)", handles
+    )
+    periods = [(m.user_id, p.first_day, p.last_day) for _, m in members for p in m.away]
+    await conn.executemany(
+        "INSERT INTO user_away (user_id, first_day, last_day) VALUES ($1, $2, $3)", periods
+    )
