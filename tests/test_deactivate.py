@@ -190,3 +190,29 @@ async def test_statistics_count_deactivation_moves(client: httpx.AsyncClient) ->
     assert stats["pull_requests"] == [
         {"pull_request_id": "pr-1", "reassignments": 1, "removals": 1}
     ]
+
+
+async def test_caps_and_load_see_earlier_replacements(
+    client: httpx.AsyncClient, pg: asyncpg.Pool, redis_client: Any
+) -> None:
+    """Replacements are written PR by PR, so each choice sees the ones before it."""
+    team = [f"m{i}" for i in range(10)]
+    await add_team(client, "core", *(member(u) for u in team))
+    for i in range(12):
+        await create_pr(client, f"pr-{i}", team[i % 3])
+    # Everyone may take exactly one more review; least_loaded reads load in the database.
+    await pg.execute(
+        """UPDATE users u SET max_open_reviews = (SELECT count(*) FROM pr_reviewers r
+                                                   WHERE r.user_id = u.user_id) + 1""",
+    )
+    await pg.execute("UPDATE teams SET strategy = 'least_loaded'")
+    await redis_client.flushdb()
+    result = await deactivate(client, "core", team[3:6])
+    added = [m["new_reviewer"] for m in result["reassignments"] if m["new_reviewer"]]
+    assert added, result
+    assert len(added) == len(set(added)), "someone got more than the one review allowed"
+    over = await pg.fetchval(
+        """SELECT count(*) FROM users u WHERE u.max_open_reviews <
+             (SELECT count(*) FROM pr_reviewers r WHERE r.user_id = u.user_id)"""
+    )
+    assert over == 0
