@@ -2,8 +2,8 @@
 
 1. Lock the open PRs that the targets review (PR rows first, like every other writer).
 2. Lock and deactivate the targets (user rows, in id order). From here on no create or
-   reassign can commit a new assignment of them: they wait on the row lock, then see the
-   user inactive.
+   reassign can commit a new assignment of them: choosers either wait on the row lock and
+   then see the user inactive, or (strategies under the team lock) skip locked rows.
 3. Lock again the open PRs they review: this catches assignments committed between steps
    1 and 2. Then read those PRs: nothing can change them before we commit.
 4. Per PR, ask ``ReviewService.choose_and_lock`` for replacements (never the author, never
