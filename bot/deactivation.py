@@ -72,6 +72,15 @@ async def deactivate(
             await asyncio.sleep(random.uniform(0.005, 0.02) * attempt)
             continue
         await service.cache.invalidate({team_name})
+        removed = sum(1 for m in result.moves if m.new_reviewer is None)
+        log.info(
+            "deactivated %d members of %s; %d reviews moved, %d removed",
+            len(result.deactivated),
+            team_name,
+            len(result.moves) - removed,
+            removed,
+            extra={"team_name": team_name, "attempts": attempt},
+        )
         return result
     raise Busy(f"team '{team_name}' is too busy to deactivate members now; try again")
 
