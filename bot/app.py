@@ -11,6 +11,7 @@ from contextlib import asynccontextmanager
 from starlette.applications import Starlette
 
 from bot.service import ReviewService
+from bot.webhook_runtime import webhook_runtime
 from config.settings import Settings
 from handlers import all_routes
 from handlers.errors import EXCEPTION_HANDLERS
@@ -35,9 +36,10 @@ def create_app(settings: Settings) -> Starlette:
         app.state.settings = settings
         app.state.db = db
         app.state.cache = cache
-        app.state.service = ReviewService(db, cache, rng)
+        app.state.service = service = ReviewService(db, cache, rng)
         try:
-            yield
+            async with webhook_runtime(app, settings, service):
+                yield
         finally:
             await cache.close()
             await db.disconnect()
