@@ -92,11 +92,14 @@ async def rename(conn: Connection, pr_id: str, name: str) -> None:
 
 
 async def save_installation(conn: Connection, repo: str, installation_id: int) -> None:
+    # Read first: ON CONFLICT DO UPDATE locks the row even when nothing changes, which
+    # would serialize every delivery of a repository behind the previous one's commit.
+    if await installation_for(conn, repo) == installation_id:
+        return
     await conn.execute(
         """INSERT INTO github_installations (repo, installation_id) VALUES ($1, $2)
            ON CONFLICT (repo) DO UPDATE
-              SET installation_id = EXCLUDED.installation_id, seen_at = now()
-            WHERE github_installations.installation_id <> EXCLUDED.installation_id""",
+              SET installation_id = EXCLUDED.installation_id, seen_at = now()""",
         repo,
         installation_id,
     )
@@ -112,13 +115,20 @@ async def installation_for(conn: Connection, repo: str) -> int | None:
 async def save_gitlab_users(conn: Connection, pairs: Sequence[tuple[int, str]]) -> None:
     if not pairs:
         return
+    # Only new or renamed users are written (see save_installation for why not upsert all).
+    known = await conn.fetch(
+        "SELECT gitlab_id, username FROM gitlab_users WHERE gitlab_id = ANY($1::bigint[])",
+        [p[0] for p in pairs],
+    )
+    fresh = set(pairs) - {(r["gitlab_id"], r["username"]) for r in known}
+    if not fresh:
+        return
     await conn.execute(
         """INSERT INTO gitlab_users (gitlab_id, username)
            SELECT * FROM unnest($1::bigint[], $2::text[])
-           ON CONFLICT (gitlab_id) DO UPDATE SET username = EXCLUDED.username, seen_at = now()
-            WHERE gitlab_users.username <> EXCLUDED.username""",
-        [p[0] for p in pairs],
-        [p[1] for p in pairs],
+           ON CONFLICT (gitlab_id) DO UPDATE SET username = EXCLUDED.username, seen_at = now()""",
+        [p[0] for p in sorted(fresh)],
+        [p[1] for p in sorted(fresh)],
     )
 
 

@@ -95,12 +95,17 @@ def obj(value: Any, key: str) -> dict[str, Any]:
 
 def text(value: Any, key: str) -> str | None:
     found = value.get(key) if isinstance(value, dict) else None
-    return found if isinstance(found, str) and found else None
+    if not isinstance(found, str):
+        return None
+    return found.replace("\x00", "") or None  # PostgreSQL text cannot hold NUL
 
 
 def integer(value: Any, key: str) -> int | None:
+    """A positive integer that fits PostgreSQL's bigint; anything else counts as absent."""
     found = value.get(key) if isinstance(value, dict) else None
-    return found if isinstance(found, int) and not isinstance(found, bool) else None
+    if isinstance(found, bool) or not isinstance(found, int):
+        return None
+    return found if 0 < found < 2**63 else None
 
 
 def items(value: Any, key: str) -> list[dict[str, Any]]:

@@ -120,6 +120,17 @@ async def test_concurrent_duplicates_are_applied_once(bot: Bot, pg: asyncpg.Pool
     assert len(await outbox_rows(pg)) == 2
 
 
+async def test_racing_distinct_open_deliveries_assign_once(bot: Bot, pg: asyncpg.Pool) -> None:
+    answers = await asyncio.gather(
+        bot.post("github", "pull_request__opened"),
+        bot.post("github", "pull_request__reopened"),
+        bot.post("github", "pull_request__ready_for_review"),
+    )
+    assert sorted(len(a.json()["assigned"]) for a in answers) == [0, 0, 2]
+    assert len(await reviewers(pg, PR)) == 2
+    assert len(await outbox_rows(pg)) == 2
+
+
 async def test_replayed_open_events_never_add_more(bot: Bot, pg: asyncpg.Pool) -> None:
     await bot.post("github", "pull_request__opened")
     again = await asyncio.gather(*(bot.post("github", "pull_request__reopened") for _ in range(3)))

@@ -216,3 +216,38 @@ def test_backoff_grows_with_jitter_and_a_cap() -> None:
         0.5 * min(60, 2 ** (n - 1)) <= d <= min(60, 2 ** (n - 1)) for n, d in enumerate(delays, 1)
     )
     assert delays[-1] <= 60
+
+
+def test_values_the_database_cannot_hold_are_dropped() -> None:
+    payload = json.loads((FIXTURES / "github" / "pull_request__opened.json").read_text())
+    payload["pull_request"]["title"] = "nul\x00byte"
+    payload["installation"]["id"] = 2**70
+    body = json.dumps(payload).encode()
+    parsed = parse(Host.GITHUB, {"x-github-event": "pull_request"}, body)
+    assert isinstance(parsed, PrEvent)
+    assert parsed.title == "nulbyte" and parsed.installation_id is None
+
+
+def test_pure_webhook_modules_do_no_io() -> None:
+    import ast
+    from pathlib import Path
+
+    import bot.webhooks
+
+    forbidden = {"httpx", "databases", "asyncpg", "redis", "store", "handlers", "starlette"}
+    root = Path(bot.webhooks.__file__).parent
+    files = [*root.glob("*.py"), root.parent / "hosts" / "decipher.py"]
+    for path in files:
+        tree = ast.parse(path.read_text())
+        names = {
+            a.name.split(".")[0]
+            for n in ast.walk(tree)
+            if isinstance(n, ast.Import)
+            for a in n.names
+        }
+        names |= {
+            n.module.split(".")[0]
+            for n in ast.walk(tree)
+            if isinstance(n, ast.ImportFrom) and n.module
+        }
+        assert not names & forbidden, (path.name, names & forbidden)
