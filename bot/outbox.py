@@ -101,19 +101,29 @@ class OutboxWorker:
         self.batch = batch
         self.poll_interval = poll_interval
         self._wake = asyncio.Event()
+        self._stopping = False
 
     def wake(self) -> None:
         self._wake.set()
 
+    def stop(self) -> None:
+        """Finish the round in flight, then return from ``run_forever``.
+
+        Stopping this way rather than cancelling mid-round means no post-back is cut off
+        between the host call and its bookkeeping, and every pool connection is released.
+        """
+        self._stopping = True
+        self._wake.set()
+
     async def run_forever(self) -> None:
-        while True:
+        while not self._stopping:
             self._wake.clear()
             try:
                 sent = await self.run_once()
             except Exception:  # the database may be briefly away; keep the worker alive
                 log.exception("outbox round failed; trying again shortly")
                 sent = 0
-            if sent == 0:
+            if sent == 0 and not self._stopping:
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._wake.wait(), self.poll_interval)
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import time
 from collections.abc import AsyncIterator
 
@@ -23,6 +24,8 @@ from bot.webhook_sync import WebhookSync
 from config.settings import Settings
 from store import host_sync
 from store.db import Db
+
+log = logging.getLogger(__name__)
 
 
 def _lookups(db: Db) -> tuple[InstallationLookup, KnownId]:
@@ -58,6 +61,8 @@ async def webhook_runtime(
             yield
         finally:
             if task is not None:
-                task.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await task
+                worker.stop()
+                try:  # a round ends within the host timeout; do not wait for ever
+                    await asyncio.wait_for(task, settings.host_timeout * 2)
+                except TimeoutError:
+                    log.warning("outbox worker did not stop in time; its leases will expire")

@@ -16,7 +16,10 @@ def test_every_webhook_route_is_documented_and_nothing_else() -> None:
     spec = yaml.safe_load(FRAGMENT.read_text())
     documented = {(path, method.upper()) for path, ops in spec["paths"].items() for method in ops}
     served = {
-        (r.path, m) for r in webhooks.routes if isinstance(r, Route) for m in (r.methods or ())
+        (r.path, m)
+        for r in webhooks.routes
+        if isinstance(r, Route)
+        for m in (r.methods or ())
         if m != "HEAD"
     }
     assert documented == served
