@@ -151,8 +151,7 @@ class OutboxWorker:
         ref = parse_pr_id(entry.pull_request_id)
         if ref is None:
             return Failed(f"'{entry.pull_request_id}' does not name a PR on a host")
-        async with self.db.connection() as conn:
-            handle = (await host_sync.handles_of(conn, entry.host, [entry.user_id]))[entry.user_id]
+        handle = entry.handle or entry.user_id
         try:
             if entry.kind == "request":
                 return await client.request_reviewers(ref, [handle])

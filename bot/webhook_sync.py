@@ -133,7 +133,8 @@ class WebhookSync:
         elif kind is Kind.REVIEWERS_REMOVED:
             await self._mirror_removed(conn, ev.ref.host, ev.removed, run)
         else:  # OPENED or DRAFT_OPENED: (re)open, copy the host's requests, top up if ready
-            await host_sync.set_open_status(conn, pr_id, PrStatus.OPEN)
+            if run.pr.status is PrStatus.CLOSED:
+                await host_sync.set_open_status(conn, pr_id, PrStatus.OPEN)
             await self._mirror_added(conn, ev.ref.host, ev.requested, run)
             if kind is Kind.OPENED:
                 await self._top_up(conn, run)

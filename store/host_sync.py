@@ -42,17 +42,6 @@ async def member_by_handle(conn: Connection, host: str, handle: str) -> User | N
     return _user(row) if row else None
 
 
-async def handles_of(conn: Connection, host: str, user_ids: Sequence[str]) -> dict[str, str]:
-    rows = await conn.fetch(
-        """SELECT u.user_id, COALESCE(h.handle, u.user_id) AS handle
-             FROM unnest($2::text[]) AS u(user_id)
-             LEFT JOIN user_handles h ON h.user_id = u.user_id AND h.host = $1""",
-        host,
-        list(user_ids),
-    )
-    return {r["user_id"]: r["handle"] for r in rows}
-
-
 async def next_slot(conn: Connection, pr_id: str) -> int:
     value: int = await conn.fetchval(
         "SELECT COALESCE(max(slot) + 1, 0) FROM pr_reviewers WHERE pull_request_id = $1", pr_id

@@ -30,6 +30,7 @@ class Entry:
     state: str = "pending"
     last_error: str | None = None
     created_at: datetime | None = None
+    handle: str | None = None  # the person's handle on the host (claim fills it in)
 
 
 _COLUMNS = """id, host, pull_request_id, kind, user_id, attempts, first_attempt_at, state,
@@ -70,7 +71,10 @@ async def claim(conn: Connection, now: datetime, lease_until: datetime, limit: i
                     ORDER BY c.id
                     LIMIT $3
                     FOR UPDATE SKIP LOCKED)
-         RETURNING {_COLUMNS}""",
+         RETURNING {_COLUMNS},
+                   COALESCE((SELECT h.handle FROM user_handles h
+                              WHERE h.user_id = o.user_id AND h.host = o.host), o.user_id)
+                   AS handle""",
         now,
         lease_until,
         limit,
