@@ -302,3 +302,24 @@ async def test_github_app_mints_and_caches_installation_tokens(
     assert claims["iss"] == "123" and claims["exp"] - claims["iat"] <= 600
     assert {c.request.headers["authorization"] for c in route.calls} == {"Bearer ghs_install"}
     assert route.call_count == 2
+
+
+async def test_the_running_worker_is_woken_by_the_commit(
+    make_bot: BotFactory, pg: asyncpg.Pool, github_api: respx.MockRouter
+) -> None:
+    route = github_api.post(PATH).mock(return_value=httpx.Response(201, json={}))
+    # A poll interval far beyond the test's bound: only the wake-up can deliver in time.
+    async with make_bot(outbox_worker=True, outbox_poll_interval=3600.0) as b:
+        await pg.execute("INSERT INTO teams VALUES ('t')")
+        await pg.execute(
+            "INSERT INTO users (user_id, username, team_name, is_active) VALUES "
+            "('alice-gh', 'a', 't', true), ('bob', 'b', 't', true)"
+        )
+        await asyncio.sleep(0.05)  # let the worker reach its idle wait first
+        await b.post("github", "pull_request__opened")
+
+        async def sent() -> bool:
+            return route.call_count == 1
+
+        await until(sent)
+    assert sent_reviewers(route) == [["bob"]]
