@@ -8,7 +8,7 @@ that copy what a human did on the host are made inside ``mirroring()``: no echo.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -40,6 +40,8 @@ class _Run:
     assigned: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     non_members: int = 0
+    author: User | None = None  # known when this delivery created the PR
+    new: bool = False
 
 
 def ignored(reason: str) -> Outcome:
@@ -50,6 +52,8 @@ class WebhookSync:
     def __init__(self, service: ReviewService, on_enqueued: Callable[[], None]) -> None:
         self.service = service
         self.on_enqueued = on_enqueued
+        # Installations this process already saved: saves a query on every delivery.
+        self._installations: dict[str, int] = {}
 
     async def handle(self, host: Host, delivery: str, parsed: Parsed) -> Outcome:
         if isinstance(parsed, Ping):
@@ -83,15 +87,11 @@ class WebhookSync:
                     f"unknown author: no member has the {ev.ref.host} handle "
                     f"'{ev.author or ev.author_numeric_id}'"
                 )
-            await prs.insert_pr(conn, pr_id, ev.title, author.user_id)
-            pr = await prs.fetch_pr(conn, pr_id, lock=True)
-            assert pr is not None
-        run = _Run(pr)
-        for kind in ev.kinds:
+            run = await self._create(conn, ev, author)
+        else:
+            run = _Run(pr)
+        for kind in ev.kinds:  # each step keeps run.pr up to date itself
             await self._step(conn, ev, kind, run)
-            refreshed = await prs.fetch_pr(conn, pr_id)
-            assert refreshed is not None
-            run.pr = refreshed
         return Outcome(
             200,
             {
@@ -105,9 +105,21 @@ class WebhookSync:
             },
         )
 
+    async def _create(self, conn: Connection, ev: PrEvent, author: User) -> _Run:
+        pr_id = ev.ref.pr_id
+        created_at = await prs.insert_pr(conn, pr_id, ev.title, author.user_id)
+        if created_at is None:  # a concurrent delivery created it first: use theirs
+            pr = await prs.fetch_pr(conn, pr_id, lock=True)
+            assert pr is not None
+            return _Run(pr)
+        pr = PullRequest(pr_id, ev.title, author.user_id, PrStatus.OPEN, (), created_at, None)
+        return _Run(pr, author=author, new=True)
+
     async def _remember(self, conn: Connection, ev: PrEvent) -> None:
-        if ev.installation_id is not None:
-            await host_sync.save_installation(conn, ev.ref.repo, ev.installation_id)
+        repo, installation = ev.ref.repo, ev.installation_id
+        if installation is not None and self._installations.get(repo) != installation:
+            await host_sync.save_installation(conn, repo, installation)
+            self._installations[repo] = installation
         await host_sync.save_gitlab_users(conn, ev.known_users)
 
     async def _author(self, conn: Connection, ev: PrEvent) -> User | None:
@@ -122,12 +134,14 @@ class WebhookSync:
         pr_id = run.pr.pull_request_id
         if kind is Kind.RENAMED:
             await host_sync.rename(conn, pr_id, ev.title)
+            run.pr = replace(run.pr, pull_request_name=ev.title)
         elif kind is Kind.MERGED:
-            await prs.merge(conn, pr_id)
+            run.pr = await prs.merge(conn, pr_id) or run.pr
         elif run.pr.status is PrStatus.MERGED:
             run.notes.append(f"{kind}: the PR is merged; its reviewers never change")
         elif kind is Kind.CLOSED:
             await host_sync.set_open_status(conn, pr_id, PrStatus.CLOSED)
+            run.pr = replace(run.pr, status=PrStatus.CLOSED)
         elif kind is Kind.REVIEWERS_ADDED:
             await self._mirror_added(conn, ev.ref.host, ev.added, run)
         elif kind is Kind.REVIEWERS_REMOVED:
@@ -135,6 +149,7 @@ class WebhookSync:
         else:  # OPENED or DRAFT_OPENED: (re)open, copy the host's requests, top up if ready
             if run.pr.status is PrStatus.CLOSED:
                 await host_sync.set_open_status(conn, pr_id, PrStatus.OPEN)
+                run.pr = replace(run.pr, status=PrStatus.OPEN)
             await self._mirror_added(conn, ev.ref.host, ev.requested, run)
             if kind is Kind.OPENED:
                 await self._top_up(conn, run)
@@ -159,7 +174,7 @@ class WebhookSync:
                 continue
             if not await prs.lock_eligible(conn, [user.user_id], user.team_name):
                 continue
-            slot = await host_sync.next_slot(conn, pr.pull_request_id)
+            slot = await self._next_slot(conn, pr.pull_request_id, reviewers)
             await prs.add_reviewers(conn, pr.pull_request_id, [user.user_id], slot, source="host")
             reviewers.append(user.user_id)
             with mirroring():
@@ -172,21 +187,29 @@ class WebhookSync:
         pr_id = run.pr.pull_request_id
         for handle in handles:
             user = await host_sync.member_by_handle(conn, host, handle)
-            if user is None or not await host_sync.remove_reviewer(
-                conn, pr_id, user.user_id, "host"
-            ):
+            if user is None:
                 continue
+            if not await host_sync.remove_reviewer(conn, pr_id, user.user_id, "host"):
+                continue
+            kept = tuple(r for r in run.pr.assigned_reviewers if r != user.user_id)
+            run.pr = replace(run.pr, assigned_reviewers=kept)
             with mirroring():
                 await self.service.notify(conn, ReviewerChange(pr_id, removed=(user.user_id,)))
+
+    async def _next_slot(self, conn: Connection, pr_id: str, reviewers: Sequence[str]) -> int:
+        # With nobody on the PR every slot is free; otherwise removals may have left gaps.
+        return 0 if not reviewers else await host_sync.next_slot(conn, pr_id)
 
     async def _top_up(self, conn: Connection, run: _Run) -> None:
         """Bring the PR to the team's count; people requested on the host count too."""
         pr = run.pr
         wanted = REVIEWERS_PER_PR - len(pr.assigned_reviewers) - run.non_members
-        author = await users.fetch_user(conn, pr.author_id)
-        if wanted <= 0 or author is None:
+        if wanted <= 0:
             return
-        refused = await outbox_store.rejected_users(conn, pr.pull_request_id)
+        author = run.author or await users.fetch_user(conn, pr.author_id)
+        if author is None:
+            return
+        refused = [] if run.new else await outbox_store.rejected_users(conn, pr.pull_request_id)
         exclude = {pr.author_id, *pr.assigned_reviewers, *refused}
         chosen = await self.service.choose_and_lock(
             conn, author.team_name, exclude=exclude, count=wanted
@@ -194,7 +217,8 @@ class WebhookSync:
         if not chosen:
             run.notes.append(f"no active member of team '{author.team_name}' is left to review")
             return
-        slot = await host_sync.next_slot(conn, pr.pull_request_id)
+        slot = await self._next_slot(conn, pr.pull_request_id, pr.assigned_reviewers)
         await prs.add_reviewers(conn, pr.pull_request_id, chosen, slot, source="webhook")
         await self.service.notify(conn, ReviewerChange(pr.pull_request_id, added=tuple(chosen)))
         run.assigned.extend(chosen)
+        run.pr = replace(pr, assigned_reviewers=(*pr.assigned_reviewers, *chosen))
