@@ -128,36 +128,47 @@ class OutboxWorker:
                     await asyncio.wait_for(self._wake.wait(), self.poll_interval)
 
     async def run_once(self) -> int:
-        """Claim the due rows (at most one per PR) and settle each; returns how many."""
+        """Claim the due rows (one batch per PR) and settle each; returns how many rows."""
         now = self.clock()
         lease_until = now + timedelta(seconds=self.policy.lease)
         async with self.db.transaction() as conn:
             entries = await store.claim(conn, now, lease_until, self.batch)
-        await asyncio.gather(*(self._process(e) for e in entries))
+        batches: dict[str, list[store.Entry]] = {}
+        for entry in entries:
+            batches.setdefault(entry.pull_request_id, []).append(entry)
+        await asyncio.gather(*(self._process(batch) for batch in batches.values()))
         return len(entries)
 
-    async def _process(self, entry: store.Entry) -> None:
-        host = Host(entry.host)
+    async def _process(self, batch: list[store.Entry]) -> None:
+        host = Host(batch[0].host)
         client = self.clients.get(host)
         if client is None:
-            await self._finish(
-                entry, "failed", f"no {host} credentials: set {CREDENTIAL_VARIABLES[host]}"
-            )
+            error = f"no {host} credentials: set {CREDENTIAL_VARIABLES[host]}"
+            for entry in batch:
+                await self._finish(entry, "failed", error)
             return
-        outcome = await self._send(client, entry)
-        await self._settle(entry, outcome)
+        outcome = await self._send(client, batch)
+        if isinstance(outcome, InvalidReviewer) and len(batch) > 1:
+            # The host does not say whom it refused: ask for each person alone.
+            async with self.db.connection() as conn:
+                await store.split(conn, [e.id for e in batch], outcome.message)
+            self.wake()
+            return
+        for entry in batch:
+            await self._settle(entry, outcome)
 
-    async def _send(self, client: HostClient, entry: store.Entry) -> Outcome:
-        ref = parse_pr_id(entry.pull_request_id)
+    async def _send(self, client: HostClient, batch: list[store.Entry]) -> Outcome:
+        first = batch[0]
+        ref = parse_pr_id(first.pull_request_id)
         if ref is None:
-            return Failed(f"'{entry.pull_request_id}' does not name a PR on a host")
-        handle = entry.handle or entry.user_id
+            return Failed(f"'{first.pull_request_id}' does not name a PR on a host")
+        handles = [e.handle or e.user_id for e in batch]
         try:
-            if entry.kind == "request":
-                return await client.request_reviewers(ref, [handle])
-            return await client.remove_reviewers(ref, [handle])
+            if first.kind == "request":
+                return await client.request_reviewers(ref, handles)
+            return await client.remove_reviewers(ref, handles)
         except Exception as exc:  # a client bug must not kill the worker; retry, then fail
-            log.exception("post-back %s crashed", entry.id)
+            log.exception("post-back %s crashed", [e.id for e in batch])
             return Retry(f"{type(exc).__name__}: {exc}")
 
     async def _settle(self, entry: store.Entry, outcome: Outcome) -> None:

@@ -57,20 +57,34 @@ async def enqueue(
 
 
 async def claim(conn: Connection, now: datetime, lease_until: datetime, limit: int) -> list[Entry]:
+    """Lease the oldest due row of up to ``limit`` PRs, each with the rows right behind it
+    of the same kind (they go out in one call)."""
     rows = await conn.fetch(
-        f"""UPDATE outbox o
+        f"""WITH heads AS (
+                SELECT c.id, c.pull_request_id, c.kind, c.solo FROM outbox c
+                 WHERE c.state = 'pending' AND c.next_attempt_at <= $1
+                   AND (c.lease_until IS NULL OR c.lease_until <= $1)
+                   AND NOT EXISTS (SELECT 1 FROM outbox e
+                                    WHERE e.pull_request_id = c.pull_request_id
+                                      AND e.state = 'pending' AND e.id < c.id)
+                 ORDER BY c.id
+                 LIMIT $3
+                 FOR UPDATE SKIP LOCKED),
+            followers AS (
+                SELECT f.id FROM heads h
+                  JOIN outbox f ON f.pull_request_id = h.pull_request_id AND f.id > h.id
+                 WHERE NOT h.solo AND NOT f.solo AND f.state = 'pending' AND f.kind = h.kind
+                   AND f.next_attempt_at <= $1
+                   AND (f.lease_until IS NULL OR f.lease_until <= $1)
+                   AND NOT EXISTS (
+                       SELECT 1 FROM outbox b
+                        WHERE b.pull_request_id = h.pull_request_id AND b.state = 'pending'
+                          AND b.id > h.id AND b.id < f.id
+                          AND (b.kind <> h.kind OR b.solo OR b.next_attempt_at > $1)))
+            UPDATE outbox o
                SET lease_until = $2, attempts = attempts + 1,
                    first_attempt_at = COALESCE(first_attempt_at, $1)
-             WHERE o.id IN (
-                   SELECT c.id FROM outbox c
-                    WHERE c.state = 'pending' AND c.next_attempt_at <= $1
-                      AND (c.lease_until IS NULL OR c.lease_until <= $1)
-                      AND NOT EXISTS (SELECT 1 FROM outbox e
-                                       WHERE e.pull_request_id = c.pull_request_id
-                                         AND e.state = 'pending' AND e.id < c.id)
-                    ORDER BY c.id
-                    LIMIT $3
-                    FOR UPDATE SKIP LOCKED)
+             WHERE o.id IN (SELECT id FROM heads UNION ALL SELECT id FROM followers)
          RETURNING {_COLUMNS},
                    COALESCE((SELECT h.handle FROM user_handles h
                               WHERE h.user_id = o.user_id AND h.host = o.host), o.user_id)
@@ -80,6 +94,16 @@ async def claim(conn: Connection, now: datetime, lease_until: datetime, limit: i
         limit,
     )
     return sorted((_entry(r) for r in rows), key=lambda e: e.id)
+
+
+async def split(conn: Connection, entry_ids: Sequence[int], error: str) -> None:
+    """A batch was refused as a whole: send its rows one by one, at once."""
+    await conn.execute(
+        """UPDATE outbox SET solo = true, lease_until = NULL, last_error = $2
+            WHERE id = ANY($1::bigint[])""",
+        list(entry_ids),
+        error,
+    )
 
 
 async def finish(

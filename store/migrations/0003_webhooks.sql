@@ -21,6 +21,9 @@ CREATE TABLE outbox (
     state             text NOT NULL DEFAULT 'pending'
                       CHECK (state IN ('pending', 'done', 'failed', 'replaced')),
     attempts          integer NOT NULL DEFAULT 0,
+    -- Consecutive rows of one PR and kind go out in one call; a refused batch is split and
+    -- its rows sent alone, so the host's 422 names exactly one person.
+    solo              boolean NOT NULL DEFAULT false,
     -- New rows are due at once whatever the app's and the database's clocks say.
     next_attempt_at   timestamptz NOT NULL DEFAULT '-infinity',
     lease_until       timestamptz,
