@@ -132,6 +132,7 @@ class OutboxWorker:
         now = self.clock()
         lease_until = now + timedelta(seconds=self.policy.lease)
         async with self.db.transaction() as conn:
+            await store.relax(conn)
             entries = await store.claim(conn, now, lease_until, self.batch)
         batches: dict[str, list[store.Entry]] = {}
         for entry in entries:
@@ -144,15 +145,18 @@ class OutboxWorker:
         client = self.clients.get(host)
         if client is None:
             error = f"no {host} credentials: set {CREDENTIAL_VARIABLES[host]}"
-            for entry in batch:
-                await self._finish(entry, "failed", error)
+            await self._finish(batch, "failed", error)
             return
         outcome = await self._send(client, batch)
         if isinstance(outcome, InvalidReviewer) and len(batch) > 1:
             # The host does not say whom it refused: ask for each person alone.
-            async with self.db.connection() as conn:
+            async with self.db.transaction() as conn:
+                await store.relax(conn)
                 await store.split(conn, [e.id for e in batch], outcome.message)
             self.wake()
+            return
+        if isinstance(outcome, Ok):
+            await self._finish(batch, "done", None)
             return
         for entry in batch:
             await self._settle(entry, outcome)
@@ -173,47 +177,52 @@ class OutboxWorker:
 
     async def _settle(self, entry: store.Entry, outcome: Outcome) -> None:
         if isinstance(outcome, Ok):
-            await self._finish(entry, "done", None)
+            await self._finish([entry], "done", None)
         elif isinstance(outcome, InvalidReviewer):
             if entry.kind == "request":
                 await self._replace(entry, outcome.message)
             else:  # nobody to remove
-                await self._finish(entry, "done", outcome.message)
+                await self._finish([entry], "done", outcome.message)
         elif isinstance(outcome, RateLimited):
             await self._later(entry, outcome.wait, "rate limited: " + outcome.message)
         elif isinstance(outcome, Retry):
             await self._later(entry, self.policy.backoff(entry.attempts, self.rng), outcome.message)
         else:
-            await self._finish(entry, "failed", outcome.message)
+            await self._finish([entry], "failed", outcome.message)
 
-    async def _finish(self, entry: store.Entry, state: str, error: str | None) -> None:
+    async def _finish(self, entries: list[store.Entry], state: str, error: str | None) -> None:
         if state == "failed":
-            log.warning(
-                "post-back %s (%s %s on %s) failed: %s",
-                entry.id,
-                entry.kind,
-                entry.user_id,
-                entry.pull_request_id,
-                error,
-            )
-        async with self.db.connection() as conn:
-            await store.finish(conn, entry.id, state, self.clock(), error)
+            for entry in entries:
+                log.warning(
+                    "post-back %s (%s %s on %s) failed: %s",
+                    entry.id,
+                    entry.kind,
+                    entry.user_id,
+                    entry.pull_request_id,
+                    error,
+                )
+        async with self.db.transaction() as conn:
+            await store.relax(conn)
+            await store.finish(conn, [e.id for e in entries], state, self.clock(), error)
 
     async def _later(self, entry: store.Entry, wait: float, error: str) -> None:
         now = self.clock()
         started = entry.first_attempt_at or now
         at = now + timedelta(seconds=wait)
         if at > started + timedelta(seconds=self.policy.give_up_after):
-            await self._finish(entry, "failed", f"gave up after {entry.attempts} attempts: {error}")
+            await self._finish(
+                [entry], "failed", f"gave up after {entry.attempts} attempts: {error}"
+            )
             return
-        async with self.db.connection() as conn:
+        async with self.db.transaction() as conn:
+            await store.relax(conn)
             await store.reschedule(conn, entry.id, at, error)
 
     async def _replace(self, entry: store.Entry, error: str) -> None:
         """The host refused this reviewer: take them off and choose someone else."""
         new_id = None
         async with self.db.transaction() as conn:
-            await store.finish(conn, entry.id, "replaced", self.clock(), error)
+            await store.finish(conn, [entry.id], "replaced", self.clock(), error)
             pr = await prs.fetch_pr(conn, entry.pull_request_id, lock=True)
             if pr is None or pr.status is not PrStatus.OPEN:
                 return

@@ -21,6 +21,7 @@ import hmac
 import json
 import multiprocessing
 import os
+import shutil
 import socket
 import statistics
 import tempfile
@@ -55,7 +56,9 @@ def free_port() -> int:
 
 def fake_github(arrivals: dict[int, list[float]]) -> Starlette:
     async def requested_reviewers(request: Request) -> JSONResponse:
-        arrivals[int(request.path_params["number"])].append(time.monotonic())
+        reviewers = (await request.json())["reviewers"]
+        # One arrival per reviewer: the outbox may send both in one call or one by one.
+        arrivals[int(request.path_params["number"])].extend([time.monotonic()] * len(reviewers))
         return JSONResponse({}, status_code=201)
 
     path = "/repos/{owner}/{repo}/pulls/{number}/requested_reviewers"
@@ -196,9 +199,12 @@ def main() -> None:
     args = parser.parse_args()
     data_dir = Path(tempfile.mkdtemp(prefix="reviewbot-perf-"))
     env_db, env_redis = os.environ.get("DATABASE_URL"), os.environ.get("REDIS_URL")
-    with embedded_servers(env_db, env_redis, data_dir) as (db_url, redis_url):
-        settings = Settings(database_url=db_url, redis_url=redis_url)
-        asyncio.run(run(settings, args.deliveries, args.concurrency))
+    try:
+        with embedded_servers(env_db, env_redis, data_dir) as (db_url, redis_url):
+            settings = Settings(database_url=db_url, redis_url=redis_url)
+            asyncio.run(run(settings, args.deliveries, args.concurrency))
+    finally:
+        shutil.rmtree(data_dir, ignore_errors=True)
 
 
 if __name__ == "__main__":

@@ -41,6 +41,16 @@ def _entry(row: Record) -> Entry:
     return Entry(**dict(row))
 
 
+async def relax(conn: Connection) -> None:
+    """Commit this transaction without waiting for the disk.
+
+    Only for the worker's bookkeeping (leases, done, retry times): a crash may forget such
+    a change, and the row is then simply sent again, which hosts treat as a no-op. Outbox
+    rows themselves are written by the webhook's or the API's own, durable, transaction.
+    """
+    await conn.execute("SET LOCAL synchronous_commit TO off")
+
+
 async def enqueue(
     conn: Connection, host: str, pr_id: str, kind: str, user_ids: Sequence[str]
 ) -> None:
@@ -107,14 +117,14 @@ async def split(conn: Connection, entry_ids: Sequence[int], error: str) -> None:
 
 
 async def finish(
-    conn: Connection, entry_id: int, state: str, now: datetime, error: str | None
+    conn: Connection, entry_ids: Sequence[int], state: str, now: datetime, error: str | None
 ) -> None:
     """Leave the pending state: done, failed (an admin may retry) or replaced."""
     await conn.execute(
         """UPDATE outbox SET state = $2, finished_at = $3, last_error = COALESCE($4, last_error),
                   lease_until = NULL
-            WHERE id = $1""",
-        entry_id,
+            WHERE id = ANY($1::bigint[])""",
+        list(entry_ids),
         state,
         now,
         error,
