@@ -16,7 +16,7 @@ import jwt
 import msgspec
 
 from bot.hosts.base import HttpHost
-from bot.hosts.decipher import Failed, Ok, Outcome
+from bot.hosts.decipher import Failed, Ok, Outcome, Retry
 from bot.webhooks.events import Host, PrRef
 
 InstallationLookup = Callable[[str], Awaitable[int | None]]
@@ -103,14 +103,24 @@ class GitHubClient(HttpHost):
         return f"/repos/{ref.repo}/pulls/{ref.number}/requested_reviewers"
 
     async def request_reviewers(self, ref: PrRef, handles: Sequence[str]) -> Outcome:
-        headers = await self._headers(ref)
-        if not isinstance(headers, dict):
-            return headers
-        return await self.send("POST", self._path(ref), headers, json={"reviewers": list(handles)})
+        return await self._call("POST", ref, handles)
 
     async def remove_reviewers(self, ref: PrRef, handles: Sequence[str]) -> Outcome:
+        return await self._call("DELETE", ref, handles)
+
+    async def _call(self, method: str, ref: PrRef, handles: Sequence[str]) -> Outcome:
         headers = await self._headers(ref)
         if not isinstance(headers, dict):
             return headers
         body = {"reviewers": list(handles)}
-        return await self.send("DELETE", self._path(ref), headers, json=body, removal=True)
+        removal = method == "DELETE"
+        outcome = await self.send(method, self._path(ref), headers, json=body, removal=removal)
+        if (
+            self._token is None
+            and isinstance(outcome, Failed)
+            and outcome.message.startswith("HTTP 401")
+        ):
+            # A revoked or rotated installation token: forget it and mint a new one next time.
+            self._installation_tokens.clear()
+            return Retry("GitHub refused the installation token; a new one will be minted")
+        return outcome

@@ -308,12 +308,24 @@ async def test_github_app_mints_and_caches_installation_tokens(
 
         await b.post("github", "pull_request__opened", edit=eight)
         await b.drain()
-    assert mint.call_count == 1  # cached for the second post-back
+        assert mint.call_count == 1  # cached for the second post-back
+
+        # A revoked token (401) is forgotten and the post-back retried with a fresh one.
+        def nine(payload: dict[str, Any]) -> None:
+            payload["number"] = payload["pull_request"]["number"] = 9
+
+        route.side_effect = responses(httpx.Response(401, json={"message": "Bad credentials"}))
+        await b.post("github", "pull_request__opened", edit=nine)
+        await b.drain()
+        b.clock.advance(2)
+        await b.drain()
+        assert mint.call_count == 2
+        assert {r["state"] for r in await outbox_rows(pg)} == {"done"}
     bearer = mint.calls[0].request.headers["authorization"].removeprefix("Bearer ")
     claims = jwt.decode(bearer, public, algorithms=["RS256"])
     assert claims["iss"] == "123" and claims["exp"] - claims["iat"] <= 600
     assert {c.request.headers["authorization"] for c in route.calls} == {"Bearer ghs_install"}
-    assert route.call_count == 2
+    assert route.call_count == 4
 
 
 async def test_the_running_worker_is_woken_by_the_commit(
