@@ -141,43 +141,67 @@ async def run(settings: Settings, deliveries: int, concurrency: int) -> None:
         bot.join()
 
 
+async def timed_health(client: httpx.AsyncClient) -> list[float]:
+    """The same HTTP path with no work behind it: the floor under the ack latency."""
+    found = []
+    for _ in range(200):
+        start = time.monotonic()
+        (await client.get("/health")).raise_for_status()
+        found.append(time.monotonic() - start)
+    return found
+
+
+async def send_all(
+    client: httpx.AsyncClient, deliveries: int, concurrency: int, sent_at: dict[int, float]
+) -> tuple[list[float], float]:
+    """Send the deliveries from ``concurrency`` senders; (ack latencies, elapsed seconds)."""
+    queue = list(range(1, deliveries + 1))
+    acks: list[float] = []
+
+    async def sender() -> None:
+        while queue:
+            number = queue.pop(0)
+            body, headers = delivery(number)
+            start = time.monotonic()
+            sent_at[number] = start
+            response = await client.post("/webhooks/github", content=body, headers=headers)
+            acks.append(time.monotonic() - start)
+            assert response.status_code == 200, response.text
+
+    started = time.monotonic()
+    await asyncio.gather(*(sender() for _ in range(concurrency)))
+    return acks, time.monotonic() - started
+
+
 async def measure(
     settings: Settings, host_port: int, bot_port: int, deliveries: int, concurrency: int
 ) -> None:
     arrivals: dict[int, list[float]] = defaultdict(list)
     sent_at: dict[int, float] = {}
-    acks: list[float] = []
     async with (
         serve(fake_github(arrivals), host_port),
         httpx.AsyncClient(base_url=f"http://127.0.0.1:{bot_port}") as client,
     ):
         await wait_until_up(client)
         await setup(client)
-        baseline = []
-        for _ in range(200):  # the same HTTP path with no work behind it
-            start = time.monotonic()
-            (await client.get("/health")).raise_for_status()
-            baseline.append(time.monotonic() - start)
-        queue = list(range(1, deliveries + 1))
-
-        async def sender() -> None:
-            while queue:
-                number = queue.pop(0)
-                body, headers = delivery(number)
-                start = time.monotonic()
-                sent_at[number] = start
-                response = await client.post("/webhooks/github", content=body, headers=headers)
-                acks.append(time.monotonic() - start)
-                assert response.status_code == 200, response.text
-
-        started = time.monotonic()
-        await asyncio.gather(*(sender() for _ in range(concurrency)))
-        elapsed = time.monotonic() - started
+        baseline = await timed_health(client)
+        acks, elapsed = await send_all(client, deliveries, concurrency, sent_at)
         for _ in range(1000 if settings.outbox_worker else 0):  # bounded wait for post-backs
             if all(len(arrivals[n]) >= 2 for n in sent_at):
                 break
             await asyncio.sleep(0.01)
     post_backs = [max(arrivals[n]) - sent_at[n] for n in sent_at if len(arrivals[n]) >= 2]
+    report(deliveries, concurrency, elapsed, baseline, acks, post_backs)
+
+
+def report(
+    deliveries: int,
+    concurrency: int,
+    elapsed: float,
+    baseline: list[float],
+    acks: list[float],
+    post_backs: list[float],
+) -> None:
     print(f"deliveries={deliveries} concurrency={concurrency} rate={deliveries / elapsed:.0f}/s")
     print(f"GET /health p50={pct(baseline, 0.5):.1f} ms  p99={pct(baseline, 0.99):.1f} ms")
     print(
