@@ -23,6 +23,7 @@ class FakeMergeRequest:
     def __init__(self, router: respx.MockRouter, reviewer_ids: list[int] | None = None) -> None:
         self.reviewer_ids = list(reviewer_ids or [])
         self.lookups: list[str] = []
+        self.known = dict(USER_IDS)
         router.get(MR_PATH).mock(side_effect=self.get)
         self.put_route = router.put(MR_PATH).mock(side_effect=self.put)
         router.get("/users").mock(side_effect=self.users)
@@ -39,7 +40,7 @@ class FakeMergeRequest:
     def users(self, request: httpx.Request) -> httpx.Response:
         name = request.url.params["username"]
         self.lookups.append(name)
-        found = [{"id": USER_IDS[name], "username": name}] if name in USER_IDS else []
+        found = [{"id": self.known[name], "username": name}] if name in self.known else []
         return httpx.Response(200, json=found)
 
 
@@ -109,3 +110,18 @@ async def test_merge_close_rename_and_removal(bot: Bot, pg: asyncpg.Pool, mr: An
 async def test_wrong_token_is_401(bot: Bot) -> None:
     response = await bot.post("gitlab", "merge_request__open", secret="nope")
     assert response.status_code == 401
+
+
+async def test_a_member_gitlab_does_not_know_is_replaced(
+    bot: Bot, pg: asyncpg.Pool, mr: FakeMergeRequest
+) -> None:
+    assigned = (await bot.post("gitlab", "merge_request__open")).json()["assigned"]
+    handles = {"bob": "bob", "carol": "carol-gl", "dave": "dave"}
+    gone = assigned[0]
+    del mr.known[handles[gone]]  # no such GitLab user (say, renamed)
+    await bot.drain()
+    now = await reviewers(pg, PR)
+    assert gone not in now and len(now) == 2
+    assert set(mr.reviewer_ids) == {77, *(USER_IDS[handles[u]] for u in now)}
+    states = sorted(r["state"] for r in await outbox_rows(pg))
+    assert states == ["done", "done", "replaced"]
