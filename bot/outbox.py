@@ -155,11 +155,7 @@ class OutboxWorker:
                 await store.split(conn, [e.id for e in batch], outcome.message)
             self.wake()
             return
-        if isinstance(outcome, Ok):
-            await self._finish(batch, "done", None)
-            return
-        for entry in batch:
-            await self._settle(entry, outcome)
+        await self._settle(batch, outcome)
 
     async def _send(self, client: HostClient, batch: list[store.Entry]) -> Outcome:
         first = batch[0]
@@ -175,20 +171,22 @@ class OutboxWorker:
             log.exception("post-back %s crashed", [e.id for e in batch])
             return Retry(f"{type(exc).__name__}: {exc}")
 
-    async def _settle(self, entry: store.Entry, outcome: Outcome) -> None:
+    async def _settle(self, batch: list[store.Entry], outcome: Outcome) -> None:
+        """One outcome for the whole batch (a refused batch of several was split before)."""
         if isinstance(outcome, Ok):
-            await self._finish([entry], "done", None)
+            await self._finish(batch, "done", None)
         elif isinstance(outcome, InvalidReviewer):
-            if entry.kind == "request":
-                await self._replace(entry, outcome.message)
+            if batch[0].kind == "request":
+                await self._replace(batch[0], outcome.message)
             else:  # nobody to remove
-                await self._finish([entry], "done", outcome.message)
+                await self._finish(batch, "done", outcome.message)
         elif isinstance(outcome, RateLimited):
-            await self._later(entry, outcome.wait, "rate limited: " + outcome.message)
+            await self._later(batch, outcome.wait, "rate limited: " + outcome.message)
         elif isinstance(outcome, Retry):
-            await self._later(entry, self.policy.backoff(entry.attempts, self.rng), outcome.message)
+            attempts = max(e.attempts for e in batch)
+            await self._later(batch, self.policy.backoff(attempts, self.rng), outcome.message)
         else:
-            await self._finish([entry], "failed", outcome.message)
+            await self._finish(batch, "failed", outcome.message)
 
     async def _finish(self, entries: list[store.Entry], state: str, error: str | None) -> None:
         if state == "failed":
@@ -205,18 +203,18 @@ class OutboxWorker:
             await store.relax(conn)
             await store.finish(conn, [e.id for e in entries], state, self.clock(), error)
 
-    async def _later(self, entry: store.Entry, wait: float, error: str) -> None:
+    async def _later(self, batch: list[store.Entry], wait: float, error: str) -> None:
+        """Try again after ``wait`` seconds, unless that is past the time budget."""
         now = self.clock()
-        started = entry.first_attempt_at or now
+        started = min((e.first_attempt_at or now) for e in batch)
         at = now + timedelta(seconds=wait)
         if at > started + timedelta(seconds=self.policy.give_up_after):
-            await self._finish(
-                [entry], "failed", f"gave up after {entry.attempts} attempts: {error}"
-            )
+            attempts = max(e.attempts for e in batch)
+            await self._finish(batch, "failed", f"gave up after {attempts} attempts: {error}")
             return
         async with self.db.transaction() as conn:
             await store.relax(conn)
-            await store.reschedule(conn, entry.id, at, error)
+            await store.reschedule(conn, [e.id for e in batch], at, error)
 
     async def _replace(self, entry: store.Entry, error: str) -> None:
         """The host refused this reviewer: take them off and choose someone else."""

@@ -68,6 +68,8 @@ class WebhookSync:
             if outcome.status == 202:
                 # Not remembered: a redelivery after fixing the team config is applied.
                 await host_sync.forget_delivery(conn, host, delivery)
+        if parsed.installation_id is not None:  # committed: no need to write it again
+            self._installations[parsed.ref.repo] = parsed.installation_id
         if outcome.status == 202:
             log.info("%s delivery %s ignored: %s", host, delivery, outcome.body["reason"])
         elif outcome.body.get("assigned"):
@@ -119,7 +121,6 @@ class WebhookSync:
         repo, installation = ev.ref.repo, ev.installation_id
         if installation is not None and self._installations.get(repo) != installation:
             await host_sync.save_installation(conn, repo, installation)
-            self._installations[repo] = installation
         await host_sync.save_gitlab_users(conn, ev.known_users)
 
     async def _author(self, conn: Connection, ev: PrEvent) -> User | None:

@@ -131,11 +131,11 @@ async def finish(
     )
 
 
-async def reschedule(conn: Connection, entry_id: int, at: datetime, error: str) -> None:
+async def reschedule(conn: Connection, entry_ids: Sequence[int], at: datetime, error: str) -> None:
     await conn.execute(
         """UPDATE outbox SET next_attempt_at = $2, last_error = $3, lease_until = NULL
-            WHERE id = $1""",
-        entry_id,
+            WHERE id = ANY($1::bigint[])""",
+        list(entry_ids),
         at,
         error,
     )
