@@ -67,6 +67,13 @@ def _float(env: Mapping[str, str], name: str, default: float) -> float:
         raise SettingsError(f"{name} must be a number, got {raw!r}") from None
 
 
+def _positive_float(env: Mapping[str, str], name: str, default: float) -> float:
+    value = _float(env, name, default)
+    if value <= 0:
+        raise SettingsError(f"{name} must be a positive number of seconds, got {value}")
+    return value
+
+
 def _optional(env: Mapping[str, str], name: str) -> str | None:
     value = env.get(name, "").strip()
     return value or None
@@ -139,7 +146,7 @@ class Settings:
             log_level=(env.get("LOG_LEVEL", "") or "INFO").upper(),
             webhook_max_bytes=_int(env, "WEBHOOK_MAX_BYTES", 5 << 20, minimum=1024),
             outbox_worker=(env.get("OUTBOX_WORKER", "") or "on").lower() not in ("off", "0"),
-            outbox_give_up_after=_float(env, "OUTBOX_GIVE_UP_SECONDS", 7200.0),
-            outbox_poll_interval=_float(env, "OUTBOX_POLL_SECONDS", 1.0),
-            host_timeout=_float(env, "HOST_TIMEOUT", 10.0),
+            outbox_give_up_after=_positive_float(env, "OUTBOX_GIVE_UP_SECONDS", 7200.0),
+            outbox_poll_interval=_positive_float(env, "OUTBOX_POLL_SECONDS", 1.0),
+            host_timeout=_positive_float(env, "HOST_TIMEOUT", 10.0),
         )

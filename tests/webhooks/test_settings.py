@@ -35,3 +35,9 @@ def test_webhook_defaults() -> None:
 def test_a_tiny_body_limit_is_refused() -> None:
     with pytest.raises(SettingsError, match="WEBHOOK_MAX_BYTES"):
         Settings.from_env({"WEBHOOK_MAX_BYTES": "10"})
+
+
+@pytest.mark.parametrize("name", ["OUTBOX_POLL_SECONDS", "OUTBOX_GIVE_UP_SECONDS", "HOST_TIMEOUT"])
+def test_times_must_be_positive(name: str) -> None:
+    with pytest.raises(SettingsError, match=name):
+        Settings.from_env({name: "0"})
