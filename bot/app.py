@@ -16,6 +16,7 @@ from bot import logs
 from bot.metrics import PoolUse, ResourceCollector
 from bot.service import ReviewService
 from bot.team_config import start_team_config
+from bot.webhook_runtime import webhook_runtime
 from config.settings import Settings
 from handlers import all_routes
 from handlers.errors import EXCEPTION_HANDLERS
@@ -41,14 +42,15 @@ def create_app(settings: Settings) -> Starlette:
         app.state.settings = settings
         app.state.db = db
         app.state.cache = cache
-        app.state.service = ReviewService(db, cache, rng)
+        app.state.service = service = ReviewService(db, cache, rng)
         teams = await start_team_config(db, cache, settings.teams_file)
         app.state.team_config, app.state.teams_reloader = teams.service, teams.reloader
         app.state.metrics_registry = _resource_metrics(cache, db)
         if settings.admin_token is None and settings.user_token is None:
             log.warning("ADMIN_TOKEN and USER_TOKEN are unset: the management API is open")
         try:
-            yield
+            async with webhook_runtime(app, settings, service):
+                yield
         finally:
             teams.stop()
             await cache.close()

@@ -67,6 +67,13 @@ def _float(env: Mapping[str, str], name: str, default: float) -> float:
         raise SettingsError(f"{name} must be a number, got {raw!r}") from None
 
 
+def _positive_float(env: Mapping[str, str], name: str, default: float) -> float:
+    value = _float(env, name, default)
+    if value <= 0:
+        raise SettingsError(f"{name} must be a positive number of seconds, got {value}")
+    return value
+
+
 def _optional(env: Mapping[str, str], name: str) -> str | None:
     value = env.get(name, "").strip()
     return value or None
@@ -98,6 +105,12 @@ class Settings:
     redis_timeout: float = 0.25
     selection_seed: int | None = None
     log_level: str = "INFO"
+    # Webhooks and the post-back outbox (issue 3).
+    webhook_max_bytes: int = 5 << 20
+    outbox_worker: bool = True  # tests that drive the worker by hand turn it off
+    outbox_give_up_after: float = 7200.0
+    outbox_poll_interval: float = 1.0
+    host_timeout: float = 10.0
 
     @property
     def cache_enabled(self) -> bool:
@@ -131,4 +144,9 @@ class Settings:
             redis_timeout=_float(env, "REDIS_TIMEOUT", 0.25),
             selection_seed=_int(env, "SELECTION_SEED", 0) if seed else None,
             log_level=(env.get("LOG_LEVEL", "") or "INFO").upper(),
+            webhook_max_bytes=_int(env, "WEBHOOK_MAX_BYTES", 5 << 20, minimum=1024),
+            outbox_worker=(env.get("OUTBOX_WORKER", "") or "on").lower() not in ("off", "0"),
+            outbox_give_up_after=_positive_float(env, "OUTBOX_GIVE_UP_SECONDS", 7200.0),
+            outbox_poll_interval=_positive_float(env, "OUTBOX_POLL_SECONDS", 1.0),
+            host_timeout=_positive_float(env, "HOST_TIMEOUT", 10.0),
         )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from starlette.routing import BaseRoute
 
-from handlers import extensions, operations, reference, stats, teams_config
+from handlers import extensions, operations, reference, stats, teams_config, webhooks
 
 
 def all_routes() -> list[BaseRoute]:
@@ -15,4 +15,5 @@ def all_routes() -> list[BaseRoute]:
         *extensions.routes,
         *stats.routes,
         *operations.routes(),
+        *webhooks.routes,
     ]

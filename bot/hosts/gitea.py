@@ -1,0 +1,32 @@
+"""Gitea / Forgejo: the GitHub-like requested_reviewers endpoints under ``/api/v1``."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+import httpx
+
+from bot.hosts.base import HttpHost
+from bot.hosts.decipher import Outcome
+from bot.webhooks.events import Host, PrRef
+
+
+class GiteaClient(HttpHost):
+    host = Host.GITEA
+
+    def __init__(
+        self, http: httpx.AsyncClient, url: str, token: str, clock: Callable[[], float]
+    ) -> None:
+        super().__init__(http, url.rstrip("/") + "/api/v1", clock)
+        self._headers = {"Authorization": f"token {token}", "Accept": "application/json"}
+
+    def _path(self, ref: PrRef) -> str:
+        return f"/repos/{ref.repo}/pulls/{ref.number}/requested_reviewers"
+
+    async def request_reviewers(self, ref: PrRef, handles: Sequence[str]) -> Outcome:
+        body = {"reviewers": list(handles)}
+        return await self.send("POST", self._path(ref), self._headers, json=body)
+
+    async def remove_reviewers(self, ref: PrRef, handles: Sequence[str]) -> Outcome:
+        body = {"reviewers": list(handles)}
+        return await self.send("DELETE", self._path(ref), self._headers, json=body, removal=True)

@@ -1,0 +1,126 @@
+"""GitHub (and GitHub Enterprise under ``GITHUB_API_URL``): requested_reviewers endpoints.
+
+Credentials are either a token or a GitHub App. For an App, each repository's
+installation (remembered from the webhook payloads' ``installation.id``) gets an
+installation token, minted with an RS256 JWT and cached until shortly before it expires.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+import httpx
+import jwt
+import msgspec
+
+from bot.hosts.base import HttpHost
+from bot.hosts.decipher import Failed, Ok, Outcome, Retry
+from bot.webhooks.events import Host, PrRef
+
+InstallationLookup = Callable[[str], Awaitable[int | None]]
+
+API_VERSION = "2022-11-28"
+JWT_LIFETIME = 540  # GitHub accepts at most 10 minutes
+CLOCK_SKEW = 60  # issued-at set back a minute, as GitHub recommends
+REFRESH_BEFORE = 300  # renew an installation token five minutes before it expires
+
+
+def app_jwt(app_id: str, private_key: str, now: float) -> str:
+    claims = {"iat": int(now) - CLOCK_SKEW, "exp": int(now) + JWT_LIFETIME, "iss": app_id}
+    return jwt.encode(claims, private_key, algorithm="RS256")
+
+
+@dataclass(frozen=True)
+class AppCredentials:
+    app_id: str
+    private_key: str
+    installation_for: InstallationLookup
+
+
+class GitHubClient(HttpHost):
+    host = Host.GITHUB
+
+    def __init__(
+        self,
+        http: httpx.AsyncClient,
+        api_url: str,
+        clock: Callable[[], float],
+        *,
+        token: str | None = None,
+        app: AppCredentials | None = None,
+    ) -> None:
+        super().__init__(http, api_url, clock)
+        self._token = token
+        self._app = app
+        self._installation_tokens: dict[int, tuple[str, float]] = {}
+
+    async def _headers(self, ref: PrRef) -> dict[str, str] | Outcome:
+        headers = {"Accept": "application/vnd.github+json", "X-GitHub-Api-Version": API_VERSION}
+        token = self._token
+        if token is None:
+            found = await self._installation_token(ref)
+            if not isinstance(found, str):
+                return found
+            token = found
+        headers["Authorization"] = f"Bearer {token}"
+        return headers
+
+    async def _installation_token(self, ref: PrRef) -> str | Outcome:
+        if self._app is None:
+            return Failed("no GitHub credentials: set GITHUB_TOKEN or GITHUB_APP_ID + key")
+        installation = await self._app.installation_for(ref.repo)
+        if installation is None:
+            return Failed(f"no GitHub App installation seen yet for {ref.repo}")
+        cached = self._installation_tokens.get(installation)
+        if cached and cached[1] - REFRESH_BEFORE > self.clock():
+            return cached[0]
+        return await self._mint(installation)
+
+    async def _mint(self, installation: int) -> str | Outcome:
+        assert self._app is not None
+        bearer = app_jwt(self._app.app_id, self._app.private_key, self.clock())
+        headers = {
+            "Accept": "application/vnd.github+json",
+            "X-GitHub-Api-Version": API_VERSION,
+            "Authorization": f"Bearer {bearer}",
+        }
+        path = f"/app/installations/{installation}/access_tokens"
+        outcome = await self.send("POST", path, headers)
+        if not isinstance(outcome, Ok):
+            return outcome
+        body = msgspec.json.decode(outcome.body)
+        try:
+            token = str(body["token"])
+            expires = datetime.fromisoformat(str(body["expires_at"]).replace("Z", "+00:00"))
+        except (KeyError, TypeError, ValueError):
+            return Failed("GitHub answered the installation token request without a token")
+        self._installation_tokens[installation] = (token, expires.timestamp())
+        return token
+
+    def _path(self, ref: PrRef) -> str:
+        return f"/repos/{ref.repo}/pulls/{ref.number}/requested_reviewers"
+
+    async def request_reviewers(self, ref: PrRef, handles: Sequence[str]) -> Outcome:
+        return await self._call("POST", ref, handles)
+
+    async def remove_reviewers(self, ref: PrRef, handles: Sequence[str]) -> Outcome:
+        return await self._call("DELETE", ref, handles)
+
+    async def _call(self, method: str, ref: PrRef, handles: Sequence[str]) -> Outcome:
+        headers = await self._headers(ref)
+        if not isinstance(headers, dict):
+            return headers
+        body = {"reviewers": list(handles)}
+        removal = method == "DELETE"
+        outcome = await self.send(method, self._path(ref), headers, json=body, removal=removal)
+        if (
+            self._token is None
+            and isinstance(outcome, Failed)
+            and outcome.message.startswith("HTTP 401")
+        ):
+            # A revoked or rotated installation token: forget it and mint a new one next time.
+            self._installation_tokens.clear()
+            return Retry("GitHub refused the installation token; a new one will be minted")
+        return outcome

@@ -1,0 +1,102 @@
+"""GitLab: reviewers are a full list of numeric ids set with ``PUT …/merge_requests/:iid``.
+
+So a request or a removal reads the MR's current reviewers first and writes the whole list
+back: people a human added on GitLab stay (we never fight people). Usernames become ids
+through ids already seen in webhook payloads, then ``GET /users?username=``, cached.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Sequence
+from urllib.parse import quote
+
+import httpx
+import msgspec
+
+from bot.hosts.base import HttpHost
+from bot.hosts.decipher import Failed, InvalidReviewer, Ok, Outcome
+from bot.webhooks.events import Host, PrRef
+
+KnownId = Callable[[str], Awaitable[int | None]]
+
+
+class GitLabClient(HttpHost):
+    host = Host.GITLAB
+
+    def __init__(
+        self,
+        http: httpx.AsyncClient,
+        url: str,
+        token: str,
+        clock: Callable[[], float],
+        known_id: KnownId,
+    ) -> None:
+        super().__init__(http, url.rstrip("/") + "/api/v4", clock)
+        self._headers = {"PRIVATE-TOKEN": token, "Accept": "application/json"}
+        self._known_id = known_id
+        self._ids: dict[str, int] = {}
+
+    def _path(self, ref: PrRef) -> str:
+        return f"/projects/{quote(ref.repo, safe='')}/merge_requests/{ref.number}"
+
+    async def user_id(self, username: str) -> int | Outcome:
+        if username in self._ids:
+            return self._ids[username]
+        found = await self._known_id(username)
+        if found is None:
+            outcome = await self.send("GET", "/users", self._headers, params={"username": username})
+            if not isinstance(outcome, Ok):
+                return outcome
+            users = msgspec.json.decode(outcome.body or b"[]")
+            ids = (
+                [u.get("id") for u in users if isinstance(u, dict)]
+                if isinstance(users, list)
+                else []
+            )
+            if not ids or not isinstance(ids[0], int):
+                return InvalidReviewer(f"GitLab has no user named '{username}'")
+            found = ids[0]
+        self._ids[username] = found
+        return found
+
+    async def _current(self, ref: PrRef) -> list[int] | Outcome:
+        outcome = await self.send("GET", self._path(ref), self._headers)
+        if not isinstance(outcome, Ok):
+            return outcome
+        mr = msgspec.json.decode(outcome.body or b"{}")
+        if not isinstance(mr, dict):
+            return Failed("GitLab answered the merge request with something that is not an object")
+        reviewers = mr.get("reviewers") or []
+        return [r["id"] for r in reviewers if isinstance(r, dict) and isinstance(r.get("id"), int)]
+
+    async def _put(self, ref: PrRef, ids: list[int]) -> Outcome:
+        return await self.send("PUT", self._path(ref), self._headers, json={"reviewer_ids": ids})
+
+    async def _ids_of(self, handles: Sequence[str]) -> list[int] | Outcome:
+        ids = []
+        for handle in handles:
+            found = await self.user_id(handle)
+            if not isinstance(found, int):
+                return found
+            ids.append(found)
+        return ids
+
+    async def request_reviewers(self, ref: PrRef, handles: Sequence[str]) -> Outcome:
+        wanted = await self._ids_of(handles)
+        current = await self._current(ref)
+        if not isinstance(wanted, list):
+            return wanted
+        if not isinstance(current, list):
+            return current
+        missing = [i for i in wanted if i not in current]
+        return await self._put(ref, current + missing) if missing else Ok()
+
+    async def remove_reviewers(self, ref: PrRef, handles: Sequence[str]) -> Outcome:
+        unwanted = await self._ids_of(handles)
+        if not isinstance(unwanted, list):
+            return Ok() if isinstance(unwanted, InvalidReviewer) else unwanted
+        current = await self._current(ref)
+        if not isinstance(current, list):
+            return current
+        kept = [i for i in current if i not in unwanted]
+        return await self._put(ref, kept) if kept != current else Ok()

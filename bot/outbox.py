@@ -1,0 +1,266 @@
+"""Durable post-back: the change listener that fills the outbox and the worker that drains it.
+
+Every reviewer change of a PR whose id names a host (``github:…``, ``gitlab:…``,
+``gitea:…``) becomes outbox rows in the same transaction; changes that only mirror what a
+human did on the host are written inside ``mirroring()`` and are not sent back.
+
+The worker claims due rows, sends each through the host's client and settles it:
+done; rescheduled with exponential backoff and jitter (5xx, timeouts, connection errors)
+or after the host's rate-limit wait; the reviewer replaced (the host refused them);
+failed (permanent error, or the time budget ran out) — visible at ``GET /outbox/failed``.
+Time comes from an injectable clock, so tests move it instead of sleeping.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import random
+from collections.abc import Callable, Iterator, Mapping
+from contextvars import ContextVar
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from bot.core.models import PrStatus
+from bot.hosts.base import HostClient
+from bot.hosts.decipher import Failed, InvalidReviewer, Ok, Outcome, RateLimited, Retry
+from bot.service import ReviewerChange, ReviewService
+from bot.webhooks.events import Host, parse_pr_id
+from store import host_sync, users
+from store import outbox as store
+from store import pull_requests as prs
+from store.db import Connection
+
+log = logging.getLogger(__name__)
+
+_mirroring: ContextVar[bool] = ContextVar("reviewbot_mirroring", default=False)
+
+CREDENTIAL_VARIABLES = {
+    Host.GITHUB: "GITHUB_TOKEN or GITHUB_APP_ID + GITHUB_APP_PRIVATE_KEY",
+    Host.GITLAB: "GITLAB_TOKEN",
+    Host.GITEA: "GITEA_URL and GITEA_TOKEN",
+}
+
+
+@contextlib.contextmanager
+def mirroring() -> Iterator[None]:
+    """Reviewer changes made inside copy the host; the outbox must not echo them back."""
+    token = _mirroring.set(True)
+    try:
+        yield
+    finally:
+        _mirroring.reset(token)
+
+
+async def outbox_listener(conn: Connection, change: ReviewerChange) -> None:
+    """``ReviewService.change_listeners`` entry: host PRs get their post-backs queued."""
+    if _mirroring.get():
+        return
+    ref = parse_pr_id(change.pull_request_id)
+    if ref is None:
+        return
+    await store.enqueue(conn, ref.host, change.pull_request_id, "remove", change.removed)
+    await store.enqueue(conn, ref.host, change.pull_request_id, "request", change.added)
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    base_delay: float = 1.0
+    max_delay: float = 300.0
+    give_up_after: float = 7200.0  # long enough to outlast an hourly rate-limit window
+    lease: float = 60.0  # longer than any single host call (the client's timeout is 10 s)
+
+    def backoff(self, attempts: int, rng: random.Random) -> float:
+        delay = min(self.max_delay, self.base_delay * 2.0 ** max(attempts - 1, 0))
+        return delay * (0.5 + rng.random() / 2)  # "equal jitter": spread, never zero
+
+
+class OutboxWorker:
+    def __init__(
+        self,
+        service: ReviewService,
+        clients: Mapping[Host, HostClient],
+        *,
+        clock: Callable[[], datetime] = utcnow,
+        rng: random.Random | None = None,
+        policy: RetryPolicy = RetryPolicy(),
+        batch: int = 20,
+        poll_interval: float = 1.0,
+    ) -> None:
+        self.service = service
+        self.db = service.db
+        self.clients = clients
+        self.clock = clock
+        self.rng = rng or random.Random()
+        self.policy = policy
+        self.batch = batch
+        self.poll_interval = poll_interval
+        self._wake = asyncio.Event()
+        self._stopping = False
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    def stop(self) -> None:
+        """Finish the round in flight, then return from ``run_forever``.
+
+        Stopping this way rather than cancelling mid-round means no post-back is cut off
+        between the host call and its bookkeeping, and every pool connection is released.
+        """
+        self._stopping = True
+        self._wake.set()
+
+    async def run_forever(self) -> None:
+        while not self._stopping:
+            self._wake.clear()
+            try:
+                sent = await self.run_once()
+            except Exception:  # the database may be briefly away; keep the worker alive
+                log.exception("outbox round failed; trying again shortly")
+                sent = 0
+            if sent == 0 and not self._stopping:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._wake.wait(), self.poll_interval)
+
+    async def run_once(self) -> int:
+        """Claim the due rows (one batch per PR) and settle each; returns how many rows."""
+        now = self.clock()
+        lease_until = now + timedelta(seconds=self.policy.lease)
+        async with self.db.transaction() as conn:
+            await store.relax(conn)
+            entries = await store.claim(conn, now, lease_until, self.batch)
+        batches: dict[str, list[store.Entry]] = {}
+        for entry in entries:
+            batches.setdefault(entry.pull_request_id, []).append(entry)
+        await asyncio.gather(*(self._process(batch) for batch in batches.values()))
+        return len(entries)
+
+    async def _process(self, batch: list[store.Entry]) -> None:
+        host = Host(batch[0].host)
+        client = self.clients.get(host)
+        if client is None:
+            error = f"no {host} credentials: set {CREDENTIAL_VARIABLES[host]}"
+            await self._finish(batch, "failed", error)
+            return
+        outcome = await self._send(client, batch)
+        if isinstance(outcome, InvalidReviewer) and len(batch) > 1:
+            # The host does not say whom it refused: ask for each person alone.
+            async with self.db.transaction() as conn:
+                await store.relax(conn)
+                await store.split(conn, [e.id for e in batch], outcome.message)
+            self.wake()
+            return
+        await self._settle(batch, outcome)
+
+    async def _send(self, client: HostClient, batch: list[store.Entry]) -> Outcome:
+        first = batch[0]
+        ref = parse_pr_id(first.pull_request_id)
+        if ref is None:
+            return Failed(f"'{first.pull_request_id}' does not name a PR on a host")
+        handles = [e.handle or e.user_id for e in batch]
+        try:
+            if first.kind == "request":
+                return await client.request_reviewers(ref, handles)
+            return await client.remove_reviewers(ref, handles)
+        except Exception as exc:  # a client bug must not kill the worker; retry, then fail
+            log.exception("post-back %s crashed", [e.id for e in batch])
+            return Retry(f"{type(exc).__name__}: {exc}")
+
+    async def _settle(self, batch: list[store.Entry], outcome: Outcome) -> None:
+        """One outcome for the whole batch (a refused batch of several was split before)."""
+        if isinstance(outcome, Ok):
+            await self._finish(batch, "done", None)
+        elif isinstance(outcome, InvalidReviewer):
+            if batch[0].kind == "request":
+                await self._replace(batch[0], outcome.message)
+            else:  # nobody to remove
+                await self._finish(batch, "done", outcome.message)
+        elif isinstance(outcome, RateLimited):
+            await self._later(batch, outcome.wait, "rate limited: " + outcome.message)
+        elif isinstance(outcome, Retry):
+            attempts = max(e.attempts for e in batch)
+            await self._later(batch, self.policy.backoff(attempts, self.rng), outcome.message)
+        else:
+            await self._finish(batch, "failed", outcome.message)
+
+    async def _finish(self, entries: list[store.Entry], state: str, error: str | None) -> None:
+        if state == "failed":
+            for entry in entries:
+                log.warning(
+                    "post-back %s (%s %s on %s) failed: %s",
+                    entry.id,
+                    entry.kind,
+                    entry.user_id,
+                    entry.pull_request_id,
+                    error,
+                )
+        async with self.db.transaction() as conn:
+            await store.relax(conn)
+            await store.finish(conn, [e.id for e in entries], state, self.clock(), error)
+
+    async def _later(self, batch: list[store.Entry], wait: float, error: str) -> None:
+        """Try again after ``wait`` seconds, unless that is past the time budget."""
+        now = self.clock()
+        started = min((e.first_attempt_at or now) for e in batch)
+        at = now + timedelta(seconds=wait)
+        if at > started + timedelta(seconds=self.policy.give_up_after):
+            attempts = max(e.attempts for e in batch)
+            await self._finish(batch, "failed", f"gave up after {attempts} attempts: {error}")
+            return
+        async with self.db.transaction() as conn:
+            await store.relax(conn)
+            await store.reschedule(conn, [e.id for e in batch], at, error)
+
+    async def _replace(self, entry: store.Entry, error: str) -> None:
+        """The host refused this reviewer: take them off and choose someone else."""
+        new_id = None
+        async with self.db.transaction() as conn:
+            await store.finish(conn, [entry.id], "replaced", self.clock(), error)
+            pr = await prs.fetch_pr(conn, entry.pull_request_id, lock=True)
+            if pr is None or pr.status is not PrStatus.OPEN:
+                return
+            if entry.user_id not in pr.assigned_reviewers:
+                return
+            new_id = await self._choose_replacement(
+                conn, pr.author_id, pr.assigned_reviewers, entry
+            )
+            await self._swap(conn, entry, new_id)
+        log.info(
+            "host refused %s on %s (%s); replaced by %s",
+            entry.user_id,
+            entry.pull_request_id,
+            error,
+            new_id,
+        )
+        self.wake()
+
+    async def _choose_replacement(
+        self, conn: Connection, author_id: str, reviewers: tuple[str, ...], entry: store.Entry
+    ) -> str | None:
+        author = await users.fetch_user(conn, author_id)
+        if author is None:
+            return None
+        refused = await store.rejected_users(conn, entry.pull_request_id)
+        exclude = {author_id, *reviewers, *refused}
+        chosen = await self.service.choose_and_lock(
+            conn, author.team_name, exclude=exclude, count=1
+        )
+        return chosen[0] if chosen else None
+
+    async def _swap(self, conn: Connection, entry: store.Entry, new_id: str | None) -> None:
+        pr_id, old = entry.pull_request_id, entry.user_id
+        if new_id is None:
+            await host_sync.remove_reviewer(conn, pr_id, old, source="webhook")
+            change = ReviewerChange(pr_id, removed=(old,))
+        else:
+            await prs.replace_reviewer(conn, pr_id, old, new_id, source="webhook")
+            change = ReviewerChange(pr_id, added=(new_id,), removed=(old,))
+            # Only the new request goes out: the refused person was never requested.
+            await store.enqueue(conn, entry.host, pr_id, "request", [new_id])
+        with mirroring():
+            await self.service.notify(conn, change)

@@ -1,0 +1,117 @@
+"""Typed results of parsing a delivery, and the PR ids of CONTRACT §4.
+
+A parser turns (event header, JSON payload) into exactly one of:
+- ``PrEvent``: what happened to one pull request, as a tuple of ``Kind`` in the order
+  they are applied (a GitLab ``update`` can rename, change reviewers and leave draft at once);
+- ``Ping``: the host testing the hook (answered 200);
+- ``Ignored``: an event or action we deliberately do nothing for, with the reason (202).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+
+class Host(StrEnum):
+    GITHUB = "github"
+    GITLAB = "gitlab"
+    GITEA = "gitea"
+
+
+class Kind(StrEnum):
+    OPENED = "opened"  # open and ready: store, mirror requested reviewers, top up
+    DRAFT_OPENED = "draft_opened"  # store only; assigned once it is ready
+    RENAMED = "renamed"
+    REVIEWERS_ADDED = "reviewers_added"  # a human requested someone on the host
+    REVIEWERS_REMOVED = "reviewers_removed"  # a human took a request back on the host
+    MERGED = "merged"
+    CLOSED = "closed"  # closed without merge
+
+
+@dataclass(frozen=True, slots=True)
+class PrRef:
+    """Where a PR lives: ``repo`` is ``owner/name`` or the GitLab project path."""
+
+    host: Host
+    repo: str
+    number: int
+
+    @property
+    def pr_id(self) -> str:
+        separator = "!" if self.host is Host.GITLAB else "#"
+        return f"{self.host}:{self.repo}{separator}{self.number}"
+
+
+@dataclass(frozen=True, slots=True)
+class PrEvent:
+    ref: PrRef
+    kinds: tuple[Kind, ...]
+    title: str
+    author: str | None  # the author's handle on the host (None: only a numeric id is known)
+    requested: tuple[str, ...] = ()  # handles requested on the host right now
+    added: tuple[str, ...] = ()
+    removed: tuple[str, ...] = ()
+    author_numeric_id: int | None = None  # GitLab gives the author as a number
+    installation_id: int | None = None  # GitHub App installation that sent it
+    # (numeric id, username) pairs seen in a GitLab payload: a free lookup cache.
+    known_users: tuple[tuple[int, str], ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Ping:
+    note: str = "pong"
+
+
+@dataclass(frozen=True, slots=True)
+class Ignored:
+    reason: str
+
+
+Parsed = PrEvent | Ping | Ignored
+
+
+def parse_pr_id(pr_id: str) -> PrRef | None:
+    """The host coordinates inside a PR id, or None for ids that did not come from a host."""
+    host_name, sep, rest = pr_id.partition(":")
+    if not sep or host_name not in Host.__members__.values():
+        return None
+    host = Host(host_name)
+    separator = "!" if host is Host.GITLAB else "#"
+    repo, sep, number = rest.rpartition(separator)
+    if not sep or not repo or not number.isdigit():
+        return None
+    return PrRef(host, repo, int(number))
+
+
+# -- helpers shared by the parsers (payloads are untrusted JSON) ------------------------
+
+
+def obj(value: Any, key: str) -> dict[str, Any]:
+    found = value.get(key) if isinstance(value, dict) else None
+    return found if isinstance(found, dict) else {}
+
+
+def text(value: Any, key: str) -> str | None:
+    found = value.get(key) if isinstance(value, dict) else None
+    if not isinstance(found, str):
+        return None
+    return found.replace("\x00", "") or None  # PostgreSQL text cannot hold NUL
+
+
+def integer(value: Any, key: str) -> int | None:
+    """A positive integer that fits PostgreSQL's bigint; anything else counts as absent."""
+    found = value.get(key) if isinstance(value, dict) else None
+    if isinstance(found, bool) or not isinstance(found, int):
+        return None
+    return found if 0 < found < 2**63 else None
+
+
+def items(value: Any, key: str) -> list[dict[str, Any]]:
+    found = value.get(key) if isinstance(value, dict) else None
+    return [v for v in found if isinstance(v, dict)] if isinstance(found, list) else []
+
+
+def logins(users: list[dict[str, Any]], key: str = "login") -> tuple[str, ...]:
+    return tuple(name for u in users if (name := text(u, key)))

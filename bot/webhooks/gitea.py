@@ -1,0 +1,82 @@
+"""Gitea / Forgejo ``pull_request`` deliveries → typed events (the table is in README).
+
+Event name from ``X-Forgejo-Event`` or ``X-Gitea-Event`` (review requests arrive as
+``pull_request`` with action ``review_requested``); action from the payload's ``action``.
+Drafts: the ``draft`` flag where the version sends it, else a work-in-progress title prefix
+(Gitea's default ``WORK_IN_PROGRESS_PREFIXES``).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bot.webhooks.events import (
+    Host,
+    Ignored,
+    Kind,
+    Parsed,
+    PrEvent,
+    PrRef,
+    integer,
+    items,
+    logins,
+    obj,
+    text,
+)
+
+WIP_PREFIXES = ("wip:", "[wip]")
+
+
+def is_wip(title: str) -> bool:
+    return title.strip().lower().startswith(WIP_PREFIXES)
+
+
+def parse(event: str, payload: Any) -> Parsed:
+    if event != "pull_request":
+        return Ignored(f"Gitea event '{event}' is not handled")
+    action = text(payload, "action") or ""
+    pr = obj(payload, "pull_request")
+    repo = text(obj(payload, "repository"), "full_name")
+    number = integer(pr, "number") or integer(payload, "number")
+    if repo is None or number is None:
+        return Ignored("pull_request payload without repository.full_name or number")
+    title = text(pr, "title") or ""
+    kinds = _kinds(action, pr, payload, title)
+    if isinstance(kinds, Ignored):
+        return kinds
+    reviewer = _reviewer(payload)
+    return PrEvent(
+        ref=PrRef(Host.GITEA, repo, number),
+        kinds=kinds,
+        title=title,
+        author=text(obj(pr, "user"), "login"),
+        requested=logins(items(pr, "requested_reviewers")),
+        added=reviewer if action == "review_requested" else (),
+        removed=reviewer if action == "review_request_removed" else (),
+    )
+
+
+def _kinds(action: str, pr: dict[str, Any], payload: Any, title: str) -> tuple[Kind, ...] | Ignored:
+    draft = pr.get("draft") is True or is_wip(title)
+    if action in ("opened", "reopened"):
+        return (Kind.DRAFT_OPENED,) if draft else (Kind.OPENED,)
+    if action == "closed":
+        return (Kind.MERGED,) if pr.get("merged") is True else (Kind.CLOSED,)
+    if action == "edited":
+        old_title = text(obj(obj(payload, "changes"), "title"), "from")
+        if old_title is None:
+            return Ignored("edited without a title change")
+        if is_wip(old_title) and not draft:
+            return (Kind.RENAMED, Kind.OPENED)  # the WIP prefix was removed: ready now
+        return (Kind.RENAMED,)
+    if action in ("review_requested", "review_request_removed"):
+        if not _reviewer(payload):
+            return Ignored(f"{action} without requested_reviewer")
+        kind = Kind.REVIEWERS_ADDED if action == "review_requested" else Kind.REVIEWERS_REMOVED
+        return (kind,)
+    return Ignored(f"pull_request action '{action}' is not handled")
+
+
+def _reviewer(payload: Any) -> tuple[str, ...]:
+    login = text(obj(payload, "requested_reviewer"), "login")
+    return (login,) if login else ()

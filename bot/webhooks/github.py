@@ -1,0 +1,79 @@
+"""GitHub ``pull_request`` deliveries → typed events (the table is in README).
+
+Event name from ``X-GitHub-Event``; action from the payload's ``action``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bot.webhooks.events import (
+    Host,
+    Ignored,
+    Kind,
+    Parsed,
+    Ping,
+    PrEvent,
+    PrRef,
+    integer,
+    items,
+    logins,
+    obj,
+    text,
+)
+
+IGNORED_ACTIONS = {
+    "converted_to_draft": "back to draft: reviewers already requested stay",
+    "synchronize": "new commits do not change reviewers",
+}
+
+
+def parse(event: str, payload: Any) -> Parsed:
+    if event == "ping":
+        return Ping("pong: hook " + str(integer(payload, "hook_id") or "?"))
+    if event != "pull_request":
+        return Ignored(f"GitHub event '{event}' is not handled")
+    action = text(payload, "action") or ""
+    pr = obj(payload, "pull_request")
+    repo = text(obj(payload, "repository"), "full_name")
+    number = integer(pr, "number") or integer(payload, "number")
+    if repo is None or number is None:
+        return Ignored("pull_request payload without repository.full_name or number")
+    kinds = _kinds(action, pr, payload)
+    if isinstance(kinds, Ignored):
+        return kinds
+    return PrEvent(
+        ref=PrRef(Host.GITHUB, repo, number),
+        kinds=kinds,
+        title=text(pr, "title") or "",
+        author=text(obj(pr, "user"), "login"),
+        requested=logins(items(pr, "requested_reviewers")),
+        added=_reviewer(payload) if action == "review_requested" else (),
+        removed=_reviewer(payload) if action == "review_request_removed" else (),
+        installation_id=integer(obj(payload, "installation"), "id"),
+    )
+
+
+def _kinds(action: str, pr: dict[str, Any], payload: Any) -> tuple[Kind, ...] | Ignored:
+    if action in ("opened", "reopened"):
+        return (Kind.DRAFT_OPENED,) if pr.get("draft") is True else (Kind.OPENED,)
+    if action == "ready_for_review":
+        return (Kind.OPENED,)
+    if action == "closed":
+        return (Kind.MERGED,) if pr.get("merged") is True else (Kind.CLOSED,)
+    if action == "edited":
+        if "title" in obj(payload, "changes"):
+            return (Kind.RENAMED,)
+        return Ignored("edited without a title change")
+    if action in ("review_requested", "review_request_removed"):
+        if not _reviewer(payload):
+            return Ignored(f"{action} for a team, not a person")
+        kind = Kind.REVIEWERS_ADDED if action == "review_requested" else Kind.REVIEWERS_REMOVED
+        return (kind,)
+    reason = IGNORED_ACTIONS.get(action, f"pull_request action '{action}' is not handled")
+    return Ignored(reason)
+
+
+def _reviewer(payload: Any) -> tuple[str, ...]:
+    login = text(obj(payload, "requested_reviewer"), "login")
+    return (login,) if login else ()

@@ -1,0 +1,100 @@
+"""GitLab ``Merge Request Hook`` deliveries → typed events (the table is in README).
+
+Event name from ``X-Gitlab-Event``; action from ``object_attributes.action``. An
+``update`` is read through its ``changes``: a title change renames, ``draft`` going from
+true to false makes the MR ready, a change of ``reviewers`` is mirrored.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bot.webhooks.events import (
+    Host,
+    Ignored,
+    Kind,
+    Parsed,
+    PrEvent,
+    PrRef,
+    integer,
+    items,
+    logins,
+    obj,
+    text,
+)
+
+MR_HOOK = "Merge Request Hook"
+
+
+def parse(event: str, payload: Any) -> Parsed:
+    if event != MR_HOOK:
+        return Ignored(f"GitLab event '{event}' is not handled")
+    attrs = obj(payload, "object_attributes")
+    action = text(attrs, "action") or ""
+    project = text(obj(payload, "project"), "path_with_namespace")
+    iid = integer(attrs, "iid")
+    if project is None or iid is None:
+        return Ignored("merge request payload without project.path_with_namespace or iid")
+    changes = obj(payload, "changes")
+    kinds = _kinds(action, attrs, changes)
+    if isinstance(kinds, Ignored):
+        return kinds
+    previous, current = _reviewer_change(changes)
+    user = obj(payload, "user")
+    author_id = integer(attrs, "author_id")
+    author = text(user, "username") if integer(user, "id") == author_id else None
+    return PrEvent(
+        ref=PrRef(Host.GITLAB, project, iid),
+        kinds=kinds,
+        title=text(attrs, "title") or "",
+        author=author,
+        requested=logins(items(payload, "reviewers"), "username"),
+        added=tuple(h for h in current if h not in previous),
+        removed=tuple(h for h in previous if h not in current),
+        author_numeric_id=author_id,
+        known_users=_known_users(payload, changes),
+    )
+
+
+def _kinds(
+    action: str, attrs: dict[str, Any], changes: dict[str, Any]
+) -> tuple[Kind, ...] | Ignored:
+    draft = attrs.get("draft") is True or attrs.get("work_in_progress") is True
+    if action in ("open", "reopen"):
+        return (Kind.DRAFT_OPENED,) if draft else (Kind.OPENED,)
+    if action == "merge":
+        return (Kind.MERGED,)
+    if action == "close":
+        return (Kind.CLOSED,)
+    if action != "update":
+        return Ignored(f"merge request action '{action}' is not handled")
+    kinds: list[Kind] = []
+    if "title" in changes:
+        kinds.append(Kind.RENAMED)
+    previous, current = _reviewer_change(changes)
+    if any(h not in current for h in previous):
+        kinds.append(Kind.REVIEWERS_REMOVED)
+    if any(h not in previous for h in current):
+        kinds.append(Kind.REVIEWERS_ADDED)
+    draft_change = obj(changes, "draft") or obj(changes, "work_in_progress")
+    if draft_change.get("previous") is True and draft_change.get("current") is False:
+        kinds.append(Kind.OPENED)
+    if not kinds:
+        return Ignored("update without a title, reviewer or draft change")
+    return tuple(kinds)
+
+
+def _reviewer_change(changes: dict[str, Any]) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    change = obj(changes, "reviewers")
+    return (
+        logins(items(change, "previous"), "username"),
+        logins(items(change, "current"), "username"),
+    )
+
+
+def _known_users(payload: Any, changes: dict[str, Any]) -> tuple[tuple[int, str], ...]:
+    change = obj(changes, "reviewers")
+    users = [obj(payload, "user"), *items(payload, "reviewers")]
+    users += items(change, "previous") + items(change, "current")
+    pairs = {(i, name) for u in users if (i := integer(u, "id")) and (name := text(u, "username"))}
+    return tuple(sorted(pairs))

@@ -1,0 +1,112 @@
+"""Webhook endpoints (one per host) and the admin view of failed post-backs.
+
+A delivery is read with a size cap, verified, parsed by the pure ``bot.webhooks`` and
+applied by ``WebhookSync`` in one transaction; the answer never waits for the host.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Annotated
+
+import msgspec
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from bot.core.errors import BadRequest
+from bot.outbox import OutboxWorker
+from bot.webhook_sync import WebhookSync
+from bot.webhooks.dispatch import parse
+from bot.webhooks.events import Host
+from bot.webhooks.verify import delivery_id, verify
+from config.settings import Settings
+from handlers.codec import PayloadTooLarge, decode, json_response
+from store import outbox as outbox_store
+
+
+async def _raw_body(request: Request, limit: int) -> bytes:
+    declared = request.headers.get("content-length")
+    if declared is not None and declared.isdigit() and int(declared) > limit:
+        raise PayloadTooLarge(f"webhook body is larger than {limit} bytes")
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise PayloadTooLarge(f"webhook body is larger than {limit} bytes")
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _secret(settings: Settings, host: Host) -> str | None:
+    secret = {
+        Host.GITHUB: settings.github_webhook_secret,
+        Host.GITLAB: settings.gitlab_webhook_secret,
+        Host.GITEA: settings.gitea_webhook_secret,
+    }[host]
+    return secret.reveal() if secret else None
+
+
+def _endpoint(host: Host) -> Callable[[Request], Awaitable[Response]]:
+    async def receive(request: Request) -> Response:
+        settings: Settings = request.app.state.settings
+        body = await _raw_body(request, settings.webhook_max_bytes)
+        verify(host, request.headers, body, _secret(settings, host))
+        parsed = parse(host, request.headers, body)
+        sync: WebhookSync = request.app.state.webhook_sync
+        outcome = await sync.handle(host, delivery_id(host, request.headers, body), parsed)
+        return json_response(outcome.body, outcome.status)
+
+    return receive
+
+
+# -- admin: failed post-backs ---------------------------------------------------------------
+
+
+OutboxId = Annotated[int, msgspec.Meta(ge=1, le=2**63 - 1)]  # a PostgreSQL bigint
+
+
+class RetryIn(msgspec.Struct, forbid_unknown_fields=False):
+    # Absent means "every failed one"; an explicit null is a mistake, not a wildcard.
+    ids: list[OutboxId] | msgspec.UnsetType = msgspec.UNSET
+
+
+def _entry(e: outbox_store.Entry) -> dict[str, object]:
+    return {
+        "id": e.id,
+        "host": e.host,
+        "pull_request_id": e.pull_request_id,
+        "kind": e.kind,
+        "user_id": e.user_id,
+        "attempts": e.attempts,
+        "last_error": e.last_error,
+        "created_at": e.created_at.isoformat() if e.created_at else None,
+    }
+
+
+async def outbox_failed(request: Request) -> Response:
+    async with request.app.state.db.connection() as conn:
+        failed = await outbox_store.list_failed(conn)
+    return json_response({"failed": [_entry(e) for e in failed]})
+
+
+async def outbox_retry(request: Request) -> Response:
+    raw = await request.body()
+    body = decode(raw, RetryIn) if raw.strip() else RetryIn()
+    ids = None if body.ids is msgspec.UNSET else body.ids
+    if ids is not None and not ids:
+        raise BadRequest("invalid field: ids must not be empty (omit it to retry every failed one)")
+    worker: OutboxWorker = request.app.state.outbox
+    async with request.app.state.db.connection() as conn:
+        retried = await outbox_store.retry_failed(conn, ids, worker.clock())
+    worker.wake()
+    return json_response({"retried": retried})
+
+
+routes = [
+    Route("/webhooks/github", _endpoint(Host.GITHUB), methods=["POST"]),
+    Route("/webhooks/gitlab", _endpoint(Host.GITLAB), methods=["POST"]),
+    Route("/webhooks/gitea", _endpoint(Host.GITEA), methods=["POST"]),
+    Route("/outbox/failed", outbox_failed, methods=["GET"]),
+    Route("/outbox/retry", outbox_retry, methods=["POST"]),
+]

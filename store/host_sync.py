@@ -1,0 +1,136 @@
+"""What webhooks need from the store beyond the core: members by host handle, reviewer
+removal and status changes mirrored from a host, delivery dedupe, host identities."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from bot.core.models import User
+from store.db import Connection
+from store.users import _user
+
+
+async def record_delivery(conn: Connection, host: str, delivery_id: str) -> bool:
+    """Claim the delivery; False when it was already applied (waits for a concurrent twin)."""
+    row = await conn.fetchrow(
+        """INSERT INTO webhook_deliveries (host, delivery_id) VALUES ($1, $2)
+           ON CONFLICT DO NOTHING RETURNING delivery_id""",
+        host,
+        delivery_id,
+    )
+    return row is not None
+
+
+async def forget_delivery(conn: Connection, host: str, delivery_id: str) -> None:
+    await conn.execute(
+        "DELETE FROM webhook_deliveries WHERE host = $1 AND delivery_id = $2", host, delivery_id
+    )
+
+
+async def member_by_handle(conn: Connection, host: str, handle: str) -> User | None:
+    """The member with this handle on ``host``; a member without a handle there goes by user_id."""
+    row = await conn.fetchrow(
+        """SELECT u.user_id, u.username, u.team_name, u.is_active
+             FROM users u
+             LEFT JOIN user_handles h ON h.user_id = u.user_id AND h.host = $1
+            WHERE h.handle = $2 OR (h.handle IS NULL AND u.user_id = $2)
+            ORDER BY (h.handle IS NOT NULL) DESC
+            LIMIT 1""",
+        host,
+        handle,
+    )
+    return _user(row) if row else None
+
+
+async def next_slot(conn: Connection, pr_id: str) -> int:
+    value: int = await conn.fetchval(
+        "SELECT COALESCE(max(slot) + 1, 0) FROM pr_reviewers WHERE pull_request_id = $1", pr_id
+    )
+    return value
+
+
+async def remove_reviewer(conn: Connection, pr_id: str, user_id: str, source: str) -> bool:
+    """Take the reviewer off the PR and log it; False when they were not on it."""
+    row = await conn.fetchrow(
+        """WITH gone AS (
+               DELETE FROM pr_reviewers WHERE pull_request_id = $1 AND user_id = $2
+               RETURNING user_id)
+           INSERT INTO assignment_events (pull_request_id, kind, replaced_user_id, source)
+           SELECT $1, 'removed', user_id, $3 FROM gone
+           RETURNING id""",
+        pr_id,
+        user_id,
+        source,
+    )
+    return row is not None
+
+
+async def set_open_status(conn: Connection, pr_id: str, status: str) -> None:
+    """OPEN ↔ CLOSED for an unmerged PR; merged PRs never change."""
+    await conn.execute(
+        "UPDATE pull_requests SET status = $2 WHERE pull_request_id = $1 AND status <> 'MERGED'",
+        pr_id,
+        status,
+    )
+
+
+async def rename(conn: Connection, pr_id: str, name: str) -> None:
+    await conn.execute(
+        "UPDATE pull_requests SET pull_request_name = $2 WHERE pull_request_id = $1", pr_id, name
+    )
+
+
+async def save_installation(conn: Connection, repo: str, installation_id: int) -> None:
+    # Read first: ON CONFLICT DO UPDATE locks the row even when nothing changes, which
+    # would serialize every delivery of a repository behind the previous one's commit.
+    if await installation_for(conn, repo) == installation_id:
+        return
+    await conn.execute(
+        """INSERT INTO github_installations (repo, installation_id) VALUES ($1, $2)
+           ON CONFLICT (repo) DO UPDATE
+              SET installation_id = EXCLUDED.installation_id, seen_at = now()""",
+        repo,
+        installation_id,
+    )
+
+
+async def installation_for(conn: Connection, repo: str) -> int | None:
+    value: int | None = await conn.fetchval(
+        "SELECT installation_id FROM github_installations WHERE repo = $1", repo
+    )
+    return value
+
+
+async def save_gitlab_users(conn: Connection, pairs: Sequence[tuple[int, str]]) -> None:
+    if not pairs:
+        return
+    # Only new or renamed users are written (see save_installation for why not upsert all).
+    known = await conn.fetch(
+        "SELECT gitlab_id, username FROM gitlab_users WHERE gitlab_id = ANY($1::bigint[])",
+        [p[0] for p in pairs],
+    )
+    fresh = set(pairs) - {(r["gitlab_id"], r["username"]) for r in known}
+    if not fresh:
+        return
+    await conn.execute(
+        """INSERT INTO gitlab_users (gitlab_id, username)
+           SELECT * FROM unnest($1::bigint[], $2::text[])
+           ON CONFLICT (gitlab_id) DO UPDATE SET username = EXCLUDED.username, seen_at = now()""",
+        [p[0] for p in sorted(fresh)],
+        [p[1] for p in sorted(fresh)],
+    )
+
+
+async def gitlab_username(conn: Connection, gitlab_id: int) -> str | None:
+    value: str | None = await conn.fetchval(
+        "SELECT username FROM gitlab_users WHERE gitlab_id = $1", gitlab_id
+    )
+    return value
+
+
+async def gitlab_id(conn: Connection, username: str) -> int | None:
+    value: int | None = await conn.fetchval(
+        "SELECT gitlab_id FROM gitlab_users WHERE username = $1 ORDER BY seen_at DESC LIMIT 1",
+        username,
+    )
+    return value

@@ -1,0 +1,170 @@
+"""The post-back outbox: rows written with the reviewer change, leased and sent by workers.
+
+Claiming leases rows (``lease_until``) instead of holding a transaction open across the
+HTTP call: the lock of ``FOR UPDATE SKIP LOCKED`` lasts only for the claim, the lease keeps
+other workers away while the request is in flight, and a crashed worker's lease simply
+runs out. Only the oldest pending row of each PR is claimable, so one PR's post-backs go
+out in order and never overlap (GitLab's read-modify-write of the reviewer list needs that).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from asyncpg import Record
+
+from store.db import Connection
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    id: int
+    host: str
+    pull_request_id: str
+    kind: str  # request | remove
+    user_id: str
+    attempts: int
+    first_attempt_at: datetime | None
+    state: str = "pending"
+    last_error: str | None = None
+    created_at: datetime | None = None
+    handle: str | None = None  # the person's handle on the host (claim fills it in)
+
+
+_COLUMNS = """id, host, pull_request_id, kind, user_id, attempts, first_attempt_at, state,
+    last_error, created_at"""
+
+
+def _entry(row: Record) -> Entry:
+    return Entry(**dict(row))
+
+
+async def relax(conn: Connection) -> None:
+    """Commit this transaction without waiting for the disk.
+
+    Only for the worker's bookkeeping (leases, done, retry times): a crash may forget such
+    a change, and the row is then simply sent again, which hosts treat as a no-op. Outbox
+    rows themselves are written by the webhook's or the API's own, durable, transaction.
+    """
+    await conn.execute("SET LOCAL synchronous_commit TO off")
+
+
+async def enqueue(
+    conn: Connection, host: str, pr_id: str, kind: str, user_ids: Sequence[str]
+) -> None:
+    if not user_ids:
+        return
+    await conn.execute(
+        """INSERT INTO outbox (host, pull_request_id, kind, user_id)
+           SELECT $1, $2, $3, u FROM unnest($4::text[]) AS u""",
+        host,
+        pr_id,
+        kind,
+        list(user_ids),
+    )
+
+
+async def claim(conn: Connection, now: datetime, lease_until: datetime, limit: int) -> list[Entry]:
+    """Lease the oldest due row of up to ``limit`` PRs, each with the rows right behind it
+    of the same kind (they go out in one call)."""
+    rows = await conn.fetch(
+        f"""WITH heads AS (
+                SELECT c.id, c.pull_request_id, c.kind, c.solo FROM outbox c
+                 WHERE c.state = 'pending' AND c.next_attempt_at <= $1
+                   AND (c.lease_until IS NULL OR c.lease_until <= $1)
+                   AND NOT EXISTS (SELECT 1 FROM outbox e
+                                    WHERE e.pull_request_id = c.pull_request_id
+                                      AND e.state = 'pending' AND e.id < c.id)
+                 ORDER BY c.id
+                 LIMIT $3
+                 FOR UPDATE SKIP LOCKED),
+            followers AS (
+                SELECT f.id FROM heads h
+                  JOIN outbox f ON f.pull_request_id = h.pull_request_id AND f.id > h.id
+                 WHERE NOT h.solo AND NOT f.solo AND f.state = 'pending' AND f.kind = h.kind
+                   AND f.next_attempt_at <= $1
+                   AND (f.lease_until IS NULL OR f.lease_until <= $1)
+                   AND NOT EXISTS (
+                       SELECT 1 FROM outbox b
+                        WHERE b.pull_request_id = h.pull_request_id AND b.state = 'pending'
+                          AND b.id > h.id AND b.id < f.id
+                          AND (b.kind <> h.kind OR b.solo OR b.next_attempt_at > $1)))
+            UPDATE outbox o
+               SET lease_until = $2, attempts = attempts + 1,
+                   first_attempt_at = COALESCE(first_attempt_at, $1)
+             WHERE o.id IN (SELECT id FROM heads UNION ALL SELECT id FROM followers)
+         RETURNING {_COLUMNS},
+                   COALESCE((SELECT h.handle FROM user_handles h
+                              WHERE h.user_id = o.user_id AND h.host = o.host), o.user_id)
+                   AS handle""",
+        now,
+        lease_until,
+        limit,
+    )
+    return sorted((_entry(r) for r in rows), key=lambda e: e.id)
+
+
+async def split(conn: Connection, entry_ids: Sequence[int], error: str) -> None:
+    """A batch was refused as a whole: send its rows one by one, at once."""
+    await conn.execute(
+        """UPDATE outbox SET solo = true, lease_until = NULL, last_error = $2
+            WHERE id = ANY($1::bigint[])""",
+        list(entry_ids),
+        error,
+    )
+
+
+async def finish(
+    conn: Connection, entry_ids: Sequence[int], state: str, now: datetime, error: str | None
+) -> None:
+    """Leave the pending state: done, failed (an admin may retry) or replaced."""
+    await conn.execute(
+        """UPDATE outbox SET state = $2, finished_at = $3, last_error = COALESCE($4, last_error),
+                  lease_until = NULL
+            WHERE id = ANY($1::bigint[])""",
+        list(entry_ids),
+        state,
+        now,
+        error,
+    )
+
+
+async def reschedule(conn: Connection, entry_ids: Sequence[int], at: datetime, error: str) -> None:
+    await conn.execute(
+        """UPDATE outbox SET next_attempt_at = $2, last_error = $3, lease_until = NULL
+            WHERE id = ANY($1::bigint[])""",
+        list(entry_ids),
+        at,
+        error,
+    )
+
+
+async def list_failed(conn: Connection, limit: int = 500) -> list[Entry]:
+    rows = await conn.fetch(
+        f"SELECT {_COLUMNS} FROM outbox WHERE state = 'failed' ORDER BY id LIMIT $1", limit
+    )
+    return [_entry(r) for r in rows]
+
+
+async def retry_failed(conn: Connection, ids: Sequence[int] | None, now: datetime) -> list[int]:
+    """Put failed rows (all, or the given ids) back to pending with a fresh time budget."""
+    rows = await conn.fetch(
+        """UPDATE outbox SET state = 'pending', attempts = 0, first_attempt_at = NULL,
+                  next_attempt_at = $2, finished_at = NULL, lease_until = NULL
+            WHERE state = 'failed' AND ($1::bigint[] IS NULL OR id = ANY($1::bigint[]))
+         RETURNING id""",
+        None if ids is None else list(ids),
+        now,
+    )
+    return sorted(r["id"] for r in rows)
+
+
+async def rejected_users(conn: Connection, pr_id: str) -> list[str]:
+    """Who the host already refused as a reviewer of this PR (never chosen again for it)."""
+    rows = await conn.fetch(
+        "SELECT DISTINCT user_id FROM outbox WHERE pull_request_id = $1 AND state = 'replaced'",
+        pr_id,
+    )
+    return [r["user_id"] for r in rows]
