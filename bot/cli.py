@@ -10,6 +10,7 @@ import os
 import signal
 import sys
 from collections.abc import Sequence
+from typing import Any
 
 from config.settings import Settings, SettingsError
 
@@ -30,6 +31,20 @@ def _exit_on_sigterm(signum: int, frame: object) -> None:
     raise _Terminated(0)
 
 
+def uvicorn_options(settings: Settings) -> dict[str, Any]:
+    """How reviewbot runs uvicorn; perf/ serves its ceiling app with exactly these."""
+    return {
+        "host": settings.host,
+        "port": settings.port,
+        "workers": settings.workers,
+        "log_level": settings.log_level.lower(),
+        "access_log": False,
+        # The C implementations; uvicorn[standard] brings both.
+        "loop": "uvloop",
+        "http": "httptools",
+    }
+
+
 def _serve(settings: Settings) -> int:
     import uvicorn
 
@@ -46,15 +61,7 @@ def _serve(settings: Settings) -> int:
         # exceptions lets the embedded servers above stop instead of being orphaned.
         signal.signal(signal.SIGTERM, _exit_on_sigterm)
         with contextlib.suppress(KeyboardInterrupt, _Terminated):
-            uvicorn.run(
-                "bot.app:app_from_env",
-                factory=True,
-                host=settings.host,
-                port=settings.port,
-                workers=settings.workers,
-                log_level=settings.log_level.lower(),
-                access_log=False,
-            )
+            uvicorn.run("bot.app:app_from_env", factory=True, **uvicorn_options(settings))
     return 0
 
 
