@@ -138,6 +138,12 @@ async def run_phase(phase: Phase, server: Server) -> dict[str, Any]:
     result["server_cpu_cores"] = {
         role: round(v / elapsed, 2) for role, v in result["server_cpu_seconds"].items()
     }
+    # CPU per request does not depend on how much CPU other users of the machine left us,
+    # so it is the steadiest figure for before/after comparisons on a shared machine.
+    done = max(1, rec.total_done())
+    result["server_cpu_ms_per_request"] = {
+        role: round(v * 1000 / done, 3) for role, v in result["server_cpu_seconds"].items()
+    }
     return result
 
 

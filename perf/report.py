@@ -15,6 +15,8 @@ import psutil
 
 from perf.servers import ROOT
 
+_REPORTED_ENV = {"WORKERS", "DB_POOL_SIZE", "REDIS_TIMEOUT", "PERF_DURATION"}
+
 
 def machine(args: argparse.Namespace) -> dict[str, Any]:
     cpu = "unknown"
@@ -40,6 +42,7 @@ def machine(args: argparse.Namespace) -> dict[str, Any]:
         "python": platform.python_version(),
         "commit": commit,
         "settings": {k: str(v) for k, v in vars(args).items()},
+        "environment": {k: v for k, v in os.environ.items() if k in _REPORTED_ENV},
     }
 
 
@@ -105,7 +108,10 @@ def table(results: dict[str, Any]) -> str:
             f"{name:>8}: generator cpu {phase['generator_cpu']:.0%} of a core, server cores "
             f"{phase['server_cpu_cores']}, worker RSS MB {phase['worker_rss_mb']}{note}"
         )
+        lines.append(f"{'':>8}  server cpu ms per request {phase['server_cpu_ms_per_request']}")
     lines.extend(_extras(results))
+    for log in results.get("server_logs", []):
+        lines.append(f" server log with errors kept: {log}")
     return "\n".join(lines)
 
 

@@ -22,6 +22,7 @@ from typing import Any
 from perf import deactivation, report, webhook
 from perf.ceiling import BODY
 from perf.load import Phase, run_phase, run_requests
+from perf.profile import profiling, summary, wait_events
 from perf.scenario import READS, WRITES, Request, World, build_teams
 from perf.servers import ceiling_argv, free_port, running, server_env, service_argv
 
@@ -57,6 +58,12 @@ def _args() -> argparse.Namespace:
     p.add_argument("--deactivation-rounds", type=int, default=3)
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--out", type=Path, default=RESULTS)
+    p.add_argument(
+        "--profile",
+        type=Path,
+        default=Path(env("PERF_PROFILE", "")) if env("PERF_PROFILE") else None,
+        help="directory for py-spy profiles of each service phase (PERF_PROFILE)",
+    )
     return p.parse_args()  # fmt: skip
 
 
@@ -119,7 +126,13 @@ async def _main(args: argparse.Namespace) -> dict[str, Any]:
                                                             ceiling)}  # fmt: skip
             results["seed"] = await _seed(service, world, args)
             for phase in _load_phases(args, world):
-                results["phases"][phase.name] = await run_phase(phase, service)
+                with profiling(service, args.profile, phase.name, phase.seconds):
+                    async with wait_events(service, args.profile is not None) as waits:
+                        results["phases"][phase.name] = await run_phase(phase, service)
+                if waits:
+                    results["phases"][phase.name]["postgres_wait_samples"] = dict(
+                        waits.most_common(12)
+                    )
             results["ceiling"]["after"] = await run_phase(
                 _ceiling_phase(args.duration, users), ceiling
             )
@@ -133,21 +146,38 @@ async def _main(args: argparse.Namespace) -> dict[str, Any]:
                 if await deactivation.available(service)
                 else {"available": False}
             )
+        results["server_logs"] = _keep_logs(work, args.out, args.stamp)
     results["ceiling"]["body_bytes"] = len(BODY)
     report.add_ratios(results)
     return results
 
 
+def _keep_logs(work: Path, out: Path, stamp: str) -> list[str]:
+    """Server logs with errors in them are kept beside the results; clean ones are not."""
+    kept = []
+    for log in sorted(work.glob("*.log")):
+        text = log.read_text(errors="replace")
+        if "Traceback" in text or " ERROR " in text:
+            out.mkdir(parents=True, exist_ok=True)
+            target = out / f"{stamp}-{log.name}"
+            target.write_text(text)
+            kept.append(str(target))
+    return kept
+
+
 def main() -> None:
     args = _args()
+    args.stamp = time.strftime("%Y%m%dT%H%M%S", time.gmtime())
     import uvloop  # uvicorn[standard] brings it; the generator needs the fast loop too
 
     with asyncio.Runner(loop_factory=uvloop.new_event_loop) as runner:
         results = runner.run(_main(args))
     args.out.mkdir(parents=True, exist_ok=True)
-    stamp = time.strftime("%Y%m%dT%H%M%S", time.gmtime())
-    json_path = args.out / f"{stamp}.json"
+    json_path = args.out / f"{args.stamp}.json"
     report.write_json(results, json_path)
     chart = report.write_chart(results, json_path.with_suffix(".png"))
     print(report.table(results))
+    if args.profile is not None:
+        for path in sorted(args.profile.glob("*.txt")):
+            print(summary(path))
     print(f"results: {json_path}" + (f"\nchart:   {chart}" if chart else ""))

@@ -14,6 +14,12 @@ every entry written before the outage.
 
 Assignments never rely on this data alone: the store re-checks chosen reviewers under a
 row lock, so a stale entry can at worst change who is *considered*, never who is assigned.
+
+In front of Redis sits an in-process copy (``LocalTeams``, see ``store/local_cache.py``):
+profiling showed the Redis round trip as the largest cost of ``/team/get`` and a
+noticeable one inside every create/reassign transaction. Invalidations reach the other
+instances through Redis pub/sub; the copy is used only while subscribed, so a lost
+connection (and thus possibly lost messages) empties it.
 """
 
 from __future__ import annotations
@@ -28,6 +34,7 @@ from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
 
 from bot.core.models import Member, Team
+from store.local_cache import LocalTeams
 
 log = logging.getLogger(__name__)
 
@@ -51,6 +58,9 @@ class _CachedTeam(msgspec.Struct, array_like=True):
     members: list[tuple[str, str, bool]]
 
 
+# get_team's key carries the local generation seen before the read: "<redis key>#<n>"
+_GENERATION_MARK = "#"
+
 _encoder = msgspec.json.Encoder()
 _decoder = msgspec.json.Decoder(_CachedTeam)
 
@@ -66,9 +76,10 @@ def _entry_prefix(team_name: str) -> str:
 class TeamCache:
     """Team lookups through Redis. ``client`` None means caching is off."""
 
-    def __init__(self, client: redis.Redis | None) -> None:
+    def __init__(self, client: redis.Redis | None, local: LocalTeams | None = None) -> None:
         self._client = client
         self._read = client.register_script(_READ) if client is not None else None
+        self._local = local
         self._down_until = 0.0
         self._is_down = False
         self._epoch_stale = False
@@ -85,15 +96,25 @@ class TeamCache:
             socket_connect_timeout=timeout,
             retry=Retry(NoBackoff(), 0),
         )
-        return cls(client)
+        return cls(client, LocalTeams(url, timeout))
 
     async def close(self) -> None:
+        if self._local is not None:
+            await self._local.close()
         if self._client is not None:
             await self._client.aclose()
 
     async def get_team(self, team_name: str) -> tuple[Team | None, str | None]:
         """(team, key): the cached team or None, and the key to store a fresh read under."""
-        if self._read is None or not await self._usable():
+        if self._read is None:
+            return None, None
+        generation = -1
+        if self._local is not None:
+            local, generation = self._local.get(team_name)
+            if local is not None:
+                self.hits += 1
+                return local, None
+        if not await self._usable():
             return None, None
         try:
             found = await self._read(
@@ -102,18 +123,24 @@ class TeamCache:
         except (redis.RedisError, OSError) as exc:
             self._went_down(exc)
             return None, None
-        key = found[0].decode()
+        key = f"{found[0].decode()}{_GENERATION_MARK}{generation}"
         if len(found) < 2:
             self.misses += 1
             return None, key
         self.hits += 1
         cached = _decoder.decode(found[1])
         members = tuple(Member(uid, name, active) for uid, name, active in cached.members)
-        return Team(cached.team_name, members), key
+        team = Team(cached.team_name, members)
+        if self._local is not None:
+            self._local.put(team, generation)
+        return team, key
 
     async def put_team(self, key: str | None, team: Team) -> None:
         if self._client is None or key is None:
             return
+        key, _, generation = key.rpartition(_GENERATION_MARK)
+        if self._local is not None:
+            self._local.put(team, int(generation))
         value = _encoder.encode(
             _CachedTeam(
                 team.team_name, [(m.user_id, m.username, m.is_active) for m in team.members]
@@ -125,6 +152,8 @@ class TeamCache:
         """Bump the version of each team; call after the writing transaction committed."""
         if self._client is None or not team_names:
             return
+        if self._local is not None:
+            self._local.drop(team_names)  # this instance: at once, before any await
         if not await self._usable():
             self._epoch_stale = True
             return
@@ -132,6 +161,8 @@ class TeamCache:
             async with self._client.pipeline(transaction=False) as pipe:
                 for name in team_names:
                     pipe.incr(_version_key(name))
+                if self._local is not None:
+                    pipe.publish(self._local.channel, self._local.message(team_names))
                 await pipe.execute()
         except (redis.RedisError, OSError) as exc:
             self._epoch_stale = True
@@ -155,6 +186,8 @@ class TeamCache:
         try:
             if self._epoch_stale:
                 await self._client.incr(EPOCH_KEY)
+                if self._local is not None:  # other instances drop their copies too
+                    await self._client.publish(self._local.channel, self._local.FLUSH)
             else:
                 await self._client.ping()
         except (redis.RedisError, OSError):

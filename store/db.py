@@ -24,10 +24,21 @@ MIGRATION_LOCK_KEY = 0x7265766965776274  # "reviewbt"
 Connection = Any  # asyncpg.Connection or the pool's proxy of one
 
 
+async def _keep_session(conn: asyncpg.Connection) -> None:
+    """Replaces asyncpg's reset on release: one round trip less per request.
+
+    asyncpg still rolls back an unfinished transaction before calling this. Its default
+    reset additionally runs ``RESET ALL; UNLISTEN *; CLOSE ALL; pg_advisory_unlock_all()``
+    on every release, which we never need: pooled connections never change session
+    settings, LISTEN, keep cursors or take session-level advisory locks (migrations use
+    a connection of their own). Profiling showed that query in every request's path.
+    """
+
+
 class Db:
     def __init__(self, url: str, *, pool_size: int = 10) -> None:
         self.url = url
-        self.database = databases.Database(url, min_size=1, max_size=pool_size)
+        self.database = databases.Database(url, min_size=1, max_size=pool_size, reset=_keep_session)
 
     async def connect(self) -> None:
         await self.database.connect()

@@ -49,9 +49,19 @@ async def insert_pr(conn: Connection, pr_id: str, name: str, author_id: str) -> 
 
 
 async def fetch_pr(conn: Connection, pr_id: str, *, lock: bool = False) -> PullRequest | None:
-    suffix = " FOR UPDATE OF p" if lock else ""
+    """The PR; with ``lock``, its row is locked first and the PR read after the lock.
+
+    Two statements on purpose: a statement reads with the snapshot taken when it started,
+    so ``SELECT ... FOR UPDATE`` that had to wait for another reassign of the same PR
+    would return the reviewers as they were *before* that one committed, and the second
+    reassign could then pick a reviewer already on the PR (seen under load by perf/).
+    """
+    if lock and not await conn.fetchval(
+        "SELECT true FROM pull_requests WHERE pull_request_id = $1 FOR UPDATE", pr_id
+    ):
+        return None
     row = await conn.fetchrow(
-        f"SELECT {_PR_COLUMNS} FROM pull_requests p WHERE p.pull_request_id = $1{suffix}", pr_id
+        f"SELECT {_PR_COLUMNS} FROM pull_requests p WHERE p.pull_request_id = $1", pr_id
     )
     return _pr(row) if row else None
 
