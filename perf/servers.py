@@ -64,7 +64,7 @@ class Server:
     def workers(self) -> list[psutil.Process]:
         """uvicorn's worker processes (the serving process itself when WORKERS=1)."""
         apps = self.processes()["app"]
-        children = [p for p in apps if p.pid != self.proc.pid]
+        children = [p for p in apps if p.pid != self.proc.pid and _is_worker(p)]
         return children or [p for p in apps if p.pid == self.proc.pid]
 
     def cpu_seconds(self) -> dict[str, dict[int, float]]:
@@ -89,6 +89,15 @@ def _processes_using(data_dir: Path) -> dict[int, psutil.Process]:
             with contextlib.suppress(psutil.Error):
                 found.update((c.pid, c) for c in proc.children(recursive=True))
     return found
+
+
+def _is_worker(proc: psutil.Process) -> bool:
+    """uvicorn's workers are multiprocessing spawns; its resource tracker is not a worker."""
+    try:
+        cmdline = " ".join(proc.cmdline())
+    except psutil.Error:
+        return False
+    return "spawn_main" in cmdline and "resource_tracker" not in cmdline
 
 
 def _role(proc: psutil.Process) -> str:
