@@ -159,15 +159,17 @@ def write_chart(results: dict[str, Any], path: Path) -> Path | None:
 def _latency_bars(ax: Any, results: dict[str, Any]) -> None:
     rows = [("ceiling", results["ceiling"]["before"]["classes"]["ceiling"])]
     for name, phase in results["phases"].items():
-        rows.extend((f"{name}\n{ep}", f) for ep, f in phase["endpoints"].items())
+        rows.extend((f"{name}: {ep.split('/')[-1]}", f) for ep, f in phase["endpoints"].items())
     hook = results.get("webhook", {})
     if hook.get("available"):
-        rows.append(("webhook\nack", hook["acknowledgement"]))
+        rows.append(("webhook: ack", hook["acknowledgement"]))
     width = 0.27
     for i, (pct, color) in enumerate((("p50", "#4c72b0"), ("p95", "#dd8452"), ("p99", "#c44e52"))):
         xs = [x + (i - 1) * width for x in range(len(rows))]
         ax.bar(xs, [max(f[f"{pct}_ms"], 0.01) for _, f in rows], width, label=pct, color=color)
-    ax.set_xticks(range(len(rows)), [label for label, _ in rows], fontsize=7)
+    ax.set_xticks(
+        range(len(rows)), [label for label, _ in rows], fontsize=8, rotation=30, ha="right"
+    )
     ax.set_yscale("log")
     ax.set_ylabel("latency, ms (log)")
     ax.set_title("latency percentiles per endpoint")
@@ -190,3 +192,50 @@ def _throughput(ax: Any, results: dict[str, Any]) -> None:
     ax.set_ylabel("requests / s")
     ax.set_title("throughput over time")
     ax.legend(fontsize=7, ncol=3)
+
+
+# The published reference implementation: 20 teams x 200 users x 50 PRs/team, 60 readers +
+# 60 writers for 120 s, with Redis caching (figures quoted in the performance issue).
+REFERENCE = {
+    "read": {"rps": 92.6, "p50_ms": 571, "p99_ms": 1403},
+    "write": {"rps": 201.7, "p50_ms": 904, "p99_ms": 1673},
+}
+
+
+def _cell(figures: dict[str, Any] | None, ceiling_rps: float) -> tuple[str, str]:
+    if not figures:
+        return "—", "—"
+    share = f" ({figures['rps'] / ceiling_rps:.1%} of ceiling)" if ceiling_rps else ""
+    return f"{figures['rps']:,.0f}{share}", f"{figures['p50_ms']:,.1f} / {figures['p99_ms']:,.1f}"
+
+
+def readme_table(results: dict[str, Any]) -> str:
+    """The README performance table, from this run, beside the reference figures."""
+    meta, ceiling = results["meta"], results["ceiling"]["mean"]
+    phases = results["phases"]
+    columns = [("mixed", "60 readers + 60 writers"), ("read", "readers alone"),
+               ("write", "writers alone")]  # fmt: skip
+    shown = [(key, title) for key, title in columns if key in phases]
+    head = "| | reference (published) | " + " | ".join(t for _, t in shown) + " |"
+    lines = [head, "|---" * (2 + len(shown)) + "|"]
+    for cls, label in (("read", "reads"), ("write", "writes")):
+        ref = REFERENCE[cls]
+        cells = [_cell(phases[key]["classes"].get(cls), ceiling["rps"]) for key, _ in shown]
+        lines.append(f"| {label}: RPS | {ref['rps']} | " + " | ".join(c[0] for c in cells) + " |")
+        lines.append(
+            f"| {label}: p50 / p99 ms | {ref['p50_ms']:,} / {ref['p99_ms']:,} | "
+            + " | ".join(c[1] for c in cells)
+            + " |"
+        )
+    errors = [str(sum(c["errors"] for c in phases[key]["classes"].values())) for key, _ in shown]
+    lines.append("| errors | — | " + " | ".join(errors) + " |")
+    lines.append("")
+    lines.append(
+        f"Measured {meta['date']} on {meta['cores']} cores ({meta['cpu']}, shared with other "
+        f"work; load average at start {meta['load_average_at_start']}), commit {meta['commit']}, "
+        f"{meta['settings']['duration']} s per phase, WORKERS={meta['settings']['workers']}. "
+        f"Ceiling (bare Starlette, same server settings, same generator): "
+        f"{ceiling['rps']:,.0f} RPS, p50 {ceiling['p50_ms']} ms, p99 {ceiling['p99_ms']} ms "
+        f"(drift {ceiling['drift']:.0%} between start and end)."
+    )
+    return "\n".join(lines)

@@ -179,6 +179,7 @@ def main() -> None:
     report.write_json(results, json_path)
     chart = report.write_chart(results, json_path.with_suffix(".png"))
     print(report.table(results))
+    print("\nREADME table:\n" + report.readme_table(results) + "\n")
     if args.profile is not None:
         for path in sorted(args.profile.glob("*.txt")):
             print(summary(path))
