@@ -45,7 +45,8 @@ async def _one(server: Server, world: World, round_no: int) -> dict[str, Any]:
     if setup.total_errors() or setup_prs.total_errors():
         return {"error": "setup failed"}
     gone = world.rng.sample(members, DEACTIVATED)
-    affected = sum(1 for r in world.reviewers.values() for u in r if u in set(gone))
+    leaving = set(gone)
+    affected = sum(1 for r in world.reviewers.values() for u in r if u in leaving)
     body = msgspec.json.encode({"team_name": team, "user_ids": gone})
     conn = Connection("127.0.0.1", server.port)
     try:
