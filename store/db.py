@@ -52,6 +52,10 @@ class Db:
         self.database = databases.Database(url, min_size=1, max_size=pool_size, reset=_keep_session)
         self._pool: asyncpg.Pool | None = None
         self._held: dict[asyncio.Task[Any], Connection] = {}
+        # Waiting for a connection in arrival order. asyncpg's pool queue lets a newcomer
+        # take a just-released connection ahead of a woken waiter, which then queues
+        # again at the back: under load a few requests wait for seconds (perf/ tails).
+        self._turns = asyncio.Semaphore(pool_size)
 
     async def connect(self) -> None:
         await self.database.connect()
@@ -72,7 +76,7 @@ class Db:
         if held is not None:
             yield held
             return
-        async with self._pool.acquire() as conn:
+        async with self._turns, self._pool.acquire() as conn:
             self._held[task] = conn
             try:
                 yield conn
