@@ -125,14 +125,22 @@ async def run_phase(phase: Phase, server: Server) -> dict[str, Any]:
     gen_cpu = (time.process_time() - gen_before) / elapsed
     for conn in conns:
         conn.close()
+    cpu = _cpu_delta(cpu_before, server.cpu_seconds())
+    return _result(phase, rec, sampler, elapsed, gen_cpu, cpu, len(conns), watchdog.timeouts)
+
+
+def _result(
+    phase: Phase, rec: Recorder, sampler: Sampler, elapsed: float, gen_cpu: float,
+    cpu: dict[str, float], connections: int, timeouts: int,
+) -> dict[str, Any]:  # fmt: skip
     result = rec.summary(phase.seconds)
     result.update(
         seconds=round(elapsed, 2),
-        connections=len(conns),
-        timeouts=watchdog.timeouts,
+        connections=connections,
+        timeouts=timeouts,
         generator_cpu=round(gen_cpu, 3),
         generator_may_limit=gen_cpu > GENERATOR_BUSY or sampler.busy_seconds > phase.seconds / 3,
-        server_cpu_seconds=_cpu_delta(cpu_before, server.cpu_seconds()),
+        server_cpu_seconds=cpu,
         worker_rss_mb=[round(v, 1) for v in sampler.rss_mb.values()],
     )
     result["server_cpu_cores"] = {

@@ -159,7 +159,7 @@ def write_chart(results: dict[str, Any], path: Path) -> Path | None:
 def _latency_bars(ax: Any, results: dict[str, Any]) -> None:
     rows = [("ceiling", results["ceiling"]["before"]["classes"]["ceiling"])]
     for name, phase in results["phases"].items():
-        rows.extend((f"{name}: {ep.split('/')[-1]}", f) for ep, f in phase["endpoints"].items())
+        rows.extend((f"{name}: {ep}", f) for ep, f in phase["endpoints"].items())
     hook = results.get("webhook", {})
     if hook.get("available"):
         rows.append(("webhook: ack", hook["acknowledgement"]))
@@ -189,7 +189,8 @@ def _throughput(ax: Any, results: dict[str, Any]) -> None:
             ax.plot(range(offset, offset + len(per_second)), per_second, label=f"{name}: {cls}")
         offset += length + 2
     ax.set_xlabel("seconds (phases one after another)")
-    ax.set_ylabel("requests / s")
+    ax.set_yscale("log")
+    ax.set_ylabel("requests / s (log)")
     ax.set_title("throughput over time")
     ax.legend(fontsize=7, ncol=3)
 

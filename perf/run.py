@@ -24,7 +24,7 @@ from perf.ceiling import BODY
 from perf.load import Phase, run_phase, run_requests
 from perf.profile import profiling, summary, wait_events
 from perf.scenario import READS, WRITES, Request, World, build_teams
-from perf.servers import ceiling_argv, free_port, running, server_env, service_argv
+from perf.servers import Server, ceiling_argv, free_port, running, server_env, service_argv
 
 RESULTS = Path(__file__).resolve().parent / "results"
 
@@ -86,7 +86,7 @@ def _load_phases(args: argparse.Namespace, world: World) -> list[Phase]:
     return [known[name.strip()] for name in args.phases.split(",") if name.strip()]
 
 
-async def _seed(server: Any, world: World, args: argparse.Namespace) -> dict[str, Any]:
+async def _seed(server: Server, world: World, args: argparse.Namespace) -> dict[str, Any]:
     started = time.perf_counter()
     teams = build_teams(world, args.teams, args.users_per_team)
     rec = await run_requests(server, teams, 8)
@@ -127,14 +127,7 @@ async def _main(args: argparse.Namespace) -> dict[str, Any]:
             results["ceiling"] = {"before": await run_phase(_ceiling_phase(args.duration, users),
                                                             ceiling)}  # fmt: skip
             results["seed"] = await _seed(service, world, args)
-            for phase in _load_phases(args, world):
-                with profiling(service, args.profile, phase.name, phase.seconds):
-                    async with wait_events(service, args.profile is not None) as waits:
-                        results["phases"][phase.name] = await run_phase(phase, service)
-                if waits:
-                    results["phases"][phase.name]["postgres_wait_samples"] = dict(
-                        waits.most_common(12)
-                    )
+            results["phases"] = await _load(service, world, args)
             results["ceiling"]["after"] = await run_phase(
                 _ceiling_phase(args.duration, users), ceiling
             )
@@ -152,6 +145,18 @@ async def _main(args: argparse.Namespace) -> dict[str, Any]:
     results["ceiling"]["body_bytes"] = len(BODY)
     report.add_ratios(results)
     return results
+
+
+async def _load(service: Server, world: World, args: argparse.Namespace) -> dict[str, Any]:
+    """The read, write and mixed phases, each profiled when asked."""
+    phases: dict[str, Any] = {}
+    for phase in _load_phases(args, world):
+        with profiling(service, args.profile, phase.name, phase.seconds):
+            async with wait_events(service, args.profile is not None) as waits:
+                phases[phase.name] = await run_phase(phase, service)
+        if waits:
+            phases[phase.name]["postgres_wait_samples"] = dict(waits.most_common(12))
+    return phases
 
 
 def _keep_logs(work: Path, out: Path, stamp: str) -> list[str]:
