@@ -52,7 +52,7 @@ def _args() -> argparse.Namespace:
     p.add_argument(
         "--phases",
         default=env("PERF_PHASES", "read,write,mixed"),
-        help="comma-separated load phases among read,write,mixed (and create)",
+        help="comma-separated load phases among read,write,mixed (and create, reassign)",
     )
     p.add_argument("--webhook-senders", type=int, default=20)
     p.add_argument("--deactivation-rounds", type=int, default=3)
@@ -79,6 +79,7 @@ def _load_phases(args: argparse.Namespace, world: World) -> list[Phase]:
         "write": Phase("write", [(world.write, args.writers)], WRITES, args.duration),
         # not in the default list: one write kind alone, for before/after comparisons
         "create": Phase("create", [(world.create, args.writers)], WRITES, args.duration),
+        "reassign": Phase("reassign", [(world.reassign, args.writers)], WRITES, args.duration),
         "mixed": Phase(
             "mixed", [(world.read, args.readers), (world.write, args.writers)], both, args.duration
         ),

@@ -16,7 +16,7 @@ from datetime import datetime
 
 from asyncpg import Record
 
-from bot.core.models import PrStatus, PullRequest
+from bot.core.models import PrStatus, PullRequest, User
 from store.db import Connection
 
 _PR_COLUMNS = """p.pull_request_id, p.pull_request_name, p.author_id, p.status, p.created_at,
@@ -187,3 +187,62 @@ async def lock_and_add_reviewers(
         source,
     )
     return [r["user_id"] for r in rows]
+
+
+async def fetch_locked_pr_and_user(
+    conn: Connection, pr_id: str, user_id: str
+) -> tuple[PullRequest | None, User | None]:
+    """The PR (locked first, then read: see ``fetch_pr``) and a user, in two round trips.
+
+    Replaces ``fetch_pr(lock=True)`` + ``fetch_user`` on the reassign path (three).
+    """
+    if not await conn.fetchval(
+        "SELECT true FROM pull_requests WHERE pull_request_id = $1 FOR UPDATE", pr_id
+    ):
+        return None, None
+    row = await conn.fetchrow(
+        f"""SELECT {_PR_COLUMNS}, u.user_id AS u_id, u.username AS u_name,
+                   u.team_name AS u_team, u.is_active AS u_active
+              FROM pull_requests p LEFT JOIN users u ON u.user_id = $2
+             WHERE p.pull_request_id = $1""",
+        pr_id,
+        user_id,
+    )
+    if row is None:
+        return None, None
+    user = None
+    if row["u_id"] is not None:
+        user = User(row["u_id"], row["u_name"], row["u_team"], row["u_active"])
+    return _pr(row), user
+
+
+async def lock_and_replace_reviewer(
+    conn: Connection, pr_id: str, old_id: str, new_id: str, team_name: str,
+    source: str = "api",
+) -> bool:  # fmt: skip
+    """``lock_eligible([new_id])`` + ``replace_reviewer`` in one round trip.
+
+    Replaces ``old_id`` by ``new_id`` only if ``new_id`` is (under lock) an active member
+    of ``team_name``; False when it is not, and nothing changed.
+    """
+    replaced: int = await conn.fetchval(
+        """WITH eligible AS (
+               SELECT user_id FROM users
+                WHERE user_id = $3 AND team_name = $4 AND is_active FOR SHARE),
+           replaced AS (
+               UPDATE pr_reviewers SET user_id = $3, assigned_at = now()
+                WHERE pull_request_id = $1 AND user_id = $2
+                  AND EXISTS (SELECT 1 FROM eligible)
+               RETURNING user_id),
+           logged AS (
+               INSERT INTO assignment_events
+                      (pull_request_id, kind, user_id, replaced_user_id, source)
+               SELECT $1, 'reassigned', user_id, $2, $5 FROM replaced)
+           SELECT count(*) FROM replaced""",
+        pr_id,
+        old_id,
+        new_id,
+        team_name,
+        source,
+    )
+    return replaced == 1

@@ -6,7 +6,7 @@ import asyncpg
 import httpx
 
 from store import pull_requests as prs
-from tests.conftest import add_team, member
+from tests.conftest import add_team, create_pr, member
 
 
 async def test_insert_pr_for_author_tells_missing_author_from_taken_id(
@@ -38,3 +38,42 @@ async def test_lock_and_add_reviewers_keeps_only_eligible_in_order_and_logs(
     assert [tuple(r) for r in rows] == [("d", 0), ("b", 1)]
     events = await pg.fetch("SELECT kind, user_id FROM assignment_events ORDER BY id")
     assert sorted(tuple(e) for e in events) == [("assigned", "b"), ("assigned", "d")]
+
+
+async def test_fetch_locked_pr_and_user_reads_both_and_tells_what_is_missing(
+    client: httpx.AsyncClient, pg: asyncpg.Pool
+) -> None:
+    await add_team(client, "core", member("a"), member("b"), member("c"))
+    await create_pr(client, "pr-1", "a")
+    async with pg.acquire() as conn, conn.transaction():
+        assert await prs.fetch_locked_pr_and_user(conn, "nope", "b") == (None, None)
+        pr, user = await prs.fetch_locked_pr_and_user(conn, "pr-1", "ghost")
+        assert pr is not None and pr.author_id == "a" and user is None
+        pr, user = await prs.fetch_locked_pr_and_user(conn, "pr-1", "b")
+        assert pr is not None and sorted(pr.assigned_reviewers) == ["b", "c"]
+        assert user is not None and (user.user_id, user.team_name) == ("b", "core")
+        locked = await conn.fetchval(
+            "SELECT count(*) FROM pg_locks WHERE locktype = 'transactionid' AND granted"
+        )
+        assert locked >= 1  # the row lock made this transaction take an id
+
+
+async def test_lock_and_replace_reviewer_replaces_only_an_eligible_user(
+    client: httpx.AsyncClient, pg: asyncpg.Pool
+) -> None:
+    await add_team(client, "core", member("a"), member("b"), member("c"))
+    await add_team(client, "other", member("x"))
+    await create_pr(client, "pr-1", "a")
+    await client.post("/users/setIsActive", json={"user_id": "c", "is_active": False})
+    await add_team(client, "late", member("d", False))
+    async with pg.acquire() as conn, conn.transaction():
+        assert not await prs.lock_and_replace_reviewer(conn, "pr-1", "b", "x", "core")
+        assert not await prs.lock_and_replace_reviewer(conn, "pr-1", "b", "d", "core")
+        await conn.execute(
+            "UPDATE users SET team_name = 'core', is_active = true WHERE user_id = 'd'"
+        )
+        assert await prs.lock_and_replace_reviewer(conn, "pr-1", "b", "d", "core")
+    rows = await pg.fetch("SELECT user_id FROM pr_reviewers ORDER BY slot")
+    assert "d" in [r["user_id"] for r in rows] and "b" not in [r["user_id"] for r in rows]
+    events = await pg.fetch("SELECT kind, user_id, replaced_user_id FROM assignment_events")
+    assert ("reassigned", "d", "b") in [tuple(e) for e in events]
