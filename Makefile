@@ -20,6 +20,17 @@ run: install
 test: install
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
+PERF_STAMP := $(VENV)/.perf-installed
+
+$(PERF_STAMP): $(STAMP)
+	$(BIN)/python -m pip install --quiet -e '.[dev,embedded,perf]'
+	touch $(PERF_STAMP)
+
+# Load test against the ceiling in the same run; PERF_DURATION=seconds per phase (default 20),
+# WORKERS=n, PERF_ARGS for anything else (see `$(BIN)/python -m perf --help`).
+perf: $(PERF_STAMP)
+	$(BIN)/python -m perf $(PERF_ARGS)
+
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .

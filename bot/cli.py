@@ -9,6 +9,7 @@ import os
 import signal
 import sys
 from collections.abc import Sequence
+from typing import Any
 
 from bot.team_cli import add_teams_parser, run_teams
 from config.settings import Settings, SettingsError
@@ -20,6 +21,21 @@ class _Terminated(SystemExit):
 
 def _exit_on_sigterm(signum: int, frame: object) -> None:
     raise _Terminated(0)
+
+
+def uvicorn_options(settings: Settings) -> dict[str, Any]:
+    """How reviewbot runs uvicorn; perf/ serves its ceiling app with exactly these."""
+    return {
+        "host": settings.host,
+        "port": settings.port,
+        "workers": settings.workers,
+        "log_level": settings.log_level.lower(),
+        "access_log": False,
+        "log_config": None,  # bot.logs already sends every record out as JSON
+        # The C implementations; uvicorn[standard] brings both.
+        "loop": "uvloop",
+        "http": "httptools",
+    }
 
 
 def _serve(settings: Settings) -> int:
@@ -34,16 +50,7 @@ def _serve(settings: Settings) -> int:
         # exceptions lets the embedded servers above stop instead of being orphaned.
         signal.signal(signal.SIGTERM, _exit_on_sigterm)
         with contextlib.suppress(KeyboardInterrupt, _Terminated):
-            uvicorn.run(
-                "bot.app:app_from_env",
-                factory=True,
-                host=settings.host,
-                port=settings.port,
-                workers=settings.workers,
-                log_level=settings.log_level.lower(),
-                access_log=False,
-                log_config=None,  # bot.logs already sends every record out as JSON
-            )
+            uvicorn.run("bot.app:app_from_env", factory=True, **uvicorn_options(settings))
     return 0
 
 

@@ -97,13 +97,13 @@ class ReviewService:
 
     async def create_pr(self, pr_id: str, name: str, author_id: str) -> PullRequest:
         async with self.db.transaction() as conn:
-            author = await users.fetch_user(conn, author_id)
-            if author is None:
+            created = await prs.insert_pr_for_author(conn, pr_id, name, author_id)
+            if created is None:
                 raise NotFound(f"author '{author_id}' not found")
-            created_at = await prs.insert_pr(conn, pr_id, name, author_id)
+            team_name, created_at = created
             if created_at is None:
                 raise PrExists(f"pull request '{pr_id}' already exists")
-            team = await self.team(author.team_name, conn)
+            team = await self.team(team_name, conn, local_ok=True)
             reviewers = await self._choose(conn, team, {author_id}, None, author=author_id)
             await prs.add_reviewers(conn, pr_id, reviewers, first_slot=0)
             await self.notify(conn, ReviewerChange(pr_id, added=tuple(reviewers)))
@@ -120,10 +120,9 @@ class ReviewService:
 
     async def reassign(self, pr_id: str, old_user_id: str) -> tuple[PullRequest, str]:
         async with self.db.transaction() as conn:
-            pr = await prs.fetch_pr(conn, pr_id, lock=True)
+            pr, old = await prs.fetch_locked_pr_and_user(conn, pr_id, old_user_id)
             if pr is None:
                 raise NotFound(f"pull request '{pr_id}' not found")
-            old = await users.fetch_user(conn, old_user_id)
             if old is None:
                 raise NotFound(f"user '{old_user_id}' not found")
             if pr.status is PrStatus.MERGED:
@@ -159,18 +158,24 @@ class ReviewService:
         finally:
             _pinned.reset(token)
 
-    async def team(self, team_name: str, conn: Connection | None = None) -> Team | None:
-        """The team through the cache (read-through); None when it does not exist."""
+    async def team(
+        self, team_name: str, conn: Connection | None = None, *, local_ok: bool = False
+    ) -> Team | None:
+        """The team through the cache (read-through); None when it does not exist.
+
+        ``local_ok``: this process's copy will do (see ``TeamCache.get_team``); only for
+        deciding whom to consider, never for answering a client.
+        """
         pinned = _pinned.get()
         if pinned is not None and team_name in pinned:
             return pinned[team_name]
-        found = await self._team(team_name, conn)
+        found = await self._team(team_name, conn, local_ok)
         if pinned is not None and found is not None:
             pinned[team_name] = found
         return found
 
-    async def _team(self, team_name: str, conn: Connection | None) -> Team | None:
-        cached, key = await self.cache.get_team(team_name)
+    async def _team(self, team_name: str, conn: Connection | None, local_ok: bool) -> Team | None:
+        cached, key = await self.cache.get_team(team_name, local_ok=local_ok)
         if cached is not None:
             return cached
         if conn is None:
@@ -202,7 +207,7 @@ class ReviewService:
         inserted afterwards in the same transaction. ``author`` / ``replacing`` (optional)
         only name the reason for excluding those ids in that explanation.
         """
-        team = await self.team(team_name, conn)
+        team = await self.team(team_name, conn, local_ok=True)
         return await self._choose(conn, team, exclude, count, author=author, replacing=replacing)
 
     async def _choose(

@@ -207,7 +207,7 @@ class WebhookSync:
         author = run.author or await users.fetch_user(conn, pr.author_id)
         if author is None:
             return
-        team = await self.service.team(author.team_name, conn)
+        team = await self.service.team(author.team_name, conn, local_ok=True)
         target = team.reviewers if team is not None else REVIEWERS_PER_PR
         wanted = target - len(pr.assigned_reviewers) - run.non_members
         if wanted <= 0:

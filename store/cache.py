@@ -14,6 +14,12 @@ every entry written before the outage.
 
 Assignments never rely on this data alone: the store re-checks chosen reviewers under a
 row lock, so a stale entry can at worst change who is *considered*, never who is assigned.
+
+In front of Redis sits an in-process copy (``LocalTeams``, see ``store/local_cache.py``):
+profiling showed the Redis round trip as the largest cost of ``/team/get`` and a
+noticeable one inside every create/reassign transaction. Invalidations reach the other
+instances through Redis pub/sub; the copy is used only while subscribed, so a lost
+connection (and thus possibly lost messages) empties it.
 """
 
 from __future__ import annotations
@@ -29,6 +35,7 @@ from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
 
 from bot.core.models import AwayPeriod, Member, Team
+from store.local_cache import LocalTeams
 
 log = logging.getLogger(__name__)
 
@@ -62,6 +69,9 @@ class _CachedTeam(msgspec.Struct, array_like=True):
     reviewers: int = 2
 
 
+# get_team's key carries the local generation seen before the read: "<redis key>#<n>"
+_GENERATION_MARK = "#"
+
 _encoder = msgspec.json.Encoder()
 _decoder = msgspec.json.Decoder(_CachedTeam)
 
@@ -77,9 +87,10 @@ def _entry_prefix(team_name: str) -> str:
 class TeamCache:
     """Team lookups through Redis. ``client`` None means caching is off."""
 
-    def __init__(self, client: redis.Redis | None) -> None:
+    def __init__(self, client: redis.Redis | None, local: LocalTeams | None = None) -> None:
         self._client = client
         self._read = client.register_script(_READ) if client is not None else None
+        self._local = local
         self._down_until = 0.0
         self._is_down = False
         self._epoch_stale = False
@@ -96,15 +107,33 @@ class TeamCache:
             socket_connect_timeout=timeout,
             retry=Retry(NoBackoff(), 0),
         )
-        return cls(client)
+        return cls(client, LocalTeams(url, timeout))
 
     async def close(self) -> None:
+        if self._local is not None:
+            await self._local.close()
         if self._client is not None:
             await self._client.aclose()
 
-    async def get_team(self, team_name: str) -> tuple[Team | None, str | None]:
-        """(team, key): the cached team or None, and the key to store a fresh read under."""
-        if self._read is None or not await self._usable():
+    async def get_team(
+        self, team_name: str, *, local_ok: bool = False
+    ) -> tuple[Team | None, str | None]:
+        """(team, key): the cached team or None, and the key to store a fresh read under.
+
+        ``local_ok`` allows this process's copy, which another instance's write reaches only
+        when its pub/sub message does. Reviewer selection may use it (the store re-checks
+        chosen reviewers under lock); answers to clients may not, so that a read after a
+        write acknowledged by any instance is never stale.
+        """
+        if self._read is None:
+            return None, None
+        generation = -1
+        if self._local is not None:
+            local, generation = self._local.get(team_name)
+            if local is not None and local_ok:
+                self.hits += 1
+                return local, None
+        if not await self._usable():
             return None, None
         try:
             found = await self._read(
@@ -113,44 +142,30 @@ class TeamCache:
         except (redis.RedisError, OSError) as exc:
             self._went_down(exc)
             return None, None
-        key = found[0].decode()
+        key = f"{found[0].decode()}{_GENERATION_MARK}{generation}"
         if len(found) < 2:
             self.misses += 1
             return None, key
         self.hits += 1
-        cached = _decoder.decode(found[1])
-        members = tuple(
-            Member(
-                m.user_id,
-                m.username,
-                m.is_active,
-                m.max_open_reviews,
-                tuple(AwayPeriod(first, last) for first, last in m.away),
-            )
-            for m in cached.members
-        )
-        return Team(cached.team_name, members, cached.strategy, cached.reviewers), key
+        team = _team_from(_decoder.decode(found[1]))
+        if self._local is not None:
+            self._local.put(team, generation)
+        return team, key
 
     async def put_team(self, key: str | None, team: Team) -> None:
         if self._client is None or key is None:
             return
-        members = [
-            _CachedMember(
-                m.user_id,
-                m.username,
-                m.is_active,
-                m.max_open_reviews,
-                [(p.first_day, p.last_day) for p in m.away],
-            )
-            for m in team.members
-        ]
-        value = _encoder.encode(_CachedTeam(team.team_name, members, team.strategy, team.reviewers))
-        await self._call(self._client.set, key, value, ex=ENTRY_TTL_SECONDS)
+        key, _, generation = key.rpartition(_GENERATION_MARK)
+        if self._local is not None:
+            self._local.put(team, int(generation))
+        await self._call(self._client.set, key, _encode_team(team), ex=ENTRY_TTL_SECONDS)
 
     async def invalidate(self, team_names: set[str] | list[str]) -> None:
         """Bump the version of each team; call after the writing transaction committed."""
         if self._client is None or not team_names:
             return
+        if self._local is not None:
+            self._local.drop(team_names)  # this instance: at once, before any await
         if not await self._usable():
             self._epoch_stale = True
             return
@@ -158,6 +173,8 @@ class TeamCache:
             async with self._client.pipeline(transaction=False) as pipe:
                 for name in team_names:
                     pipe.incr(_version_key(name))
+                if self._local is not None:
+                    pipe.publish(self._local.channel, self._local.message(team_names))
                 await pipe.execute()
         except (redis.RedisError, OSError) as exc:
             self._epoch_stale = True
@@ -181,6 +198,8 @@ class TeamCache:
         try:
             if self._epoch_stale:
                 await self._client.incr(EPOCH_KEY)
+                if self._local is not None:  # other instances drop their copies too
+                    await self._client.publish(self._local.channel, self._local.FLUSH)
             else:
                 await self._client.ping()
         except (redis.RedisError, OSError):
@@ -196,3 +215,31 @@ class TeamCache:
         if not self._is_down:
             self._is_down = True
             log.warning("redis cache unavailable (%s); answering from PostgreSQL", exc)
+
+
+def _encode_team(team: Team) -> bytes:
+    members = [
+        _CachedMember(
+            m.user_id,
+            m.username,
+            m.is_active,
+            m.max_open_reviews,
+            [(p.first_day, p.last_day) for p in m.away],
+        )
+        for m in team.members
+    ]
+    return _encoder.encode(_CachedTeam(team.team_name, members, team.strategy, team.reviewers))
+
+
+def _team_from(cached: _CachedTeam) -> Team:
+    members = tuple(
+        Member(
+            m.user_id,
+            m.username,
+            m.is_active,
+            m.max_open_reviews,
+            tuple(AwayPeriod(first, last) for first, last in m.away),
+        )
+        for m in cached.members
+    )
+    return Team(cached.team_name, members, cached.strategy, cached.reviewers)

@@ -7,6 +7,7 @@ each statement, and asyncpg's prepared-statement cache on the hot path.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -24,15 +25,47 @@ MIGRATION_LOCK_KEY = 0x7265766965776274  # "reviewbt"
 Connection = Any  # asyncpg.Connection or the pool's proxy of one
 
 
+async def _keep_session(conn: asyncpg.Connection) -> None:
+    """Replaces asyncpg's reset on release: one round trip less per request.
+
+    asyncpg still rolls back an unfinished transaction before calling this. Its default
+    reset additionally runs ``RESET ALL; UNLISTEN *; CLOSE ALL; pg_advisory_unlock_all()``
+    on every release, which we never need: pooled connections never change session
+    settings, LISTEN, keep cursors or take session-level advisory locks (migrations use
+    a connection of their own). Profiling showed that query in every request's path.
+    """
+
+
 class Db:
+    """Connections from the pool that ``databases`` owns, handed out without its wrappers.
+
+    ``databases`` creates, configures and closes the asyncpg pool. Its per-use wrappers
+    (connection objects, locks, a copied weak dictionary and a transaction object per
+    use) cost ≈ 80 µs of CPU per transaction and ≈ 30 µs per connection (measured; 8-10 %
+    of a request), so the hot path takes connections from that pool directly while
+    keeping ``databases``' semantics: within one task, a nested ``connection()`` gets the
+    connection already held, and a nested ``transaction()`` becomes a savepoint.
+    """
+
     def __init__(self, url: str, *, pool_size: int = 10) -> None:
         self.url = url
-        self.database = databases.Database(url, min_size=1, max_size=pool_size)
+        self.database = databases.Database(url, min_size=1, max_size=pool_size, reset=_keep_session)
+        self._pool: asyncpg.Pool | None = None
+        self._held: dict[asyncio.Task[Any], Connection] = {}
+        # Waiting for a connection in arrival order. asyncpg's pool queue lets a newcomer
+        # take a just-released connection ahead of a woken waiter, which then queues
+        # again at the back: under load a few requests wait for seconds (perf/ tails).
+        self._turns = asyncio.Semaphore(pool_size)
 
     async def connect(self) -> None:
         await self.database.connect()
+        pool = getattr(getattr(self.database, "_backend", None), "_pool", None)
+        if not isinstance(pool, asyncpg.Pool):
+            raise RuntimeError("databases no longer exposes its asyncpg pool; see store/db.py")
+        self._pool = pool
 
     async def disconnect(self) -> None:
+        self._pool = None
         await self.database.disconnect()
 
     def pool_use(self) -> tuple[int, int, int]:
@@ -45,13 +78,23 @@ class Db:
 
     @asynccontextmanager
     async def connection(self) -> AsyncIterator[Connection]:
-        async with self.database.connection() as conn:
-            yield conn.raw_connection
+        task = asyncio.current_task()
+        assert task is not None and self._pool is not None, "Db.connect() first"
+        held = self._held.get(task)
+        if held is not None:
+            yield held
+            return
+        async with self._turns, self._pool.acquire() as conn:
+            self._held[task] = conn
+            try:
+                yield conn
+            finally:
+                del self._held[task]
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[Connection]:
-        async with self.database.connection() as conn, conn.transaction():
-            yield conn.raw_connection
+        async with self.connection() as conn, conn.transaction():
+            yield conn
 
 
 def migration_files() -> list[tuple[int, str, str]]:

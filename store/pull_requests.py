@@ -16,7 +16,7 @@ from datetime import datetime
 
 from asyncpg import Record
 
-from bot.core.models import PrStatus, PullRequest
+from bot.core.models import PrStatus, PullRequest, User
 from store.db import Connection
 
 _PR_COLUMNS = """p.pull_request_id, p.pull_request_name, p.author_id, p.status, p.created_at,
@@ -136,3 +136,53 @@ async def merge(conn: Connection, pr_id: str) -> PullRequest | None:
     if not merged:
         return None
     return await fetch_pr(conn, pr_id)
+
+
+async def insert_pr_for_author(
+    conn: Connection, pr_id: str, name: str, author_id: str
+) -> tuple[str, datetime | None] | None:
+    """Create an OPEN PR for an existing author, in one round trip.
+
+    Returns None when the author does not exist, else (author's team, created_at), with
+    created_at None when the id is taken. Replaces ``fetch_user`` + ``insert_pr`` on the
+    create path (one round trip less; see perf/ in README).
+    """
+    row = await conn.fetchrow(
+        """WITH author AS (SELECT user_id, team_name FROM users WHERE user_id = $3),
+                created AS (
+                    INSERT INTO pull_requests (pull_request_id, pull_request_name, author_id)
+                    SELECT $1, $2, user_id FROM author
+                    ON CONFLICT DO NOTHING RETURNING created_at)
+           SELECT a.team_name, (SELECT created_at FROM created) AS created_at FROM author a""",
+        pr_id,
+        name,
+        author_id,
+    )
+    return (row["team_name"], row["created_at"]) if row else None
+
+
+async def fetch_locked_pr_and_user(
+    conn: Connection, pr_id: str, user_id: str
+) -> tuple[PullRequest | None, User | None]:
+    """The PR (locked first, then read: see ``fetch_pr``) and a user, in two round trips.
+
+    Replaces ``fetch_pr(lock=True)`` + ``fetch_user`` on the reassign path (three).
+    """
+    if not await conn.fetchval(
+        "SELECT true FROM pull_requests WHERE pull_request_id = $1 FOR UPDATE", pr_id
+    ):
+        return None, None
+    row = await conn.fetchrow(
+        f"""SELECT {_PR_COLUMNS}, u.user_id AS u_id, u.username AS u_name,
+                   u.team_name AS u_team, u.is_active AS u_active
+              FROM pull_requests p LEFT JOIN users u ON u.user_id = $2
+             WHERE p.pull_request_id = $1""",
+        pr_id,
+        user_id,
+    )
+    if row is None:
+        return None, None
+    user = None
+    if row["u_id"] is not None:
+        user = User(row["u_id"], row["u_name"], row["u_team"], row["u_active"])
+    return _pr(row), user

@@ -7,6 +7,8 @@ from asyncpg import Record
 from bot.core.models import PrStatus, PullRequestShort, User
 from store.db import Connection
 
+_STATUS = {s.value: s for s in PrStatus}
+
 
 def _user(row: Record) -> User:
     return User(row["user_id"], row["username"], row["team_name"], row["is_active"])
@@ -42,10 +44,7 @@ async def reviews_of(conn: Connection, user_id: str) -> list[PullRequestShort] |
     )
     if not rows:
         return None
-    return [
-        PullRequestShort(
-            r["pull_request_id"], r["pull_request_name"], r["author_id"], PrStatus(r["status"])
-        )
-        for r in rows
-        if r["pull_request_id"] is not None
-    ]
+    # A user can review hundreds of PRs: positional access and a dict lookup instead of
+    # by-name access and Enum() construction halve this loop (measured, see perf/).
+    status = _STATUS
+    return [PullRequestShort(r[0], r[1], r[2], status[r[3]]) for r in rows if r[0] is not None]
