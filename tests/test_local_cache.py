@@ -92,7 +92,9 @@ async def test_a_read_that_raced_an_invalidation_is_not_kept(
     caches: Callable[[], Awaitable[TeamCache]],
 ) -> None:
     cache = await caches()
-    found, key = await cache.get_team("core", local_ok=True)  # a reader misses and goes to PostgreSQL ...
+    found, key = await cache.get_team(
+        "core", local_ok=True
+    )  # a reader misses and goes to PostgreSQL ...
     assert found is None
     await cache.invalidate({"core"})  # ... while a writer commits and invalidates
     await cache.put_team(key, TEAM)  # the reader's (old) result arrives late
