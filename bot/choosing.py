@@ -7,12 +7,14 @@
 from __future__ import annotations
 
 import random
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence, Set
 from dataclasses import replace
 from datetime import date
 
+from bot.core.batch_selection import Pick, Vacancy, choose_batch
 from bot.core.models import Team
 from bot.core.selection import Candidate, Selection, Skip, Strategy, select
+from store import batch_selection as batch_store
 from store import selection as store
 from store.db import Connection
 
@@ -108,3 +110,41 @@ async def _choose_from_cache(
             conn, team.team_name, final.chosen, final.explain(), advance_cursor=False
         )
     return kept
+
+
+async def choose_many(
+    conn: Connection,
+    team: Team,
+    vacancies: Sequence[Vacancy],
+    leaving: Set[str],
+    rng: random.Random,
+    today: date,
+) -> list[Pick]:
+    """Fill many PRs' vacancies in ``team`` against one locked snapshot of it.
+
+    ``leaving`` (being deactivated in this transaction) are skipped as inactive. Under the
+    team lock for every strategy: the batch reads turns, loads and caps once and must be
+    the only chooser in the team until it commits.
+    """
+    cursor = await batch_store.lock_team_cursor(conn, team.team_name)
+    if cursor is None:
+        return [Pick(v.pull_request_id, (), {}) for v in vacancies]
+    strategy = Strategy(team.strategy)
+    active = await batch_store.active_members(
+        conn, team.team_name, today, all_loads=strategy is Strategy.LEAST_LOADED
+    )
+    choice = choose_batch(strategy, active, _not_in(team, active, leaving), vacancies, rng, cursor)
+    if choice.turns:
+        await batch_store.record_turns(conn, team.team_name, choice.cursor, choice.turns)
+    return choice.picks
+
+
+def _not_in(team: Team, active: Sequence[Candidate], leaving: Set[str]) -> dict[str, Skip]:
+    """Why each member (as cached) is missing from the locked active rows."""
+    present = {c.user_id for c in active}
+    reasons = dict.fromkeys(leaving, Skip.INACTIVE)
+    for m in team.members:
+        if m.user_id not in present and m.user_id not in reasons:
+            # Active in the cache but not locked: being changed right now, or changed since.
+            reasons[m.user_id] = Skip.UNAVAILABLE if m.is_active else Skip.INACTIVE
+    return reasons

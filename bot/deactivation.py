@@ -27,8 +27,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import asyncpg
+import msgspec
 
-from bot.core.deactivation import Move, OpenReview, excluded_for, leaving, pair_moves
+from bot.core.batch_selection import Vacancy
+from bot.core.deactivation import Move, OpenReview, leaving, pair_moves
 from bot.core.errors import NotFound, ReviewbotError
 from bot.service import ReviewerChange, ReviewService
 from store import deactivation as store
@@ -105,8 +107,7 @@ async def _attempt(
             raise NotFound(f"not members of team '{team_name}': {shown}")
         await store.lock_open_prs_reviewed_by(conn, deactivated)
         reviews = await store.open_reviews_of(conn, deactivated)
-        with service.pinned_teams():
-            moves = await _move_reviews(service, conn, team_name, reviews, set(deactivated))
+        moves = await _move_reviews(service, conn, team_name, reviews, set(deactivated))
     return Deactivation(team_name, deactivated, moves)
 
 
@@ -117,22 +118,28 @@ async def _move_reviews(
     reviews: Sequence[OpenReview],
     deactivated: set[str],
 ) -> list[Move]:
-    """Choose, write and announce PR by PR.
+    """Choose every replacement at once, write them all, then announce PR by PR.
 
-    Each PR's moves are written before the next choice on purpose: strategies that read
-    open-review load, per-member caps and the recorded explanation of a choice all look
-    at the database inside this transaction, so they must see the previous replacements.
+    ``choose_many_and_lock`` accounts for its own earlier picks (loads, caps, turns), so
+    the moves need not be written before the next choice.
     """
+    vacancies = [
+        Vacancy(r.pull_request_id, r.author_id, r.reviewers, tuple(leaving(r, deactivated)))
+        for r in reviews
+    ]
+    picks = await service.choose_many_and_lock(conn, team_name, vacancies, deactivated)
     moves: list[Move] = []
-    for review in reviews:
-        removed = leaving(review, deactivated)
-        chosen = await service.choose_and_lock(
-            conn, team_name, exclude=excluded_for(review, deactivated), count=len(removed)
-        )
-        pr_moves = pair_moves(review.pull_request_id, removed, chosen)
-        await store.apply_moves(conn, review.pull_request_id, pr_moves)
-        added = tuple(m.new_reviewer for m in pr_moves if m.new_reviewer is not None)
-        change = ReviewerChange(review.pull_request_id, added=added, removed=tuple(removed))
+    explains: list[str] = []
+    for vacancy, pick in zip(vacancies, picks, strict=True):
+        pr_moves = pair_moves(vacancy.pull_request_id, vacancy.leaving, pick.chosen)
+        moves += pr_moves
+        explains += [_json(pick.explain)] * len(pr_moves)
+    await store.apply_moves(conn, moves, explains)
+    for vacancy, pick in zip(vacancies, picks, strict=True):
+        change = ReviewerChange(vacancy.pull_request_id, added=pick.chosen, removed=vacancy.leaving)
         await service.notify(conn, change)
-        moves.extend(pr_moves)
     return moves
+
+
+def _json(explain: dict[str, object]) -> str:
+    return msgspec.json.encode(explain).decode()

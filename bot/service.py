@@ -7,14 +7,15 @@ whom to choose. Nothing here knows about HTTP.
 from __future__ import annotations
 
 import random
-from collections.abc import Awaitable, Callable, Iterator, Sequence
+from collections.abc import Awaitable, Callable, Iterator, Sequence, Set
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from typing import Any
 
-from bot.choosing import choose
+from bot.choosing import choose, choose_many
+from bot.core.batch_selection import Pick, Vacancy
 from bot.core.errors import NoCandidate, NotAssigned, NotFound, PrExists, PrMerged, TeamExists
 from bot.core.models import Member, PrStatus, PullRequest, PullRequestShort, Team, User
 from bot.core.selection import exclusion_reasons
@@ -204,6 +205,22 @@ class ReviewService:
         """
         team = await self.team(team_name, conn)
         return await self._choose(conn, team, exclude, count, author=author, replacing=replacing)
+
+    async def choose_many_and_lock(
+        self, conn: Connection, team_name: str, vacancies: Sequence[Vacancy], leaving: Set[str]
+    ) -> list[Pick]:
+        """Replacements for many PRs of one team at once (bulk deactivation).
+
+        The batch form of ``choose_and_lock``: the same strategy, availability and caps,
+        against one locked snapshot of the team, each choice seeing the ones before it.
+        ``leaving`` are the members being deactivated in this transaction. Nothing is
+        written but the round-robin cursor: the caller writes the moves with each pick's
+        ``explain``.
+        """
+        team = await self.team(team_name, conn)
+        if team is None:
+            return [Pick(v.pull_request_id, (), {}) for v in vacancies]
+        return await choose_many(conn, team, vacancies, leaving, self.rng, self.today())
 
     async def _choose(
         self,

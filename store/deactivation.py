@@ -88,31 +88,36 @@ async def open_reviews_of(conn: Connection, user_ids: Sequence[str]) -> list[Ope
     return [OpenReview(r["pull_request_id"], r["author_id"], tuple(r["reviewers"])) for r in rows]
 
 
-async def apply_moves(conn: Connection, pr_id: str, moves: Sequence[Move]) -> None:
-    """Replace or remove reviewers of one PR and log each change, in one statement.
+async def apply_moves(conn: Connection, moves: Sequence[Move], explains: Sequence[str]) -> None:
+    """Replace or remove every moved reviewer and log each change, in one statement.
 
-    Keyed by the PR id (a parameter, not a join) so that PostgreSQL walks the primary key
-    even with a generic plan: this runs once per affected PR.
+    ``explains`` (JSON text, one per move) go onto the events as they are; the events
+    keep the order of ``moves``. Keyed by (PR, reviewer): the primary key of pr_reviewers.
     """
     if not moves:
         return
     await conn.execute(
-        """WITH c AS (SELECT * FROM unnest($2::text[], $3::text[]) AS c(old_id, new_id)),
+        """WITH c AS (SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[])
+                                WITH ORDINALITY AS c(pr_id, old_id, new_id, explain, ord)),
                 replaced AS (
                UPDATE pr_reviewers r SET user_id = c.new_id, assigned_at = now()
                  FROM c
-                WHERE r.pull_request_id = $1 AND r.user_id = c.old_id AND c.new_id IS NOT NULL
-               RETURNING c.new_id, c.old_id),
+                WHERE r.pull_request_id = c.pr_id AND r.user_id = c.old_id
+                  AND c.new_id IS NOT NULL
+               RETURNING c.*),
                 removed AS (
                DELETE FROM pr_reviewers r USING c
-                WHERE r.pull_request_id = $1 AND r.user_id = c.old_id AND c.new_id IS NULL
-               RETURNING r.user_id AS old_id)
-           INSERT INTO assignment_events (pull_request_id, kind, user_id, replaced_user_id, source)
-           SELECT $1, 'reassigned', new_id, old_id, $4 FROM replaced
-           UNION ALL
-           SELECT $1, 'removed', NULL, old_id, $4 FROM removed""",
-        pr_id,
+                WHERE r.pull_request_id = c.pr_id AND r.user_id = c.old_id AND c.new_id IS NULL
+               RETURNING c.*)
+           INSERT INTO assignment_events
+                  (pull_request_id, kind, user_id, replaced_user_id, source, explain)
+           SELECT pr_id, CASE WHEN new_id IS NULL THEN 'removed' ELSE 'reassigned' END,
+                  new_id, old_id, $5, explain::jsonb
+             FROM (SELECT * FROM replaced UNION ALL SELECT * FROM removed) m
+            ORDER BY ord""",
+        [m.pull_request_id for m in moves],
         [m.old_reviewer for m in moves],
         [m.new_reviewer for m in moves],
+        list(explains),
         SOURCE,
     )
