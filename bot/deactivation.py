@@ -4,18 +4,20 @@
 2. Lock and deactivate the targets (user rows, in id order). From here on no create or
    reassign can commit a new assignment of them: choosers either wait on the row lock and
    then see the user inactive, or (strategies under the team lock) skip locked rows.
-3. Lock again the open PRs they review: this catches assignments committed between steps
-   1 and 2. Then read those PRs: nothing can change them before we commit.
-4. Per PR, ask ``ReviewService.choose_and_lock`` for replacements (never the author, never
-   someone on the PR, never anyone being deactivated), write that PR's moves and
-   ``notify`` the change listeners (the webhook outbox), all in the same transaction.
-   The team is read once for the whole transaction (``pinned_teams``).
+3. Lock again the open PRs they review: this catches assignments committed between
+   steps 1 and 2. Then read those PRs' reviewers (a statement of its own, after every
+   lock): nothing can change them before we commit.
+4. Choose every replacement at once (``ReviewService.choose_many_and_lock``: the team's
+   strategy, availability and caps, against one locked snapshot of the team; never the
+   author, never someone on the PR, never anyone being deactivated), write all moves
+   and their events in one statement, and ``notify`` the change listeners (the webhook
+   outbox) per changed PR, all in the same transaction.
 
-Step 3 takes PR locks while holding user locks, and replacements take ``FOR SHARE`` user
-locks in no fixed order, so a deadlock with a concurrent writer is possible in rare
-interleavings. A short ``lock_timeout`` makes *this* transaction the one that gives up
-(PostgreSQL's deadlock detector would only act after ``deadlock_timeout``, 1 s by default,
-and might abort the other request); we then retry from scratch with a little jitter.
+Step 3 takes PR locks while holding user locks, and step 4 waits for the team row, so
+a deadlock with a concurrent writer is possible in rare interleavings. A short
+``lock_timeout`` makes *this* transaction the one that gives up (PostgreSQL's deadlock
+detector would only act after ``deadlock_timeout``, 1 s by default, and might abort the
+other request); we then retry from scratch with a little jitter.
 """
 
 from __future__ import annotations
@@ -96,7 +98,7 @@ async def _attempt(
         if members is None:
             raise NotFound(f"team '{team_name}' not found")
         targets = sorted(set(members if user_ids is None else user_ids))
-        await store.lock_open_prs_reviewed_by(conn, targets)
+        authors = await store.lock_open_prs_reviewed_by(conn, targets)
         deactivated = await store.deactivate_members(conn, team_name, targets)
         # With no list, a member who moved to another team meanwhile is simply not ours.
         missing = sorted(set(targets) - set(deactivated))
@@ -105,8 +107,9 @@ async def _attempt(
                 f" and {len(missing) - 10} more" if len(missing) > 10 else ""
             )
             raise NotFound(f"not members of team '{team_name}': {shown}")
-        await store.lock_open_prs_reviewed_by(conn, deactivated)
-        reviews = await store.open_reviews_of(conn, deactivated)
+        # Those locked in step 1 again too: relocking our own rows costs little.
+        authors |= await store.lock_open_prs_reviewed_by(conn, deactivated)
+        reviews = await store.open_reviews(conn, authors, set(deactivated))
         moves = await _move_reviews(service, conn, team_name, reviews, set(deactivated))
     return Deactivation(team_name, deactivated, moves)
 

@@ -7,7 +7,7 @@ then ``FOR SHARE`` on their chosen reviewers, so taking users first here could d
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence, Set
 
 from bot.core.deactivation import Move, OpenReview
 from store.db import Connection
@@ -32,17 +32,17 @@ async def team_member_ids(conn: Connection, team_name: str) -> list[str] | None:
     return [r["user_id"] for r in rows if r["user_id"] is not None]
 
 
-async def lock_open_prs_reviewed_by(conn: Connection, user_ids: Sequence[str]) -> list[str]:
-    """Lock, in id order, every open PR that one of ``user_ids`` reviews."""
+async def lock_open_prs_reviewed_by(conn: Connection, user_ids: Sequence[str]) -> dict[str, str]:
+    """Lock, in id order, every open PR that one of ``user_ids`` reviews; id -> author."""
     rows = await conn.fetch(
-        """SELECT p.pull_request_id FROM pull_requests p
+        """SELECT p.pull_request_id, p.author_id FROM pull_requests p
             WHERE p.status = 'OPEN'
               AND p.pull_request_id IN (SELECT r.pull_request_id FROM pr_reviewers r
-                                         WHERE r.user_id = ANY($1::text[]))
+                                          JOIN unnest($1::text[]) AS t(user_id) USING (user_id))
             ORDER BY p.pull_request_id FOR UPDATE OF p""",
         list(user_ids),
     )
-    return [r["pull_request_id"] for r in rows]
+    return {r["pull_request_id"]: r["author_id"] for r in rows}
 
 
 async def deactivate_members(
@@ -57,9 +57,9 @@ async def deactivate_members(
     """
     rows = await conn.fetch(
         """WITH locked AS (
-               SELECT user_id FROM users
-                WHERE team_name = $1 AND user_id = ANY($2::text[])
-                ORDER BY user_id FOR NO KEY UPDATE)
+               SELECT user_id FROM users JOIN unnest($2::text[]) AS t(user_id) USING (user_id)
+                WHERE team_name = $1
+                ORDER BY user_id FOR NO KEY UPDATE OF users)
            UPDATE users u SET is_active = false, updated_at = now()
              FROM locked WHERE u.user_id = locked.user_id
            RETURNING u.user_id""",
@@ -69,23 +69,29 @@ async def deactivate_members(
     return sorted(r["user_id"] for r in rows)
 
 
-async def open_reviews_of(conn: Connection, user_ids: Sequence[str]) -> list[OpenReview]:
-    """Open PRs reviewed by any of ``user_ids``, with all their reviewers in slot order.
+async def open_reviews(
+    conn: Connection, authors: Mapping[str, str], user_ids: Set[str]
+) -> list[OpenReview]:
+    """Those of the locked PRs (id -> author) that ``user_ids`` review, with all their
+    reviewers in slot order, by PR id.
 
-    Call only once those PRs are locked: the answer is then stable until commit.
+    Call only once those PRs are locked: the answer is then stable until commit (a
+    statement of its own, so that its snapshot sees whatever committed before the locks).
     """
     rows = await conn.fetch(
-        """SELECT p.pull_request_id, p.author_id,
-                  ARRAY(SELECT r.user_id FROM pr_reviewers r
-                         WHERE r.pull_request_id = p.pull_request_id ORDER BY r.slot) AS reviewers
-             FROM pull_requests p
-            WHERE p.status = 'OPEN'
-              AND p.pull_request_id IN (SELECT r.pull_request_id FROM pr_reviewers r
-                                         WHERE r.user_id = ANY($1::text[]))
-            ORDER BY p.pull_request_id""",
-        list(user_ids),
+        """SELECT r.pull_request_id, r.user_id FROM pr_reviewers r
+             JOIN unnest($1::text[]) AS t(pull_request_id) USING (pull_request_id)
+            ORDER BY r.pull_request_id, r.slot""",
+        list(authors),
     )
-    return [OpenReview(r["pull_request_id"], r["author_id"], tuple(r["reviewers"])) for r in rows]
+    reviewers: dict[str, list[str]] = {}
+    for r in rows:
+        reviewers.setdefault(r["pull_request_id"], []).append(r["user_id"])
+    return [
+        OpenReview(pr_id, authors[pr_id], tuple(ids))
+        for pr_id, ids in reviewers.items()
+        if not user_ids.isdisjoint(ids)
+    ]
 
 
 async def apply_moves(conn: Connection, moves: Sequence[Move], explains: Sequence[str]) -> None:
