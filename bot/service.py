@@ -7,9 +7,7 @@ whom to choose. Nothing here knows about HTTP.
 from __future__ import annotations
 
 import random
-from collections.abc import Awaitable, Callable, Iterator, Sequence, Set
-from contextlib import contextmanager
-from contextvars import ContextVar
+from collections.abc import Awaitable, Callable, Sequence, Set
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from typing import Any
@@ -26,9 +24,6 @@ from store.cache import TeamCache
 from store.db import Connection, Db
 
 ChangeListener = Callable[[Connection, "ReviewerChange"], Awaitable[None]]
-
-# Teams pinned by a bulk operation for the length of its transaction (see pinned_teams).
-_pinned: ContextVar[dict[str, Team] | None] = ContextVar("pinned_teams", default=None)
 
 # The contract's maximum per PR; each team's own number (0..2) comes from its config and is
 # what create uses. Pass count=None to choose_and_lock for "the team's number".
@@ -147,30 +142,8 @@ class ReviewService:
 
     # -- shared by every assignment path -----------------------------------------
 
-    @contextmanager
-    def pinned_teams(self) -> Iterator[None]:
-        """Read each team once inside this block (bulk deactivation chooses hundreds of times).
-
-        Safe because team data only decides who is *considered*: choose_and_lock re-checks
-        the chosen under lock, exactly as with a cached team.
-        """
-        token = _pinned.set({})
-        try:
-            yield
-        finally:
-            _pinned.reset(token)
-
     async def team(self, team_name: str, conn: Connection | None = None) -> Team | None:
         """The team through the cache (read-through); None when it does not exist."""
-        pinned = _pinned.get()
-        if pinned is not None and team_name in pinned:
-            return pinned[team_name]
-        found = await self._team(team_name, conn)
-        if pinned is not None and found is not None:
-            pinned[team_name] = found
-        return found
-
-    async def _team(self, team_name: str, conn: Connection | None) -> Team | None:
         cached, key = await self.cache.get_team(team_name)
         if cached is not None:
             return cached
