@@ -114,37 +114,28 @@ async def _choose_from_cache(
 
 async def choose_many(
     conn: Connection,
-    team: Team,
+    team_name: str,
     vacancies: Sequence[Vacancy],
     leaving: Set[str],
     rng: random.Random,
     today: date,
 ) -> list[Pick]:
-    """Fill many PRs' vacancies in ``team`` against one locked snapshot of it.
+    """Fill many PRs' vacancies in the team against one locked snapshot of it.
 
-    ``leaving`` (being deactivated in this transaction) are skipped as inactive. Under the
-    team lock for every strategy: the batch reads turns, loads and caps once and must be
-    the only chooser in the team until it commits.
+    Under the team lock for every strategy: the batch reads turns, loads and caps once
+    and must be the only chooser in the team until it commits. The snapshot comes from
+    the database, not the team cache. ``leaving`` (being deactivated in this transaction)
+    are skipped as inactive.
     """
-    cursor = await batch_store.lock_team_cursor(conn, team.team_name)
-    if cursor is None:
+    team = await batch_store.lock_team(conn, team_name)
+    if team is None:
         return [Pick(v.pull_request_id, (), {}) for v in vacancies]
     strategy = Strategy(team.strategy)
-    active = await batch_store.active_members(
-        conn, team.team_name, today, all_loads=strategy is Strategy.LEAST_LOADED
+    found = await batch_store.members(
+        conn, team_name, today, all_loads=strategy is Strategy.LEAST_LOADED
     )
-    choice = choose_batch(strategy, active, _not_in(team, active, leaving), vacancies, rng, cursor)
+    skipped = {**found.skipped, **dict.fromkeys(leaving, Skip.INACTIVE)}
+    choice = choose_batch(strategy, found.candidates, skipped, vacancies, rng, team.cursor)
     if choice.turns:
-        await batch_store.record_turns(conn, team.team_name, choice.cursor, choice.turns)
+        await batch_store.record_turns(conn, team_name, choice.cursor, choice.turns)
     return choice.picks
-
-
-def _not_in(team: Team, active: Sequence[Candidate], leaving: Set[str]) -> dict[str, Skip]:
-    """Why each member (as cached) is missing from the locked active rows."""
-    present = {c.user_id for c in active}
-    reasons = dict.fromkeys(leaving, Skip.INACTIVE)
-    for m in team.members:
-        if m.user_id not in present and m.user_id not in reasons:
-            # Active in the cache but not locked: being changed right now, or changed since.
-            reasons[m.user_id] = Skip.UNAVAILABLE if m.is_active else Skip.INACTIVE
-    return reasons

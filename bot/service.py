@@ -185,15 +185,12 @@ class ReviewService:
         """Replacements for many PRs of one team at once (bulk deactivation).
 
         The batch form of ``choose_and_lock``: the same strategy, availability and caps,
-        against one locked snapshot of the team, each choice seeing the ones before it.
-        ``leaving`` are the members being deactivated in this transaction. Nothing is
-        written but the round-robin cursor: the caller writes the moves with each pick's
-        ``explain``.
+        against one locked snapshot of the team read from the database, each choice
+        seeing the ones before it. ``leaving`` are the members being deactivated in this
+        transaction. Nothing is written but the round-robin cursor: the caller writes the
+        moves with each pick's ``explain``.
         """
-        team = await self.team(team_name, conn)
-        if team is None:
-            return [Pick(v.pull_request_id, (), {}) for v in vacancies]
-        return await choose_many(conn, team, vacancies, leaving, self.rng, self.today())
+        return await choose_many(conn, team_name, vacancies, leaving, self.rng, self.today())
 
     async def _choose(
         self,

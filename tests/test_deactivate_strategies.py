@@ -52,6 +52,22 @@ async def test_round_robin_queue_carries_on_through_a_deactivation(
     assert await open_pr(client, "next", "a") == ["f", "g"]
 
 
+async def test_a_member_being_changed_is_skipped_not_waited_for(
+    client: httpx.AsyncClient, configs: TeamConfigService, pg: asyncpg.Pool, tmp_path: Path
+) -> None:
+    members = [f"{{id: {u}}}" for u in "abcde"]
+    await apply_text(configs, tmp_path, _team("round_robin", *members))
+    assert await open_pr(client, "p", "a") == ["b", "c"]
+    async with pg.acquire() as writer, writer.transaction():
+        # d is next in the queue, but another writer holds d's row.
+        await writer.execute("SELECT 1 FROM users WHERE user_id = 'd' FOR UPDATE")
+        moves = await asyncio.wait_for(_deactivate(client, ["b"]), timeout=30)
+    assert moves == [{"pull_request_id": "p", "old_reviewer": "b", "new_reviewer": "e"}]
+    shown = await client.get("/pullRequest/explain", params={"pull_request_id": "p"})
+    (event,) = [e for e in shown.json()["assignments"] if e["source"] == "deactivation"]
+    assert {"user_id": "d", "reason": "unavailable"} in event["explain"]["skipped"]
+
+
 async def test_away_and_capped_members_never_take_over(
     client: httpx.AsyncClient, configs: TeamConfigService, pg: asyncpg.Pool, tmp_path: Path
 ) -> None:
