@@ -3,6 +3,8 @@
 Lock order, the same as every other writer: pull request rows first (``FOR UPDATE``,
 ordered by id), then user rows (ordered by id). Create and reassign take the PR row and
 then ``FOR SHARE`` on their chosen reviewers, so taking users first here could deadlock.
+The batch choice then takes the team row and share-locks the team's active members
+(``store.batch_selection``, skipping rows others hold), and ``apply_moves`` writes.
 """
 
 from __future__ import annotations

@@ -115,7 +115,7 @@ class _State:
     def fill(self, vacancy: Vacancy) -> Pick:
         taken = {vacancy.author_id, *vacancy.reviewers}
         wanted = len(vacancy.leaving)
-        considered = len(self.eligible) - sum(1 for u in taken if u in self.eligible_set)
+        considered = len(self.eligible) - len(taken & self.eligible_set)
         if self.strategy is Strategy.RANDOM:
             chosen = self._sample(taken, wanted, considered)
         else:
