@@ -140,3 +140,33 @@ async def test_deactivation_racing_creates_in_a_capped_least_loaded_team(
                                  HAVING count(*) > 5) o"""
     )
     assert over == 0
+
+
+async def test_round_robin_cursor_loses_no_turn_when_racing_creates_and_reassigns(
+    client: httpx.AsyncClient, configs: TeamConfigService, pg: asyncpg.Pool, tmp_path: Path
+) -> None:
+    rng = random.Random(8)
+    ids = [f"u{i:02d}" for i in range(10)]
+    await apply_text(configs, tmp_path, _team("round_robin", *(f"{{id: {u}}}" for u in ids)))
+    existing = {f"old-{i}": await open_pr(client, f"old-{i}", rng.choice(ids)) for i in range(10)}
+
+    async def create(i: int) -> None:
+        body = {"pull_request_id": f"new-{i}", "pull_request_name": "x", "author_id": ids[i]}
+        assert (await client.post("/pullRequest/create", json=body)).status_code == 201
+
+    async def reassign(pr_id: str, old: str) -> None:
+        body = {"pull_request_id": pr_id, "old_user_id": old}
+        response = await client.post("/pullRequest/reassign", json=body)
+        assert response.status_code < 500, response.text
+
+    work = [create(i) for i in range(8)]
+    work += [reassign(pr_id, reviewers[0]) for pr_id, reviewers in existing.items()]
+    work.insert(5, _deactivate(client, sorted(rng.sample(ids, 3))))
+    await asyncio.gather(*work)
+    await assert_invariants(pg)
+    # Every pick on every path takes one turn of the cursor: none lost, none repeated.
+    picks = await pg.fetchval("SELECT count(*) FROM assignment_events WHERE user_id IS NOT NULL")
+    cursor = await pg.fetchval("SELECT rr_cursor FROM teams WHERE team_name = 't'")
+    assert cursor == picks
+    last = await pg.fetchval("SELECT max(rr_turn) FROM users WHERE team_name = 't'")
+    assert last == cursor
