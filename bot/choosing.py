@@ -7,12 +7,14 @@
 from __future__ import annotations
 
 import random
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence, Set
 from dataclasses import replace
 from datetime import date
 
+from bot.core.batch_selection import Pick, Vacancy, choose_batch
 from bot.core.models import Team
 from bot.core.selection import Candidate, Selection, Skip, Strategy, select
+from store import batch_selection as batch_store
 from store import selection as store
 from store.db import Connection
 
@@ -108,3 +110,32 @@ async def _choose_from_cache(
             conn, team.team_name, final.chosen, final.explain(), advance_cursor=False
         )
     return kept
+
+
+async def choose_many(
+    conn: Connection,
+    team_name: str,
+    vacancies: Sequence[Vacancy],
+    leaving: Set[str],
+    rng: random.Random,
+    today: date,
+) -> list[Pick]:
+    """Fill many PRs' vacancies in the team against one locked snapshot of it.
+
+    Under the team lock for every strategy: the batch reads turns, loads and caps once
+    and must be the only chooser in the team until it commits. The snapshot comes from
+    the database, not the team cache. ``leaving`` (being deactivated in this transaction)
+    are skipped as inactive.
+    """
+    team = await batch_store.lock_team(conn, team_name)
+    if team is None:
+        return [Pick(v.pull_request_id, (), {}) for v in vacancies]
+    strategy = Strategy(team.strategy)
+    found = await batch_store.members(
+        conn, team_name, today, all_loads=strategy is Strategy.LEAST_LOADED
+    )
+    skipped = {**found.skipped, **dict.fromkeys(leaving, Skip.INACTIVE)}
+    choice = choose_batch(strategy, found.candidates, skipped, vacancies, rng, team.cursor)
+    if choice.turns:
+        await batch_store.record_turns(conn, team_name, choice.cursor, choice.turns)
+    return choice.picks

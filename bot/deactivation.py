@@ -4,18 +4,20 @@
 2. Lock and deactivate the targets (user rows, in id order). From here on no create or
    reassign can commit a new assignment of them: choosers either wait on the row lock and
    then see the user inactive, or (strategies under the team lock) skip locked rows.
-3. Lock again the open PRs they review: this catches assignments committed between steps
-   1 and 2. Then read those PRs: nothing can change them before we commit.
-4. Per PR, ask ``ReviewService.choose_and_lock`` for replacements (never the author, never
-   someone on the PR, never anyone being deactivated), write that PR's moves and
-   ``notify`` the change listeners (the webhook outbox), all in the same transaction.
-   The team is read once for the whole transaction (``pinned_teams``).
+3. Lock again the open PRs they review: this catches assignments committed between
+   steps 1 and 2. Then read those PRs' reviewers (a statement of its own, after every
+   lock): nothing can change them before we commit.
+4. Choose every replacement at once (``ReviewService.choose_many_and_lock``: the team's
+   strategy, availability and caps, against one locked snapshot of the team; never the
+   author, never someone on the PR, never anyone being deactivated), write all moves
+   and their events in one statement, and ``notify`` the change listeners (the webhook
+   outbox) per changed PR, all in the same transaction.
 
-Step 3 takes PR locks while holding user locks, and replacements take ``FOR SHARE`` user
-locks in no fixed order, so a deadlock with a concurrent writer is possible in rare
-interleavings. A short ``lock_timeout`` makes *this* transaction the one that gives up
-(PostgreSQL's deadlock detector would only act after ``deadlock_timeout``, 1 s by default,
-and might abort the other request); we then retry from scratch with a little jitter.
+Step 3 takes PR locks while holding user locks, and step 4 waits for the team row, so
+a deadlock with a concurrent writer is possible in rare interleavings. A short
+``lock_timeout`` makes *this* transaction the one that gives up (PostgreSQL's deadlock
+detector would only act after ``deadlock_timeout``, 1 s by default, and might abort the
+other request); we then retry from scratch with a little jitter.
 """
 
 from __future__ import annotations
@@ -27,8 +29,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import asyncpg
+import msgspec
 
-from bot.core.deactivation import Move, OpenReview, excluded_for, leaving, pair_moves
+from bot.core.batch_selection import Vacancy
+from bot.core.deactivation import Move, OpenReview, leaving, pair_moves
 from bot.core.errors import NotFound, ReviewbotError
 from bot.service import ReviewerChange, ReviewService
 from store import deactivation as store
@@ -94,7 +98,7 @@ async def _attempt(
         if members is None:
             raise NotFound(f"team '{team_name}' not found")
         targets = sorted(set(members if user_ids is None else user_ids))
-        await store.lock_open_prs_reviewed_by(conn, targets)
+        authors = await store.lock_open_prs_reviewed_by(conn, targets)
         deactivated = await store.deactivate_members(conn, team_name, targets)
         # With no list, a member who moved to another team meanwhile is simply not ours.
         missing = sorted(set(targets) - set(deactivated))
@@ -103,10 +107,10 @@ async def _attempt(
                 f" and {len(missing) - 10} more" if len(missing) > 10 else ""
             )
             raise NotFound(f"not members of team '{team_name}': {shown}")
-        await store.lock_open_prs_reviewed_by(conn, deactivated)
-        reviews = await store.open_reviews_of(conn, deactivated)
-        with service.pinned_teams():
-            moves = await _move_reviews(service, conn, team_name, reviews, set(deactivated))
+        # Those locked in step 1 again too: relocking our own rows costs little.
+        authors |= await store.lock_open_prs_reviewed_by(conn, deactivated)
+        reviews = await store.open_reviews(conn, authors, set(deactivated))
+        moves = await _move_reviews(service, conn, team_name, reviews, set(deactivated))
     return Deactivation(team_name, deactivated, moves)
 
 
@@ -117,22 +121,28 @@ async def _move_reviews(
     reviews: Sequence[OpenReview],
     deactivated: set[str],
 ) -> list[Move]:
-    """Choose, write and announce PR by PR.
+    """Choose every replacement at once, write them all, then announce PR by PR.
 
-    Each PR's moves are written before the next choice on purpose: strategies that read
-    open-review load, per-member caps and the recorded explanation of a choice all look
-    at the database inside this transaction, so they must see the previous replacements.
+    ``choose_many_and_lock`` accounts for its own earlier picks (loads, caps, turns), so
+    the moves need not be written before the next choice.
     """
+    vacancies = [
+        Vacancy(r.pull_request_id, r.author_id, r.reviewers, tuple(leaving(r, deactivated)))
+        for r in reviews
+    ]
+    picks = await service.choose_many_and_lock(conn, team_name, vacancies, deactivated)
     moves: list[Move] = []
-    for review in reviews:
-        removed = leaving(review, deactivated)
-        chosen = await service.choose_and_lock(
-            conn, team_name, exclude=excluded_for(review, deactivated), count=len(removed)
-        )
-        pr_moves = pair_moves(review.pull_request_id, removed, chosen)
-        await store.apply_moves(conn, review.pull_request_id, pr_moves)
-        added = tuple(m.new_reviewer for m in pr_moves if m.new_reviewer is not None)
-        change = ReviewerChange(review.pull_request_id, added=added, removed=tuple(removed))
+    explains: list[str] = []
+    for vacancy, pick in zip(vacancies, picks, strict=True):
+        pr_moves = pair_moves(vacancy.pull_request_id, vacancy.leaving, pick.chosen)
+        moves += pr_moves
+        explains += [_json(pick.explain)] * len(pr_moves)
+    await store.apply_moves(conn, moves, explains)
+    for vacancy, pick in zip(vacancies, picks, strict=True):
+        change = ReviewerChange(vacancy.pull_request_id, added=pick.chosen, removed=vacancy.leaving)
         await service.notify(conn, change)
-        moves.extend(pr_moves)
     return moves
+
+
+def _json(explain: dict[str, object]) -> str:
+    return msgspec.json.encode(explain).decode()

@@ -7,14 +7,13 @@ whom to choose. Nothing here knows about HTTP.
 from __future__ import annotations
 
 import random
-from collections.abc import Awaitable, Callable, Iterator, Sequence
-from contextlib import contextmanager
-from contextvars import ContextVar
+from collections.abc import Awaitable, Callable, Sequence, Set
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from typing import Any
 
-from bot.choosing import choose
+from bot.choosing import choose, choose_many
+from bot.core.batch_selection import Pick, Vacancy
 from bot.core.errors import NoCandidate, NotAssigned, NotFound, PrExists, PrMerged, TeamExists
 from bot.core.models import Member, PrStatus, PullRequest, PullRequestShort, Team, User
 from bot.core.selection import exclusion_reasons
@@ -25,9 +24,6 @@ from store.cache import TeamCache
 from store.db import Connection, Db
 
 ChangeListener = Callable[[Connection, "ReviewerChange"], Awaitable[None]]
-
-# Teams pinned by a bulk operation for the length of its transaction (see pinned_teams).
-_pinned: ContextVar[dict[str, Team] | None] = ContextVar("pinned_teams", default=None)
 
 # The contract's maximum per PR; each team's own number (0..2) comes from its config and is
 # what create uses. Pass count=None to choose_and_lock for "the team's number".
@@ -145,19 +141,6 @@ class ReviewService:
 
     # -- shared by every assignment path -----------------------------------------
 
-    @contextmanager
-    def pinned_teams(self) -> Iterator[None]:
-        """Read each team once inside this block (bulk deactivation chooses hundreds of times).
-
-        Safe because team data only decides who is *considered*: choose_and_lock re-checks
-        the chosen under lock, exactly as with a cached team.
-        """
-        token = _pinned.set({})
-        try:
-            yield
-        finally:
-            _pinned.reset(token)
-
     async def team(
         self, team_name: str, conn: Connection | None = None, *, local_ok: bool = False
     ) -> Team | None:
@@ -166,15 +149,6 @@ class ReviewService:
         ``local_ok``: this process's copy will do (see ``TeamCache.get_team``); only for
         deciding whom to consider, never for answering a client.
         """
-        pinned = _pinned.get()
-        if pinned is not None and team_name in pinned:
-            return pinned[team_name]
-        found = await self._team(team_name, conn, local_ok)
-        if pinned is not None and found is not None:
-            pinned[team_name] = found
-        return found
-
-    async def _team(self, team_name: str, conn: Connection | None, local_ok: bool) -> Team | None:
         cached, key = await self.cache.get_team(team_name, local_ok=local_ok)
         if cached is not None:
             return cached
@@ -209,6 +183,19 @@ class ReviewService:
         """
         team = await self.team(team_name, conn, local_ok=True)
         return await self._choose(conn, team, exclude, count, author=author, replacing=replacing)
+
+    async def choose_many_and_lock(
+        self, conn: Connection, team_name: str, vacancies: Sequence[Vacancy], leaving: Set[str]
+    ) -> list[Pick]:
+        """Replacements for many PRs of one team at once (bulk deactivation).
+
+        The batch form of ``choose_and_lock``: the same strategy, availability and caps,
+        against one locked snapshot of the team read from the database, each choice
+        seeing the ones before it. ``leaving`` are the members being deactivated in this
+        transaction. Nothing is written but the round-robin cursor: the caller writes the
+        moves with each pick's ``explain``.
+        """
+        return await choose_many(conn, team_name, vacancies, leaving, self.rng, self.today())
 
     async def _choose(
         self,

@@ -195,7 +195,7 @@ async def test_statistics_count_deactivation_moves(client: httpx.AsyncClient) ->
 async def test_caps_and_load_see_earlier_replacements(
     client: httpx.AsyncClient, pg: asyncpg.Pool, redis_client: Any
 ) -> None:
-    """Replacements are written PR by PR, so each choice sees the ones before it."""
+    """The batch choice counts its own earlier replacements against caps and loads."""
     team = [f"m{i}" for i in range(10)]
     await add_team(client, "core", *(member(u) for u in team))
     for i in range(12):

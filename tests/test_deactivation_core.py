@@ -2,18 +2,13 @@
 
 from __future__ import annotations
 
-from bot.core.deactivation import Move, OpenReview, excluded_for, leaving, pair_moves
+from bot.core.deactivation import Move, OpenReview, leaving, pair_moves
 
 
 def test_leaving_keeps_slot_order() -> None:
     review = OpenReview("pr", "author", ("z", "a"))
     assert leaving(review, {"a", "z", "q"}) == ["z", "a"]
     assert leaving(review, {"q"}) == []
-
-
-def test_excluded_covers_author_reviewers_and_everyone_leaving() -> None:
-    review = OpenReview("pr", "author", ("r1", "r2"))
-    assert excluded_for(review, ["r1", "x"]) == {"author", "r1", "r2", "x"}
 
 
 def test_pairing_hands_out_replacements_in_order_then_none() -> None:

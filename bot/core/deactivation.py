@@ -5,7 +5,7 @@ Pure data in, pure data out; the store locks and fetches, ``bot.deactivation`` a
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 
@@ -30,11 +30,6 @@ class Move:
 def leaving(review: OpenReview, deactivated: set[str]) -> list[str]:
     """The reviewers of this PR who are being deactivated, in slot order."""
     return [r for r in review.reviewers if r in deactivated]
-
-
-def excluded_for(review: OpenReview, deactivated: Iterable[str]) -> set[str]:
-    """Nobody already on the PR, not the author, and nobody being deactivated."""
-    return {review.author_id, *review.reviewers, *deactivated}
 
 
 def pair_moves(pr_id: str, removed: Sequence[str], chosen: Sequence[str]) -> list[Move]:
