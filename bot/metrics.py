@@ -26,17 +26,29 @@ LATENCY = Histogram(
     buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5),
 )
 
-# Webhook delivery to code hosts (wired by the outbox worker).
+# Webhooks in (by outcome) and post-backs out (by result). Outbox depth is read from the
+# database when /metrics is scraped, so every instance reports the same, true number.
 WEBHOOK_DELIVERIES = Counter(
     "reviewbot_webhook_deliveries_total",
-    "Reviewer changes posted back to a code host, by host and outcome.",
+    "Webhook deliveries received, by host and outcome (applied, duplicate, ignored, pong, "
+    "or the error code of a refused delivery).",
     ["host", "outcome"],
 )
-OUTBOX_DEPTH = Gauge(
-    "reviewbot_outbox_depth", "Reviewer changes waiting in the outbox to be posted to a host."
+POSTBACKS = Counter(
+    "reviewbot_postbacks_total",
+    "Post-back calls to code hosts, by host and result "
+    "(sent, retry, rate_limited, invalid_reviewer, failed).",
+    ["host", "result"],
 )
 OUTBOX_FAILURES = Counter(
-    "reviewbot_outbox_failures_total", "Outbox deliveries that failed (each retry counts)."
+    "reviewbot_outbox_failures_total",
+    "Post-backs given up on (now listed at GET /outbox/failed), by host.",
+    ["host"],
+)
+OUTBOX_DEPTH = Gauge(
+    "reviewbot_outbox_depth",
+    "Post-backs in the outbox by state: pending (waiting to be sent) and failed.",
+    ["state"],
 )
 
 UNMATCHED_ROUTE = "<unmatched>"

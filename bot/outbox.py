@@ -25,6 +25,7 @@ from datetime import UTC, datetime, timedelta
 from bot.core.models import PrStatus
 from bot.hosts.base import HostClient
 from bot.hosts.decipher import Failed, InvalidReviewer, Ok, Outcome, RateLimited, Retry
+from bot.metrics import OUTBOX_FAILURES, POSTBACKS
 from bot.service import ReviewerChange, ReviewService
 from bot.webhooks.events import Host, parse_pr_id
 from store import host_sync, users
@@ -33,6 +34,13 @@ from store import pull_requests as prs
 from store.db import Connection
 
 log = logging.getLogger(__name__)
+
+_RESULTS: dict[type, str] = {
+    Ok: "sent",
+    Retry: "retry",
+    RateLimited: "rate_limited",
+    InvalidReviewer: "invalid_reviewer",
+}
 
 _mirroring: ContextVar[bool] = ContextVar("reviewbot_mirroring", default=False)
 
@@ -173,6 +181,7 @@ class OutboxWorker:
 
     async def _settle(self, batch: list[store.Entry], outcome: Outcome) -> None:
         """One outcome for the whole batch (a refused batch of several was split before)."""
+        POSTBACKS.labels(batch[0].host, _RESULTS.get(type(outcome), "failed")).inc()
         if isinstance(outcome, Ok):
             await self._finish(batch, "done", None)
         elif isinstance(outcome, InvalidReviewer):
@@ -190,6 +199,7 @@ class OutboxWorker:
 
     async def _finish(self, entries: list[store.Entry], state: str, error: str | None) -> None:
         if state == "failed":
+            OUTBOX_FAILURES.labels(entries[0].host).inc(len(entries))
             for entry in entries:
                 log.warning(
                     "post-back %s (%s %s on %s) failed: %s",

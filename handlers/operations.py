@@ -15,7 +15,9 @@ from starlette.responses import HTMLResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
+from bot.metrics import OUTBOX_DEPTH
 from handlers import openapi
+from store import outbox as outbox_store
 
 ASSETS_PATH = "/docs/assets"
 
@@ -46,6 +48,11 @@ def swagger_ui_dir() -> Path:
 
 
 async def metrics(request: Request) -> Response:
+    db = getattr(request.app.state, "db", None)
+    if db is not None:
+        async with db.connection() as conn:
+            for state, count in (await outbox_store.depth(conn)).items():
+                OUTBOX_DEPTH.labels(state).set(count)
     body = generate_latest(REGISTRY)
     resources: CollectorRegistry | None = getattr(request.app.state, "metrics_registry", None)
     if resources is not None:

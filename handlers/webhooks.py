@@ -14,9 +14,10 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from bot.core.errors import BadRequest
+from bot.core.errors import BadRequest, ReviewbotError
+from bot.metrics import WEBHOOK_DELIVERIES
 from bot.outbox import OutboxWorker
-from bot.webhook_sync import WebhookSync
+from bot.webhook_sync import Outcome, WebhookSync
 from bot.webhooks.dispatch import parse
 from bot.webhooks.events import Host
 from bot.webhooks.verify import delivery_id, verify
@@ -47,14 +48,23 @@ def _secret(settings: Settings, host: Host) -> str | None:
     return secret.reveal() if secret else None
 
 
+async def _apply(request: Request, host: Host) -> Outcome:
+    settings: Settings = request.app.state.settings
+    body = await _raw_body(request, settings.webhook_max_bytes)
+    verify(host, request.headers, body, _secret(settings, host))
+    parsed = parse(host, request.headers, body)
+    sync: WebhookSync = request.app.state.webhook_sync
+    return await sync.handle(host, delivery_id(host, request.headers, body), parsed)
+
+
 def _endpoint(host: Host) -> Callable[[Request], Awaitable[Response]]:
     async def receive(request: Request) -> Response:
-        settings: Settings = request.app.state.settings
-        body = await _raw_body(request, settings.webhook_max_bytes)
-        verify(host, request.headers, body, _secret(settings, host))
-        parsed = parse(host, request.headers, body)
-        sync: WebhookSync = request.app.state.webhook_sync
-        outcome = await sync.handle(host, delivery_id(host, request.headers, body), parsed)
+        try:
+            outcome = await _apply(request, host)
+        except ReviewbotError as exc:
+            WEBHOOK_DELIVERIES.labels(host.value, exc.code.lower()).inc()
+            raise
+        WEBHOOK_DELIVERIES.labels(host.value, str(outcome.body.get("status", "other"))).inc()
         return json_response(outcome.body, outcome.status)
 
     return receive

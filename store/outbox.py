@@ -168,3 +168,13 @@ async def rejected_users(conn: Connection, pr_id: str) -> list[str]:
         pr_id,
     )
     return [r["user_id"] for r in rows]
+
+
+async def depth(conn: Connection) -> dict[str, int]:
+    """How many post-backs wait (pending) and how many were given up on (failed)."""
+    rows = await conn.fetch(
+        """SELECT state, count(*) AS n FROM outbox
+            WHERE state IN ('pending', 'failed') GROUP BY state"""
+    )
+    found = {r["state"]: r["n"] for r in rows}
+    return {state: found.get(state, 0) for state in ("pending", "failed")}
