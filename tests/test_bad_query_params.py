@@ -1,0 +1,48 @@
+"""Query parameters of the extension endpoints that used to reach Python or PostgreSQL
+unchecked and came back as 500s."""
+
+from __future__ import annotations
+
+import base64
+
+import httpx
+import msgspec
+import pytest
+
+
+def _cursor(at: str, pr_id: str) -> str:
+    raw = msgspec.json.encode([at, pr_id])
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        {"limit": "²"},  # str.isdigit() says yes, int() says no
+        {"limit": "9" * 5000},  # beyond int()'s digit limit
+        {"cursor": _cursor("2024-01-01T00:00:00+00:00", "pr\x00")},  # NUL: PostgreSQL text
+        {"cursor": _cursor("0001-01-01T00:00:00+14:00", "pr")},  # before year 1 in UTC
+    ],
+)
+async def test_bad_list_parameters_are_400(
+    client: httpx.AsyncClient, query: dict[str, str]
+) -> None:
+    response = await client.get("/pullRequest/list", params=query)
+    assert response.status_code == 400, response.text
+    assert response.json()["error"]["code"] == "BAD_REQUEST"
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        {"pr_limit": "³"},
+        {"since": "0001-01-01T00:00:00+14:00"},
+        {"until": "9999-12-31T23:59:59-14:00"},
+    ],
+)
+async def test_bad_stats_parameters_are_400(
+    client: httpx.AsyncClient, query: dict[str, str]
+) -> None:
+    response = await client.get("/stats", params=query)
+    assert response.status_code == 400, response.text
+    assert response.json()["error"]["code"] == "BAD_REQUEST"
