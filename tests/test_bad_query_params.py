@@ -9,6 +9,8 @@ import httpx
 import msgspec
 import pytest
 
+from tests.conftest import add_team, create_pr, member
+
 
 def _cursor(at: str, pr_id: str) -> str:
     raw = msgspec.json.encode([at, pr_id])
@@ -46,3 +48,12 @@ async def test_bad_stats_parameters_are_400(
     response = await client.get("/stats", params=query)
     assert response.status_code == 400, response.text
     assert response.json()["error"]["code"] == "BAD_REQUEST"
+
+
+async def test_a_pr_id_that_looks_like_a_host_pr_with_a_non_ascii_number_is_no_500(
+    client: httpx.AsyncClient,
+) -> None:
+    # The outbox listener parses every PR id for host coordinates; '²' passed isdigit().
+    await add_team(client, "t", member("a"), member("b"))
+    pr = await create_pr(client, "github:o/r#²", "a")
+    assert pr["assigned_reviewers"] == ["b"]

@@ -80,7 +80,7 @@ def parse_pr_id(pr_id: str) -> PrRef | None:
     host = Host(host_name)
     separator = "!" if host is Host.GITLAB else "#"
     repo, sep, number = rest.rpartition(separator)
-    if not sep or not repo or not number.isdigit():
+    if not sep or not repo or not (number.isascii() and number.isdigit()):
         return None
     return PrRef(host, repo, int(number))
 
