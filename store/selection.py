@@ -21,15 +21,17 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
+from asyncpg import Record
+
 from bot.core.selection import Candidate
 from store.db import Connection
 
-_AWAY_ON = """EXISTS (SELECT 1 FROM user_away a
+AWAY_ON = """EXISTS (SELECT 1 FROM user_away a
                       WHERE a.user_id = u.user_id AND a.last_day >= {day}
                         AND (a.first_day IS NULL OR a.first_day <= {day}))"""
 
 # pr_reviewers.pr_open mirrors the PR's status (migration 0004): an index-only count.
-_OPEN_LOAD = """(SELECT count(*) FROM pr_reviewers r WHERE r.user_id = u.user_id AND r.pr_open)"""
+OPEN_LOAD = """(SELECT count(*) FROM pr_reviewers r WHERE r.user_id = u.user_id AND r.pr_open)"""
 
 
 def _json(explain: dict[str, Any]) -> str:
@@ -51,8 +53,8 @@ async def lock_available(
         f"""WITH e AS (SELECT set_config('reviewbot.explain', $4, true))
             SELECT u.user_id FROM users u, e
              WHERE u.user_id = ANY($1::text[]) AND u.team_name = $2 AND u.is_active
-               AND NOT {_AWAY_ON.format(day="$3::date")}
-               AND (u.max_open_reviews IS NULL OR {_OPEN_LOAD} < u.max_open_reviews)
+               AND NOT {AWAY_ON.format(day="$3::date")}
+               AND (u.max_open_reviews IS NULL OR {OPEN_LOAD} < u.max_open_reviews)
              ORDER BY u.user_id FOR SHARE OF u""",
         list(user_ids),
         team_name,
@@ -84,10 +86,10 @@ async def active_members(
     while holding the team lock, could deadlock with a writer that locked users first and
     then chooses reviewers in the same team (bulk deactivation); skipping is always safe.
     """
-    load = _OPEN_LOAD if with_load else "NULL::bigint"
+    load = OPEN_LOAD if with_load else "NULL::bigint"
     rows = await conn.fetch(
         f"""SELECT u.user_id, u.max_open_reviews, u.rr_turn,
-                   {_AWAY_ON.format(day="$2::date")} AS away,
+                   {AWAY_ON.format(day="$2::date")} AS away,
                    {load} AS open_reviews
               FROM users u
              WHERE u.team_name = $1 AND u.is_active
@@ -95,16 +97,18 @@ async def active_members(
         team_name,
         today,
     )
-    return [
-        Candidate(
-            r["user_id"],
-            away=r["away"],
-            open_reviews=r["open_reviews"],
-            max_open_reviews=r["max_open_reviews"],
-            turn=r["rr_turn"],
-        )
-        for r in rows
-    ]
+    return [candidate(r) for r in rows]
+
+
+def candidate(row: Record) -> Candidate:
+    """An active, locked member as read by ``active_members`` (or the batch's ``members``)."""
+    return Candidate(
+        row["user_id"],
+        away=row["away"],
+        open_reviews=row["open_reviews"],
+        max_open_reviews=row["max_open_reviews"],
+        turn=row["rr_turn"],
+    )
 
 
 async def record_choice(
