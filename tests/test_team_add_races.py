@@ -22,6 +22,4 @@ async def test_team_adds_listing_the_same_new_users_in_opposite_orders_never_fai
             client.post("/team/add", json={"team_name": f"a{round_}", "members": forward}),
             client.post("/team/add", json={"team_name": f"b{round_}", "members": backward}),
         )
-        assert sorted(r.status_code for r in responses) == [201, 201], [
-            r.text for r in responses
-        ]
+        assert sorted(r.status_code for r in responses) == [201, 201], [r.text for r in responses]
