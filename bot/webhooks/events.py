@@ -88,6 +88,17 @@ def parse_pr_id(pr_id: str) -> PrRef | None:
 # -- helpers shared by the parsers (payloads are untrusted JSON) ------------------------
 
 
+def pull_request_of(payload: Any) -> tuple[dict[str, Any], str, int] | Ignored:
+    """The PR, its repository's full name and its number, from a GitHub or Gitea payload
+    (Gitea's pull_request event has GitHub's outline)."""
+    pr = obj(payload, "pull_request")
+    repo = text(obj(payload, "repository"), "full_name")
+    number = integer(pr, "number") or integer(payload, "number")
+    if repo is None or number is None:
+        return Ignored("pull_request payload without repository.full_name or number")
+    return pr, repo, number
+
+
 def obj(value: Any, key: str) -> dict[str, Any]:
     found = value.get(key) if isinstance(value, dict) else None
     return found if isinstance(found, dict) else {}
