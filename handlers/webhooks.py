@@ -21,7 +21,7 @@ from bot.webhooks.dispatch import parse
 from bot.webhooks.events import Host
 from bot.webhooks.verify import delivery_id, verify
 from config.settings import Settings
-from handlers.codec import PayloadTooLarge, decode, json_response
+from handlers.codec import MAX_BODY_BYTES, PayloadTooLarge, decode, json_response
 from store import outbox as outbox_store
 
 
@@ -91,7 +91,7 @@ async def outbox_failed(request: Request) -> Response:
 
 
 async def outbox_retry(request: Request) -> Response:
-    raw = await request.body()
+    raw = await _raw_body(request, MAX_BODY_BYTES)
     body = decode(raw, RetryIn) if raw.strip() else RetryIn()
     ids = None if body.ids is msgspec.UNSET else body.ids
     if ids is not None and not ids:

@@ -1,5 +1,5 @@
-"""Query parameters of the extension endpoints that used to reach Python or PostgreSQL
-unchecked and came back as 500s."""
+"""Inputs that used to reach Python or PostgreSQL unchecked (500s) or unbounded
+(query parameters, PR ids, the outbox retry body)."""
 
 from __future__ import annotations
 
@@ -57,3 +57,12 @@ async def test_a_pr_id_that_looks_like_a_host_pr_with_a_non_ascii_number_is_no_5
     await add_team(client, "t", member("a"), member("b"))
     pr = await create_pr(client, "github:o/r#²", "a")
     assert pr["assigned_reviewers"] == ["b"]
+
+
+async def test_outbox_retry_caps_its_body_like_every_other_endpoint(
+    client: httpx.AsyncClient,
+) -> None:
+    body = b'{"ids": [' + b"1," * (1 << 20) + b"1]}"
+    response = await client.post("/outbox/retry", content=body)
+    assert response.status_code == 413, response.text
+    assert response.json()["error"]["code"] == "PAYLOAD_TOO_LARGE"
