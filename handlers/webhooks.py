@@ -26,8 +26,11 @@ from store import outbox as outbox_store
 
 
 async def _raw_body(request: Request, limit: int) -> bytes:
-    declared = request.headers.get("content-length")
-    if declared is not None and declared.isdigit() and int(declared) > limit:
+    declared = request.headers.get("content-length", "")
+    # isascii: isdigit() also accepts '²' (headers are latin-1), which int() refuses; and
+    # int() refuses over 4,300 digits, so a long number is simply too large.
+    number = declared.isascii() and declared.isdigit()
+    if number and (len(declared) > 18 or int(declared) > limit):
         raise PayloadTooLarge(f"webhook body is larger than {limit} bytes")
     chunks, size = [], 0
     async for chunk in request.stream():
