@@ -13,19 +13,7 @@ from datetime import UTC, datetime, timedelta
 import asyncpg
 import httpx
 
-from tests.conftest import add_team, member
-
-
-async def _wait_for_lock_waiter(pg: asyncpg.Pool) -> None:
-    for _ in range(500):
-        waiting = await pg.fetchval(
-            """SELECT count(*) FROM pg_stat_activity
-                WHERE wait_event_type = 'Lock' AND datname = current_database()"""
-        )
-        if waiting:
-            return
-        await asyncio.sleep(0.01)
-    raise AssertionError("the create never waited for the row lock")
+from tests.conftest import add_team, member, wait_until_blocked
 
 
 async def test_members_marked_away_while_a_create_waits_for_them_are_not_assigned(
@@ -49,7 +37,7 @@ async def test_members_marked_away_while_a_create_waits_for_them_are_not_assigne
                 json={"pull_request_id": "p1", "pull_request_name": "x", "author_id": "a"},
             )
         )
-        await _wait_for_lock_waiter(pg)
+        await wait_until_blocked(pg, "the create")
         await tx.commit()
     response = await create
     assert response.status_code == 201, response.text

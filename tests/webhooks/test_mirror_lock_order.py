@@ -8,6 +8,7 @@ from typing import Any
 
 import asyncpg
 
+from tests.conftest import wait_until_blocked
 from tests.webhooks.conftest import Bot, reviewers
 
 PR = "github:acme/widgets#7"
@@ -18,17 +19,6 @@ def _requested(*logins: str) -> Any:
         payload["pull_request"]["requested_reviewers"] = [{"login": x, "id": 1} for x in logins]
 
     return edit
-
-
-async def _wait_for_lock_waiter(pg: asyncpg.Pool) -> None:
-    for _ in range(500):
-        if await pg.fetchval(
-            """SELECT count(*) FROM pg_stat_activity
-                WHERE wait_event_type = 'Lock' AND datname = current_database()"""
-        ):
-            return
-        await asyncio.sleep(0.01)
-    raise AssertionError("the delivery never waited for the row lock")
 
 
 async def test_requested_reviewers_in_reverse_id_order_do_not_deadlock_with_team_add(
@@ -42,7 +32,7 @@ async def test_requested_reviewers_in_reverse_id_order_do_not_deadlock_with_team
         delivery = asyncio.create_task(
             bot.post("github", "pull_request__opened", edit=_requested("dave", "bob"))
         )
-        await _wait_for_lock_waiter(pg)
+        await wait_until_blocked(pg, "the delivery")
         await writer.execute("SELECT 1 FROM users WHERE user_id = 'dave' FOR UPDATE")
         await tx.commit()
     response = await delivery
