@@ -33,7 +33,7 @@ import msgspec
 
 from bot.core.batch_selection import Vacancy
 from bot.core.deactivation import Move, OpenReview, leaving, pair_moves
-from bot.core.errors import NotFound, ReviewbotError
+from bot.core.errors import Busy, NotFound
 from bot.service import ReviewerChange, ReviewService
 from store import deactivation as store
 from store.db import Connection
@@ -47,13 +47,6 @@ _RETRYABLE = (
     asyncpg.exceptions.DeadlockDetectedError,
     asyncpg.exceptions.SerializationError,
 )
-
-
-class Busy(ReviewbotError):
-    """Concurrent writers kept winning the locks we need; nothing was applied."""
-
-    status = 503
-    code = "BUSY"
 
 
 @dataclass(frozen=True, slots=True)

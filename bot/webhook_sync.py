@@ -162,9 +162,10 @@ class WebhookSync:
     ) -> None:
         pr = run.pr
         reviewers = list(pr.assigned_reviewers)
-        for handle in handles:
-            user = await host_sync.member_by_handle(conn, host, handle)
-            if user is None or not user.is_active:
+        named = [(h, await host_sync.member_by_handle(conn, host, h)) for h in handles]
+        active = await host_sync.lock_active(conn, [u.user_id for _, u in named if u])
+        for handle, user in named:
+            if user is None or user.user_id not in active:
                 run.non_members += 1
                 run.notes.append(f"'{handle}' is not an active member; left to the host")
                 continue
@@ -172,8 +173,6 @@ class WebhookSync:
                 continue
             if len(reviewers) >= REVIEWERS_PER_PR:
                 run.notes.append(f"'{handle}' not stored: the PR already has {len(reviewers)}")
-                continue
-            if not await prs.lock_eligible(conn, [user.user_id], user.team_name):
                 continue
             slot = await self._next_slot(conn, pr.pull_request_id, reviewers)
             await prs.add_reviewers(conn, pr.pull_request_id, [user.user_id], slot, source="host")

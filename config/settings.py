@@ -7,6 +7,7 @@ stray ``print(settings)`` or log line never shows them.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -69,7 +70,7 @@ def _float(env: Mapping[str, str], name: str, default: float) -> float:
 
 def _positive_float(env: Mapping[str, str], name: str, default: float) -> float:
     value = _float(env, name, default)
-    if value <= 0:
+    if not (math.isfinite(value) and value > 0):  # 'nan' and 'inf' parse as floats
         raise SettingsError(f"{name} must be a positive number of seconds, got {value}")
     return value
 
@@ -141,7 +142,7 @@ class Settings:
             gitea_token=_secret(env, "GITEA_TOKEN"),
             gitea_webhook_secret=_secret(env, "GITEA_WEBHOOK_SECRET"),
             db_pool_size=_int(env, "DB_POOL_SIZE", 10, minimum=1),
-            redis_timeout=_float(env, "REDIS_TIMEOUT", 0.25),
+            redis_timeout=_positive_float(env, "REDIS_TIMEOUT", 0.25),
             selection_seed=_int(env, "SELECTION_SEED", 0) if seed else None,
             log_level=(env.get("LOG_LEVEL", "") or "INFO").upper(),
             webhook_max_bytes=_int(env, "WEBHOOK_MAX_BYTES", 5 << 20, minimum=1024),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import base64
 import binascii
-from datetime import datetime
+from datetime import UTC, datetime
 
 import msgspec
 from starlette.requests import Request
@@ -31,7 +31,10 @@ def bounded_int(request: Request, name: str, default: int, low: int, high: int) 
     raw = request.query_params.get(name)
     if raw is None:
         return default
-    if not raw.isdigit() or not low <= int(raw) <= high:
+    # isascii: str.isdigit() also accepts '²', which int() refuses; the length bound keeps
+    # int() within its digit limit.
+    digits = raw.isascii() and raw.isdigit() and len(raw) <= len(str(high))
+    if not digits or not low <= int(raw) <= high:
         raise BadRequest(f"query parameter '{name}' must be a whole number from {low} to {high}")
     return int(raw)
 
@@ -46,7 +49,18 @@ def optional_time(request: Request, name: str) -> datetime | None:
         raise BadRequest(f"query parameter '{name}' must be an RFC 3339 date-time") from None
     if value.tzinfo is None:
         raise BadRequest(f"query parameter '{name}' needs a time zone offset (e.g. Z)")
+    if not _in_utc_range(value):
+        raise BadRequest(f"query parameter '{name}' is out of range in UTC")
     return value
+
+
+def _in_utc_range(value: datetime) -> bool:
+    """PostgreSQL gets the time in UTC: 0001-01-01T00:00+14:00 has no UTC year to go to."""
+    try:
+        value.astimezone(UTC)
+    except OverflowError:
+        return False
+    return True
 
 
 def one_of(request: Request, name: str, allowed: tuple[str, ...]) -> str | None:
@@ -76,6 +90,6 @@ def decode_cursor(request: Request, name: str = "cursor") -> tuple[datetime, str
         when = datetime.fromisoformat(at)
     except (binascii.Error, ValueError, msgspec.DecodeError):
         raise BadRequest(f"query parameter '{name}' is not a cursor this service issued") from None
-    if when.tzinfo is None:
+    if when.tzinfo is None or not _in_utc_range(when) or "\x00" in pr_id:
         raise BadRequest(f"query parameter '{name}' is not a cursor this service issued")
     return when, pr_id

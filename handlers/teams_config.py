@@ -8,20 +8,10 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from bot.core.errors import ReviewbotError
+from bot.core.errors import NoTeamsFile, TeamsFileInvalid
 from bot.service import ReviewService
 from bot.team_config import TeamsReloader
 from handlers.codec import json_response, query_param
-
-
-class NoTeamsFile(ReviewbotError):
-    status = 409
-    code = "NO_TEAMS_FILE"
-
-
-class TeamsFileInvalid(ReviewbotError):
-    status = 422
-    code = "INVALID_TEAMS_FILE"
 
 
 async def teams_reload(request: Request) -> Response:

@@ -19,6 +19,7 @@ from datetime import date
 
 from bot.core.selection import Candidate, Skip
 from store.db import Connection
+from store.selection import AWAY_ON, OPEN_LOAD, candidate
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,14 +50,11 @@ async def members(conn: Connection, team_name: str, today: date, *, all_loads: b
     only for members with a cap.
     """
     rows = await conn.fetch(
-        """WITH locked AS MATERIALIZED (
+        f"""WITH locked AS MATERIALIZED (
                SELECT u.user_id, u.max_open_reviews, u.rr_turn,
-                      EXISTS (SELECT 1 FROM user_away a
-                               WHERE a.user_id = u.user_id AND a.last_day >= $2::date
-                                 AND (a.first_day IS NULL OR a.first_day <= $2::date)) AS away,
-                      CASE WHEN $3 OR u.max_open_reviews IS NOT NULL THEN
-                           (SELECT count(*) FROM pr_reviewers r
-                             WHERE r.user_id = u.user_id AND r.pr_open) END AS open_reviews
+                      {AWAY_ON.format(day="$2::date")} AS away,
+                      CASE WHEN $3 OR u.max_open_reviews IS NOT NULL
+                           THEN {OPEN_LOAD} END AS open_reviews
                  FROM users u
                 WHERE u.team_name = $1 AND u.is_active
                 ORDER BY u.user_id FOR SHARE OF u SKIP LOCKED)
@@ -72,15 +70,7 @@ async def members(conn: Connection, team_name: str, today: date, *, all_loads: b
     found = Members([], {})
     for r in rows:
         if r["locked"]:
-            found.candidates.append(
-                Candidate(
-                    r["user_id"],
-                    away=r["away"],
-                    open_reviews=r["open_reviews"],
-                    max_open_reviews=r["max_open_reviews"],
-                    turn=r["rr_turn"],
-                )
-            )
+            found.candidates.append(candidate(r))
         else:
             # Inactive, or active but not locked: someone is changing that row right now.
             found.skipped[r["user_id"]] = Skip.UNAVAILABLE if r["is_active"] else Skip.INACTIVE

@@ -42,6 +42,20 @@ async def member_by_handle(conn: Connection, host: str, handle: str) -> User | N
     return _user(row) if row else None
 
 
+async def lock_active(conn: Connection, user_ids: Sequence[str]) -> set[str]:
+    """Share-lock the users, all at once and in id order; those that are active.
+
+    In id order like every other writer of user rows (team/add, team files, bulk
+    deactivation): locking them one by one in the host's order could deadlock with those.
+    """
+    rows = await conn.fetch(
+        """SELECT user_id FROM users WHERE user_id = ANY($1::text[]) AND is_active
+            ORDER BY user_id FOR SHARE""",
+        sorted(set(user_ids)),
+    )
+    return {r["user_id"] for r in rows}
+
+
 async def next_slot(conn: Connection, pr_id: str) -> int:
     value: int = await conn.fetchval(
         "SELECT COALESCE(max(slot) + 1, 0) FROM pr_reviewers WHERE pull_request_id = $1", pr_id

@@ -67,18 +67,6 @@ async def fetch_pr(conn: Connection, pr_id: str, *, lock: bool = False) -> PullR
     return _pr(row) if row else None
 
 
-async def lock_eligible(conn: Connection, user_ids: Sequence[str], team_name: str) -> list[str]:
-    """Lock and return those of ``user_ids`` that are still active members of ``team_name``."""
-    rows = await conn.fetch(
-        """SELECT user_id FROM users
-            WHERE user_id = ANY($1::text[]) AND team_name = $2 AND is_active
-            ORDER BY user_id FOR SHARE""",
-        list(user_ids),
-        team_name,
-    )
-    return [r["user_id"] for r in rows]
-
-
 async def add_reviewers(
     conn: Connection, pr_id: str, user_ids: Sequence[str], first_slot: int, source: str = "api"
 ) -> None:

@@ -21,19 +21,26 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
+from asyncpg import Record
+
 from bot.core.selection import Candidate
 from store.db import Connection
 
-_AWAY_ON = """EXISTS (SELECT 1 FROM user_away a
+AWAY_ON = """EXISTS (SELECT 1 FROM user_away a
                       WHERE a.user_id = u.user_id AND a.last_day >= {day}
                         AND (a.first_day IS NULL OR a.first_day <= {day}))"""
 
 # pr_reviewers.pr_open mirrors the PR's status (migration 0004): an index-only count.
-_OPEN_LOAD = """(SELECT count(*) FROM pr_reviewers r WHERE r.user_id = u.user_id AND r.pr_open)"""
+OPEN_LOAD = """(SELECT count(*) FROM pr_reviewers r WHERE r.user_id = u.user_id AND r.pr_open)"""
 
 
 def _json(explain: dict[str, Any]) -> str:
     return json.dumps(explain, separators=(",", ":"))
+
+
+_ASSIGNABLE = f"""u.user_id = ANY($1::text[]) AND u.team_name = $2 AND u.is_active
+               AND NOT {AWAY_ON.format(day="$3::date")}
+               AND (u.max_open_reviews IS NULL OR {OPEN_LOAD} < u.max_open_reviews)"""
 
 
 async def lock_available(
@@ -46,20 +53,50 @@ async def lock_available(
     """Lock and return those of ``user_ids`` still assignable in ``team_name`` today.
 
     Also leaves ``explain`` for the assignment events of this transaction.
+
+    When the lock had to wait for a writer of a user row (a team file apply, a
+    deactivation), PostgreSQL re-checks that row's own columns but the away periods and
+    open loads still come from before that writer committed. Such a row shows up as a
+    version newer than the statement's snapshot; the locked rows are then checked again
+    in a statement of their own, which sees everything committed. No extra round trip
+    when nobody was waited for.
     """
     rows = await conn.fetch(
-        f"""WITH e AS (SELECT set_config('reviewbot.explain', $4, true))
-            SELECT u.user_id FROM users u, e
-             WHERE u.user_id = ANY($1::text[]) AND u.team_name = $2 AND u.is_active
-               AND NOT {_AWAY_ON.format(day="$3::date")}
-               AND (u.max_open_reviews IS NULL OR {_OPEN_LOAD} < u.max_open_reviews)
+        f"""WITH e AS (SELECT set_config('reviewbot.explain', $4, true),
+                              pg_current_snapshot()::text AS snapshot)
+            SELECT u.user_id, u.xmin::text AS version, e.snapshot FROM users u, e
+             WHERE {_ASSIGNABLE}
              ORDER BY u.user_id FOR SHARE OF u""",
         list(user_ids),
         team_name,
         today,
         _json(explain),
     )
+    locked = [r["user_id"] for r in rows]
+    if not any(newer_than_snapshot(int(r["version"]), r["snapshot"]) for r in rows):
+        return locked
+    rows = await conn.fetch(
+        f"SELECT u.user_id FROM users u WHERE {_ASSIGNABLE} ORDER BY u.user_id",
+        locked,
+        team_name,
+        today,
+    )
     return [r["user_id"] for r in rows]
+
+
+def newer_than_snapshot(xid: int, snapshot: str) -> bool:
+    """Whether a row version written by (32-bit) ``xid`` is invisible to ``snapshot``.
+
+    ``snapshot`` is ``pg_current_snapshot()`` as text, ``xmin:xmax:xip,…`` in 64-bit ids:
+    a transaction at or after ``xmax``, or in progress when the snapshot was taken, is
+    invisible. Ids compare modulo 2^32 (PostgreSQL keeps live ones within 2^31); a very
+    old frozen id may read as newer, which only costs the re-check.
+    """
+    _, xmax_text, in_progress = snapshot.split(":")
+    wrap = 1 << 32
+    if (xid - int(xmax_text)) % wrap < wrap // 2:
+        return True
+    return any(int(x) % wrap == xid for x in in_progress.split(",") if x)
 
 
 async def lock_team(conn: Connection, team_name: str) -> bool:
@@ -84,10 +121,10 @@ async def active_members(
     while holding the team lock, could deadlock with a writer that locked users first and
     then chooses reviewers in the same team (bulk deactivation); skipping is always safe.
     """
-    load = _OPEN_LOAD if with_load else "NULL::bigint"
+    load = OPEN_LOAD if with_load else "NULL::bigint"
     rows = await conn.fetch(
         f"""SELECT u.user_id, u.max_open_reviews, u.rr_turn,
-                   {_AWAY_ON.format(day="$2::date")} AS away,
+                   {AWAY_ON.format(day="$2::date")} AS away,
                    {load} AS open_reviews
               FROM users u
              WHERE u.team_name = $1 AND u.is_active
@@ -95,16 +132,18 @@ async def active_members(
         team_name,
         today,
     )
-    return [
-        Candidate(
-            r["user_id"],
-            away=r["away"],
-            open_reviews=r["open_reviews"],
-            max_open_reviews=r["max_open_reviews"],
-            turn=r["rr_turn"],
-        )
-        for r in rows
-    ]
+    return [candidate(r) for r in rows]
+
+
+def candidate(row: Record) -> Candidate:
+    """An active, locked member as read by ``active_members`` (or the batch's ``members``)."""
+    return Candidate(
+        row["user_id"],
+        away=row["away"],
+        open_reviews=row["open_reviews"],
+        max_open_reviews=row["max_open_reviews"],
+        turn=row["rr_turn"],
+    )
 
 
 async def record_choice(

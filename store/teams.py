@@ -23,7 +23,9 @@ async def upsert_members(conn: Connection, team_name: str, members: Sequence[Mem
     """Create or update the members as users of ``team_name``.
 
     Returns the teams that users were moved away from, so their cached data can be dropped.
-    The rows are locked first so a concurrent move of the same user waits for us.
+    The rows are locked first so a concurrent move of the same user waits for us. New
+    users are inserted in id order too: two requests inserting the same new users in
+    different orders would each wait for the other's insert (a deadlock, i.e. a 500).
     """
     ids = [m.user_id for m in members]
     previous = await conn.fetch(
@@ -34,6 +36,7 @@ async def upsert_members(conn: Connection, team_name: str, members: Sequence[Mem
         """INSERT INTO users (user_id, username, team_name, is_active)
            SELECT u.user_id, u.username, $1, u.is_active
              FROM unnest($2::text[], $3::text[], $4::boolean[]) AS u(user_id, username, is_active)
+            ORDER BY u.user_id
            ON CONFLICT (user_id) DO UPDATE
               SET username = EXCLUDED.username, team_name = EXCLUDED.team_name,
                   is_active = EXCLUDED.is_active, updated_at = now()""",

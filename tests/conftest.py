@@ -7,6 +7,7 @@ Migrations run once; every test starts from empty tables and an empty Redis data
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import os
 from collections.abc import AsyncIterator, Callable, Iterator
@@ -153,3 +154,12 @@ async def create_pr(
     assert response.status_code == 201, response.text
     pr: dict[str, Any] = response.json()["pr"]
     return pr
+
+
+async def wait_until_blocked(pg: asyncpg.Pool, what: str = "a request") -> None:
+    """Return once some transaction waits for a lock (bounded: 5 s at most)."""
+    for _ in range(500):
+        if await pg.fetchval("SELECT count(*) FROM pg_locks WHERE NOT granted"):
+            return
+        await asyncio.sleep(0.01)
+    raise AssertionError(f"{what} never waited for a lock")

@@ -13,16 +13,7 @@ import asyncio
 import asyncpg
 import httpx
 
-from tests.conftest import add_team, create_pr, member
-
-
-async def _wait_until_blocked(pg: asyncpg.Pool) -> None:
-    for _ in range(500):  # bounded: 5 s at most
-        waiting = await pg.fetchval("SELECT count(*) FROM pg_locks WHERE NOT granted")
-        if waiting:
-            return
-        await asyncio.sleep(0.01)
-    raise AssertionError("the reassign never waited for the PR lock")
+from tests.conftest import add_team, create_pr, member, wait_until_blocked
 
 
 async def test_reassign_waiting_on_the_pr_lock_sees_the_committed_reviewers(
@@ -46,7 +37,7 @@ async def test_reassign_waiting_on_the_pr_lock_sees_the_committed_reviewers(
                 "/pullRequest/reassign", json={"pull_request_id": "pr-1", "old_user_id": "b"}
             )
         )
-        await _wait_until_blocked(pg)
+        await wait_until_blocked(pg, "the reassign")
         await tx.commit()
     response = await ours
 

@@ -41,3 +41,10 @@ def test_urls_lose_trailing_slashes() -> None:
     )
     assert s.github_api_url == "https://ghe.example/api/v3"
     assert s.gitea_url == "https://g"
+
+
+@pytest.mark.parametrize("value", ["0", "-1", "nan", "inf"])
+def test_redis_timeout_must_be_positive(value: str) -> None:
+    # A zero or negative socket timeout makes every Redis call fail: a silent cache outage.
+    with pytest.raises(SettingsError, match="REDIS_TIMEOUT"):
+        Settings.from_env({"REDIS_TIMEOUT": value})

@@ -91,7 +91,7 @@ class _State:
         self.loads = {u: c.open_reviews or 0 for u, c in self.members.items()}
         self.skipped = dict(skipped)
         for user_id, candidate in self.members.items():
-            reason = _unavailable(candidate)
+            reason = candidate.unavailable()
             if reason is not None:
                 self.skipped[user_id] = reason
         self.eligible = sorted(u for u in self.members if u not in self.skipped)
@@ -183,16 +183,6 @@ class _State:
 def _full(candidate: Candidate, load: int) -> bool:
     cap = candidate.max_open_reviews
     return cap is not None and load >= cap
-
-
-def _unavailable(candidate: Candidate) -> Skip | None:
-    if not candidate.is_active:
-        return Skip.INACTIVE
-    if candidate.away:
-        return Skip.AWAY
-    if candidate.at_capacity():
-        return Skip.AT_CAPACITY
-    return None
 
 
 def _explain(

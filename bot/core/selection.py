@@ -52,6 +52,16 @@ class Candidate:
         cap, load = self.max_open_reviews, self.open_reviews
         return cap is not None and load is not None and load >= cap
 
+    def unavailable(self) -> Skip | None:
+        """Why this member cannot review now (inactive, away, at capacity), if so."""
+        if not self.is_active:
+            return Skip.INACTIVE
+        if self.away:
+            return Skip.AWAY
+        if self.at_capacity():
+            return Skip.AT_CAPACITY
+        return None
+
 
 @dataclass(frozen=True, slots=True)
 class Selection:
@@ -133,13 +143,7 @@ def _unique(candidates: Sequence[Candidate]) -> list[Candidate]:
 def _skip_reason(candidate: Candidate, exclusions: Mapping[str, Skip]) -> Skip | None:
     if candidate.user_id in exclusions:
         return exclusions[candidate.user_id]
-    if not candidate.is_active:
-        return Skip.INACTIVE
-    if candidate.away:
-        return Skip.AWAY
-    if candidate.at_capacity():
-        return Skip.AT_CAPACITY
-    return None
+    return candidate.unavailable()
 
 
 def _pick(

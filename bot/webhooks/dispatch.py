@@ -7,9 +7,8 @@ from typing import Any
 
 import msgspec
 
-from bot.core.errors import BadRequest
+from bot.core.errors import BadRequest, UnsupportedMediaType
 from bot.webhooks import gitea, github, gitlab
-from bot.webhooks.errors import UnsupportedMediaType
 from bot.webhooks.events import Host, Parsed
 
 EVENT_HEADERS = {

@@ -80,12 +80,23 @@ def parse_pr_id(pr_id: str) -> PrRef | None:
     host = Host(host_name)
     separator = "!" if host is Host.GITLAB else "#"
     repo, sep, number = rest.rpartition(separator)
-    if not sep or not repo or not number.isdigit():
+    if not sep or not repo or not (number.isascii() and number.isdigit()):
         return None
     return PrRef(host, repo, int(number))
 
 
 # -- helpers shared by the parsers (payloads are untrusted JSON) ------------------------
+
+
+def pull_request_of(payload: Any) -> tuple[dict[str, Any], str, int] | Ignored:
+    """The PR, its repository's full name and its number, from a GitHub or Gitea payload
+    (Gitea's pull_request event has GitHub's outline)."""
+    pr = obj(payload, "pull_request")
+    repo = text(obj(payload, "repository"), "full_name")
+    number = integer(pr, "number") or integer(payload, "number")
+    if repo is None or number is None:
+        return Ignored("pull_request payload without repository.full_name or number")
+    return pr, repo, number
 
 
 def obj(value: Any, key: str) -> dict[str, Any]:

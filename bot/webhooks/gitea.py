@@ -17,10 +17,10 @@ from bot.webhooks.events import (
     Parsed,
     PrEvent,
     PrRef,
-    integer,
     items,
     logins,
     obj,
+    pull_request_of,
     text,
 )
 
@@ -35,11 +35,10 @@ def parse(event: str, payload: Any) -> Parsed:
     if event != "pull_request":
         return Ignored(f"Gitea event '{event}' is not handled")
     action = text(payload, "action") or ""
-    pr = obj(payload, "pull_request")
-    repo = text(obj(payload, "repository"), "full_name")
-    number = integer(pr, "number") or integer(payload, "number")
-    if repo is None or number is None:
-        return Ignored("pull_request payload without repository.full_name or number")
+    found = pull_request_of(payload)
+    if isinstance(found, Ignored):
+        return found
+    pr, repo, number = found
     title = text(pr, "title") or ""
     kinds = _kinds(action, pr, payload, title)
     if isinstance(kinds, Ignored):

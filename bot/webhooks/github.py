@@ -19,6 +19,7 @@ from bot.webhooks.events import (
     items,
     logins,
     obj,
+    pull_request_of,
     text,
 )
 
@@ -34,11 +35,10 @@ def parse(event: str, payload: Any) -> Parsed:
     if event != "pull_request":
         return Ignored(f"GitHub event '{event}' is not handled")
     action = text(payload, "action") or ""
-    pr = obj(payload, "pull_request")
-    repo = text(obj(payload, "repository"), "full_name")
-    number = integer(pr, "number") or integer(payload, "number")
-    if repo is None or number is None:
-        return Ignored("pull_request payload without repository.full_name or number")
+    found = pull_request_of(payload)
+    if isinstance(found, Ignored):
+        return found
+    pr, repo, number = found
     kinds = _kinds(action, pr, payload)
     if isinstance(kinds, Ignored):
         return kinds

@@ -10,8 +10,7 @@ import hashlib
 import hmac
 from collections.abc import Mapping
 
-from bot.core.errors import Unauthorized
-from bot.webhooks.errors import WebhookNotConfigured
+from bot.core.errors import Unauthorized, WebhookNotConfigured
 from bot.webhooks.events import Host
 
 SECRET_VARIABLES = {

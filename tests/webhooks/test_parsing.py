@@ -9,11 +9,10 @@ import random
 
 import pytest
 
-from bot.core.errors import Unauthorized
+from bot.core.errors import Unauthorized, UnsupportedMediaType, WebhookNotConfigured
 from bot.hosts.decipher import Failed, InvalidReviewer, Ok, RateLimited, Retry, decipher
 from bot.outbox import RetryPolicy
 from bot.webhooks.dispatch import parse
-from bot.webhooks.errors import UnsupportedMediaType, WebhookNotConfigured
 from bot.webhooks.events import Host, Ignored, Kind, Ping, PrEvent, PrRef, parse_pr_id
 from bot.webhooks.verify import delivery_id, verify
 from tests.webhooks.conftest import FIXTURES, signed_headers

@@ -1,0 +1,79 @@
+"""Inputs that used to reach Python or PostgreSQL unchecked (500s) or unbounded
+(query parameters, PR ids, the outbox retry body)."""
+
+from __future__ import annotations
+
+import base64
+
+import httpx
+import msgspec
+import pytest
+
+from tests.conftest import add_team, create_pr, member
+
+
+def _cursor(at: str, pr_id: str) -> str:
+    raw = msgspec.json.encode([at, pr_id])
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        {"limit": "²"},  # str.isdigit() says yes, int() says no
+        {"limit": "9" * 5000},  # beyond int()'s digit limit
+        {"cursor": _cursor("2024-01-01T00:00:00+00:00", "pr\x00")},  # NUL: PostgreSQL text
+        {"cursor": _cursor("0001-01-01T00:00:00+14:00", "pr")},  # before year 1 in UTC
+    ],
+)
+async def test_bad_list_parameters_are_400(
+    client: httpx.AsyncClient, query: dict[str, str]
+) -> None:
+    response = await client.get("/pullRequest/list", params=query)
+    assert response.status_code == 400, response.text
+    assert response.json()["error"]["code"] == "BAD_REQUEST"
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        {"pr_limit": "³"},
+        {"since": "0001-01-01T00:00:00+14:00"},
+        {"until": "9999-12-31T23:59:59-14:00"},
+    ],
+)
+async def test_bad_stats_parameters_are_400(
+    client: httpx.AsyncClient, query: dict[str, str]
+) -> None:
+    response = await client.get("/stats", params=query)
+    assert response.status_code == 400, response.text
+    assert response.json()["error"]["code"] == "BAD_REQUEST"
+
+
+async def test_a_pr_id_that_looks_like_a_host_pr_with_a_non_ascii_number_is_no_500(
+    client: httpx.AsyncClient,
+) -> None:
+    # The outbox listener parses every PR id for host coordinates; '²' passed isdigit().
+    await add_team(client, "t", member("a"), member("b"))
+    pr = await create_pr(client, "github:o/r#²", "a")
+    assert pr["assigned_reviewers"] == ["b"]
+
+
+async def test_outbox_retry_caps_its_body_like_every_other_endpoint(
+    client: httpx.AsyncClient,
+) -> None:
+    body = b'{"ids": [' + b"1," * (1 << 20) + b"1]}"
+    response = await client.post("/outbox/retry", content=body)
+    assert response.status_code == 413, response.text
+    assert response.json()["error"]["code"] == "PAYLOAD_TOO_LARGE"
+
+
+@pytest.mark.parametrize("length", [b"\xb2", b"9" * 5000])
+async def test_a_webhook_with_a_strange_content_length_is_no_500(
+    client: httpx.AsyncClient, length: bytes
+) -> None:
+    # Starlette decodes headers as latin-1: b"\xb2" is '²', which isdigit() accepts.
+    response = await client.post(
+        "/webhooks/github", content=b"{}", headers={"content-length": length}
+    )
+    assert response.status_code < 500, response.text

@@ -1,0 +1,31 @@
+"""README's configuration table is the one place that lists every environment variable."""
+
+from __future__ import annotations
+
+import inspect
+import re
+from pathlib import Path
+
+from config.settings import Settings
+
+README = Path(__file__).resolve().parent.parent / "README.md"
+
+
+def _configuration_section() -> str:
+    text = README.read_text(encoding="utf-8")
+    start = text.index("\n## Configuration\n")
+    end = text.index("\n## ", start + 1)
+    return text[start:end]
+
+
+def test_every_variable_settings_reads_is_in_the_configuration_table() -> None:
+    read = set(re.findall(r'"([A-Z][A-Z0-9_]+)"', inspect.getsource(Settings.from_env)))
+    assert "DATABASE_URL" in read  # the pattern does find them
+    table_rows = [line for line in _configuration_section().splitlines() if line.startswith("|")]
+    listed = set(re.findall(r"`([A-Z][A-Z0-9_]+)`", "\n".join(table_rows)))
+    assert sorted(read - listed) == []
+
+
+def test_no_other_section_has_its_own_variable_table() -> None:
+    text = README.read_text(encoding="utf-8")
+    assert text.count("| variable | meaning | default |") == 1
