@@ -15,7 +15,7 @@ from typing import Any
 from bot.choosing import choose, choose_many
 from bot.core.batch_selection import Pick, Vacancy
 from bot.core.errors import NoCandidate, NotAssigned, NotFound, PrExists, PrMerged, TeamExists
-from bot.core.models import Member, PrStatus, PullRequest, PullRequestShort, Team, User
+from bot.core.models import Member, PrStatus, PullRequest, Team, User
 from bot.core.selection import exclusion_reasons
 from store import pull_requests as prs
 from store import selection as selection_store
@@ -82,12 +82,13 @@ class ReviewService:
         await self.cache.invalidate({user.team_name})
         return user
 
-    async def get_reviews(self, user_id: str) -> list[PullRequestShort]:
+    async def get_reviews_json(self, user_id: str) -> bytes:
+        """The user's reviews (every status, oldest first) as the contract's JSON answer."""
         async with self.db.connection() as conn:
-            found = await users.reviews_of(conn, user_id)
-        if found is None:
+            body = await users.reviews_json(conn, user_id)
+        if body is None:
             raise NotFound(f"user '{user_id}' not found")
-        return found
+        return body
 
     # -- pull requests ---------------------------------------------------------------
 

@@ -42,10 +42,8 @@ async def users_set_is_active(request: Request) -> Response:
 
 async def users_get_review(request: Request) -> Response:
     user_id = query_param(request, "user_id")
-    found = await _service(request).get_reviews(user_id)
-    return json_response(
-        {"user_id": user_id, "pull_requests": [shapes.pull_request_short(p) for p in found]}
-    )
+    body = await _service(request).get_reviews_json(user_id)
+    return Response(body, media_type="application/json")
 
 
 async def pr_create(request: Request) -> Response:

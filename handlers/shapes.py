@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 import msgspec
 
-from bot.core.models import Member, PullRequest, PullRequestShort, Team, User
+from bot.core.models import Member, PullRequest, Team, User
 
 # PostgreSQL text cannot hold NUL characters: reject them here as a 400, not a 500 later.
 NO_NUL = r"^[^\x00]*$"
@@ -73,13 +73,4 @@ def pull_request(pr: PullRequest) -> dict[str, Any]:
         "assigned_reviewers": list(pr.assigned_reviewers),
         "createdAt": pr.created_at,
         "mergedAt": pr.merged_at,
-    }
-
-
-def pull_request_short(pr: PullRequestShort) -> dict[str, Any]:
-    return {
-        "pull_request_id": pr.pull_request_id,
-        "pull_request_name": pr.pull_request_name,
-        "author_id": pr.author_id,
-        "status": pr.status.value,
     }

@@ -117,16 +117,18 @@ def table(results: dict[str, Any]) -> str:
 
 def _extras(results: dict[str, Any]) -> list[str]:
     lines = []
-    hook = results.get("webhook", {})
-    if hook.get("available"):
+    for key in ("webhook_single", "webhook"):
+        hook = results.get(key, {})
+        if not hook.get("available"):
+            lines.append(" webhook: not available (POST /webhooks/github is not served)")
+            break
         ack, post = hook["acknowledgement"], hook["delivery_to_postback"]
         lines.append(
-            f" webhook: ack p50 {ack['p50_ms']} ms p99 {ack['p99_ms']} ms ({ack['total']} sent, "
-            f"{ack['errors']} errors); delivery->post-back p50 {post['p50_ms']} ms "
-            f"p99 {post['p99_ms']} ms ({post['errors']} missing)"
+            f" webhook ({hook['senders']} senders): ack p50 {ack['p50_ms']} ms "
+            f"p99 {ack['p99_ms']} ms ({ack['total']} sent, {ack['errors']} errors); "
+            f"delivery->post-back p50 {post['p50_ms']} ms p99 {post['p99_ms']} ms "
+            f"({post['errors']} missing)"
         )
-    else:
-        lines.append(" webhook: not available (POST /webhooks/github is not served)")
     bulk = results.get("deactivation", {})
     if bulk.get("available"):
         lines.append(
@@ -160,9 +162,10 @@ def _latency_bars(ax: Any, results: dict[str, Any]) -> None:
     rows = [("ceiling", results["ceiling"]["before"]["classes"]["ceiling"])]
     for name, phase in results["phases"].items():
         rows.extend((f"{name}: {ep}", f) for ep, f in phase["endpoints"].items())
-    hook = results.get("webhook", {})
-    if hook.get("available"):
-        rows.append(("webhook: ack", hook["acknowledgement"]))
+    for key in ("webhook_single", "webhook"):
+        hook = results.get(key, {})
+        if hook.get("available"):
+            rows.append((f"webhook x{hook['senders']}: ack", hook["acknowledgement"]))
     width = 0.27
     for i, (pct, color) in enumerate((("p50", "#4c72b0"), ("p95", "#dd8452"), ("p99", "#c44e52"))):
         xs = [x + (i - 1) * width for x in range(len(rows))]

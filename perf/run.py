@@ -132,16 +132,7 @@ async def _main(args: argparse.Namespace) -> dict[str, Any]:
             results["ceiling"]["after"] = await run_phase(
                 _ceiling_phase(args.duration, users), ceiling
             )
-            results["webhook"] = (
-                await webhook.run(service, github, world, args.webhook_senders, args.duration)
-                if await webhook.available(service)
-                else {"available": False}
-            )
-            results["deactivation"] = (
-                await deactivation.run(service, world, args.deactivation_rounds)
-                if await deactivation.available(service)
-                else {"available": False}
-            )
+            await _webhook_and_deactivation(service, github, world, args, results)
         results["server_logs"] = _keep_logs(work, args.out, args.stamp)
     results["ceiling"]["body_bytes"] = len(BODY)
     report.add_ratios(results)
@@ -158,6 +149,33 @@ async def _load(service: Server, world: World, args: argparse.Namespace) -> dict
         if waits:
             phases[phase.name]["postgres_wait_samples"] = dict(waits.most_common(12))
     return phases
+
+
+async def _webhook_and_deactivation(
+    service: Server,
+    github: webhook.FakeGitHub,
+    world: World,
+    args: argparse.Namespace,
+    results: dict[str, Any],
+) -> None:
+    """One webhook sender (latency as a host's deliveries see it), then bulk deactivation,
+    then the webhook flood (capacity): the flood leaves an outbox backlog that is still
+    being posted back afterwards, which would slow whatever ran next."""
+    hooks = await webhook.available(service)
+    results["webhook_single"] = (
+        await webhook.run(service, github, world, 1, args.duration / 2)
+        if hooks
+        else {"available": False}
+    )
+    results["deactivation"] = (
+        await deactivation.run(service, world, args.deactivation_rounds)
+        if await deactivation.available(service)
+        else {"available": False}
+    )
+    results["webhook"] = (
+        await webhook.run(service, github, world, args.webhook_senders, args.duration)
+        if hooks else {"available": False}
+    )  # fmt: skip
 
 
 def _keep_logs(work: Path, out: Path, stamp: str) -> list[str]:

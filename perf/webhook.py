@@ -12,10 +12,11 @@ import asyncio
 import contextlib
 import hashlib
 import hmac
+import itertools
 import re
 import time
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
 from typing import Any, cast
 
@@ -40,6 +41,9 @@ class FakeGitHub:
     port: int = 0
     received: dict[int, float] = field(default_factory=dict)  # PR number -> arrival time
     calls: int = 0
+    # PR numbers go on across runs against the same service: a number sent again would be
+    # an "opened" for a PR that exists, and its post-back time would be the old one's
+    numbers: Iterator[int] = field(default_factory=lambda: itertools.count(1))
 
     def protocol(self) -> asyncio.Protocol:
         return _FakeGitHubProtocol(self)
@@ -158,7 +162,6 @@ async def run(
 ) -> dict[str, Any]:
     ack = Endpoint()
     sent: dict[int, float] = {}
-    numbers = iter(range(1, 10**9))
     t0 = time.perf_counter()
     stop_at = t0 + seconds
 
@@ -166,7 +169,7 @@ async def run(
         conn = Connection("127.0.0.1", server.port)
         try:
             while (start := time.perf_counter()) < stop_at:
-                number = next(numbers)
+                number = next(host.numbers)
                 headers, body = delivery(number, world.rng.choice(world.users))
                 start = time.perf_counter()
                 try:
@@ -193,7 +196,7 @@ async def run(
 async def _postbacks(host: FakeGitHub, sent: dict[int, float], t0: float) -> Endpoint:
     """Time from each delivery to its post-back, waiting a bounded time for stragglers."""
     deadline = time.perf_counter() + POSTBACK_WAIT
-    while len(host.received) < len(sent) and time.perf_counter() < deadline:  # noqa: ASYNC110
+    while not host.received.keys() >= sent.keys() and time.perf_counter() < deadline:  # noqa: ASYNC110
         await asyncio.sleep(0.1)  # post-backs arrive on another connection; poll is simplest
     postback = Endpoint()
     for number, start in sent.items():

@@ -4,10 +4,8 @@ from __future__ import annotations
 
 from asyncpg import Record
 
-from bot.core.models import PrStatus, PullRequestShort, User
+from bot.core.models import User
 from store.db import Connection
-
-_STATUS = {s.value: s for s in PrStatus}
 
 
 def _user(row: Record) -> User:
@@ -31,20 +29,28 @@ async def set_active(conn: Connection, user_id: str, is_active: bool) -> User | 
     return _user(row) if row else None
 
 
-async def reviews_of(conn: Connection, user_id: str) -> list[PullRequestShort] | None:
-    """PRs the user is assigned to review; None when the user does not exist."""
-    rows = await conn.fetch(
-        """SELECT p.pull_request_id, p.pull_request_name, p.author_id, p.status
-             FROM users u
-             LEFT JOIN pr_reviewers r ON r.user_id = u.user_id
-             LEFT JOIN pull_requests p ON p.pull_request_id = r.pull_request_id
-            WHERE u.user_id = $1
-            ORDER BY p.created_at, p.pull_request_id""",
-        user_id,
-    )
-    if not rows:
-        return None
-    # A user can review hundreds of PRs: positional access and a dict lookup instead of
-    # by-name access and Enum() construction halve this loop (measured, see perf/).
-    status = _STATUS
-    return [PullRequestShort(r[0], r[1], r[2], status[r[3]]) for r in rows if r[0] is not None]
+# The whole getReview answer built by PostgreSQL: the per-row Python objects and the JSON
+# encoding were most of the app CPU of a read (py-spy, see perf/), and a user's list grows
+# to hundreds of PRs. PRs of every status, oldest first.
+_REVIEWS_JSON = """
+SELECT json_build_object(
+         'user_id', u.user_id,
+         'pull_requests', COALESCE(
+           (SELECT json_agg(json_build_object(
+                     'pull_request_id', p.pull_request_id,
+                     'pull_request_name', p.pull_request_name,
+                     'author_id', p.author_id,
+                     'status', p.status)
+                   ORDER BY p.created_at, p.pull_request_id)
+              FROM pr_reviewers r
+              JOIN pull_requests p ON p.pull_request_id = r.pull_request_id
+             WHERE r.user_id = u.user_id),
+           '[]'::json))::text
+  FROM users u
+ WHERE u.user_id = $1"""
+
+
+async def reviews_json(conn: Connection, user_id: str) -> bytes | None:
+    """The getReview body as JSON bytes; None when the user does not exist."""
+    body: str | None = await conn.fetchval(_REVIEWS_JSON, user_id)
+    return None if body is None else body.encode()

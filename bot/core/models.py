@@ -66,11 +66,3 @@ class PullRequest:
     assigned_reviewers: tuple[str, ...]
     created_at: datetime
     merged_at: datetime | None
-
-
-@dataclass(frozen=True, slots=True)
-class PullRequestShort:
-    pull_request_id: str
-    pull_request_name: str
-    author_id: str
-    status: PrStatus
