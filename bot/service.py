@@ -22,6 +22,7 @@ from store import selection as selection_store
 from store import teams, users
 from store.cache import TeamCache
 from store.db import Connection, Db
+from store.retry import retry_transient
 
 ChangeListener = Callable[[Connection, "ReviewerChange"], Awaitable[None]]
 
@@ -60,6 +61,7 @@ class ReviewService:
 
     # -- teams and users -------------------------------------------------------------
 
+    @retry_transient
     async def add_team(self, team_name: str, members: Sequence[Member]) -> Team:
         async with self.db.transaction() as conn:
             if not await teams.insert_team(conn, team_name):
@@ -92,6 +94,7 @@ class ReviewService:
 
     # -- pull requests ---------------------------------------------------------------
 
+    @retry_transient
     async def create_pr(self, pr_id: str, name: str, author_id: str) -> PullRequest:
         async with self.db.transaction() as conn:
             created = await prs.insert_pr_for_author(conn, pr_id, name, author_id)
@@ -115,6 +118,7 @@ class ReviewService:
             raise NotFound(f"pull request '{pr_id}' not found")
         return pr
 
+    @retry_transient
     async def reassign(self, pr_id: str, old_user_id: str) -> tuple[PullRequest, str]:
         async with self.db.transaction() as conn:
             pr, old = await prs.fetch_locked_pr_and_user(conn, pr_id, old_user_id)

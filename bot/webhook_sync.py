@@ -20,6 +20,7 @@ from store import host_sync, users
 from store import outbox as outbox_store
 from store import pull_requests as prs
 from store.db import Connection
+from store.retry import retry_transient
 
 log = logging.getLogger(__name__)
 
@@ -55,6 +56,7 @@ class WebhookSync:
         # Installations this process already saved: saves a query on every delivery.
         self._installations: dict[str, int] = {}
 
+    @retry_transient
     async def handle(self, host: Host, delivery: str, parsed: Parsed) -> Outcome:
         if isinstance(parsed, Ping):
             return Outcome(200, {"status": "pong", "note": parsed.note})

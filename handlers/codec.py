@@ -43,18 +43,25 @@ def decode(raw: bytes, into: type[T]) -> T:
     return result
 
 
-async def read_body(request: Request, into: type[T]) -> T:
-    declared = request.headers.get("content-length")
-    if declared is not None and declared.isdigit() and int(declared) > MAX_BODY_BYTES:
-        raise PayloadTooLarge(f"request body is larger than {MAX_BODY_BYTES} bytes")
-    chunks = []
-    size = 0
+async def read_raw(request: Request, limit: int = MAX_BODY_BYTES, what: str = "request") -> bytes:
+    """The body, refused with 413 as soon as it is known to exceed ``limit`` bytes."""
+    too_large = PayloadTooLarge(f"{what} body is larger than {limit} bytes")
+    declared = request.headers.get("content-length", "")
+    # isascii: isdigit() also accepts '²' (headers are latin-1), which int() refuses; and
+    # int() refuses over 4,300 digits, so a long number is simply too large.
+    if declared.isascii() and declared.isdigit() and (len(declared) > 18 or int(declared) > limit):
+        raise too_large
+    chunks, size = [], 0
     async for chunk in request.stream():
         size += len(chunk)
-        if size > MAX_BODY_BYTES:
-            raise PayloadTooLarge(f"request body is larger than {MAX_BODY_BYTES} bytes")
+        if size > limit:
+            raise too_large
         chunks.append(chunk)
-    return decode(b"".join(chunks), into)
+    return b"".join(chunks)
+
+
+async def read_body(request: Request, into: type[T]) -> T:
+    return decode(await read_raw(request), into)
 
 
 def query_param(request: Request, name: str) -> str:

@@ -22,24 +22,8 @@ from bot.webhooks.dispatch import parse
 from bot.webhooks.events import Host
 from bot.webhooks.verify import delivery_id, verify
 from config.settings import Settings
-from handlers.codec import MAX_BODY_BYTES, PayloadTooLarge, decode, json_response
+from handlers.codec import decode, json_response, read_raw
 from store import outbox as outbox_store
-
-
-async def _raw_body(request: Request, limit: int) -> bytes:
-    declared = request.headers.get("content-length", "")
-    # isascii: isdigit() also accepts '²' (headers are latin-1), which int() refuses; and
-    # int() refuses over 4,300 digits, so a long number is simply too large.
-    number = declared.isascii() and declared.isdigit()
-    if number and (len(declared) > 18 or int(declared) > limit):
-        raise PayloadTooLarge(f"webhook body is larger than {limit} bytes")
-    chunks, size = [], 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            raise PayloadTooLarge(f"webhook body is larger than {limit} bytes")
-        chunks.append(chunk)
-    return b"".join(chunks)
 
 
 def _secret(settings: Settings, host: Host) -> str | None:
@@ -53,7 +37,7 @@ def _secret(settings: Settings, host: Host) -> str | None:
 
 async def _apply(request: Request, host: Host) -> Outcome:
     settings: Settings = request.app.state.settings
-    body = await _raw_body(request, settings.webhook_max_bytes)
+    body = await read_raw(request, settings.webhook_max_bytes, "webhook")
     verify(host, request.headers, body, _secret(settings, host))
     parsed = parse(host, request.headers, body)
     sync: WebhookSync = request.app.state.webhook_sync
@@ -104,7 +88,7 @@ async def outbox_failed(request: Request) -> Response:
 
 
 async def outbox_retry(request: Request) -> Response:
-    raw = await _raw_body(request, MAX_BODY_BYTES)
+    raw = await read_raw(request)
     body = decode(raw, RetryIn) if raw.strip() else RetryIn()
     ids = None if body.ids is msgspec.UNSET else body.ids
     if ids is not None and not ids:
