@@ -12,6 +12,7 @@ import re
 import threading
 import time
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -19,12 +20,13 @@ import hypothesis
 import pytest
 import schemathesis
 import uvicorn
+import yaml
 from schemathesis import checks as st_checks
-from starlette.routing import Mount, Route
+from starlette.routing import BaseRoute, Mount, Route
 
 from bot.app import create_app
 from config.settings import Settings
-from handlers import all_routes, openapi
+from handlers import all_routes, openapi, teams_config, webhooks
 
 EXAMPLES_PER_OPERATION = 20  # ~1 s per operation here; keeps the run well under a minute
 NOT_DESCRIBED = {"/docs/assets"}  # static files of the docs page
@@ -47,6 +49,28 @@ def test_every_route_is_described() -> None:
         served |= {(route.path, m) for m in route.methods or () if m != "HEAD"}
     assert served - described == set(), "routes missing from the OpenAPI file"
     assert described - served == set(), "the OpenAPI file describes routes that do not exist"
+
+
+def _served(routes: list[BaseRoute]) -> set[tuple[str, str]]:
+    return {
+        (route.path, method)
+        for route in routes
+        if isinstance(route, Route)
+        for method in route.methods or ()
+        if method != "HEAD"
+    }
+
+
+@pytest.mark.parametrize(
+    ("fragment", "routes"),
+    [("teams_config.yaml", teams_config.routes), ("webhooks.yaml", webhooks.routes)],
+)
+def test_each_feature_fragment_documents_exactly_its_routes(
+    fragment: str, routes: list[BaseRoute]
+) -> None:
+    spec = yaml.safe_load((Path(openapi.__file__).parent / fragment).read_text())
+    documented = {(path, method.upper()) for path, ops in spec["paths"].items() for method in ops}
+    assert documented == _served(routes)
 
 
 def test_fragments_cannot_overwrite_each_other() -> None:

@@ -1,28 +1,17 @@
-"""The OpenAPI fragment documents exactly the team-config endpoints, with error envelopes."""
+"""The team-config OpenAPI fragment answers errors with the shared envelope."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 import yaml
-from starlette.routing import Route
-
-from handlers import teams_config
 
 FRAGMENT = Path(__file__).resolve().parent.parent / "handlers" / "openapi" / "teams_config.yaml"
 
 
-def test_fragment_matches_the_routes() -> None:
+def test_responses_use_the_envelope_or_a_known_schema() -> None:
+    # Which routes it documents is checked with every fragment in tests/test_openapi.py.
     spec = yaml.safe_load(FRAGMENT.read_text())
-    documented = {(path, method.upper()) for path, ops in spec["paths"].items() for method in ops}
-    served = {
-        (route.path, method)
-        for route in teams_config.routes
-        if isinstance(route, Route)
-        for method in route.methods or ()
-        if method != "HEAD"
-    }
-    assert documented == served
     for ops in spec["paths"].values():
         for op in ops.values():
             for status, response in op["responses"].items():
