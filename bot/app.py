@@ -6,7 +6,7 @@ import logging
 import os
 import random
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AsyncExitStack, asynccontextmanager
 
 from prometheus_client import CollectorRegistry
 from starlette.applications import Starlette
@@ -34,27 +34,26 @@ def create_app(settings: Settings) -> Starlette:
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        await migrate(database_url)
-        db = Db(database_url, pool_size=settings.db_pool_size)
-        await db.connect()
-        cache = TeamCache.from_url(settings.redis_url, settings.redis_timeout)
-        rng = random.Random(settings.selection_seed)
-        app.state.settings = settings
-        app.state.db = db
-        app.state.cache = cache
-        app.state.service = service = ReviewService(db, cache, rng)
-        teams = await start_team_config(db, cache, settings.teams_file)
-        app.state.team_config, app.state.teams_reloader = teams.service, teams.reloader
-        app.state.metrics_registry = _resource_metrics(cache, db)
-        if settings.admin_token is None and settings.user_token is None:
-            log.warning("ADMIN_TOKEN and USER_TOKEN are unset: the management API is open")
-        try:
-            async with webhook_runtime(app, settings, service):
-                yield
-        finally:
-            teams.stop()
-            await cache.close()
-            await db.disconnect()
+        # An exit stack, so that a failure half-way through start-up (a broken TEAMS_FILE,
+        # say) still closes what was already opened, in reverse order.
+        async with AsyncExitStack() as resources:
+            await migrate(database_url)
+            db = Db(database_url, pool_size=settings.db_pool_size)
+            await db.connect()
+            resources.push_async_callback(db.disconnect)
+            cache = TeamCache.from_url(settings.redis_url, settings.redis_timeout)
+            resources.push_async_callback(cache.close)
+            service = ReviewService(db, cache, random.Random(settings.selection_seed))
+            app.state.settings, app.state.db, app.state.cache = settings, db, cache
+            app.state.service = service
+            teams = await start_team_config(db, cache, settings.teams_file)
+            resources.callback(teams.stop)
+            app.state.team_config, app.state.teams_reloader = teams.service, teams.reloader
+            app.state.metrics_registry = _resource_metrics(cache, db)
+            if settings.admin_token is None and settings.user_token is None:
+                log.warning("ADMIN_TOKEN and USER_TOKEN are unset: the management API is open")
+            await resources.enter_async_context(webhook_runtime(app, settings, service))
+            yield
 
     return Starlette(
         routes=all_routes(),

@@ -64,14 +64,5 @@ async def read_body(request: Request, into: type[T]) -> T:
     return decode(await read_raw(request), into)
 
 
-def query_param(request: Request, name: str) -> str:
-    value = request.query_params.get(name)
-    if value is None or value == "":
-        raise BadRequest(f"query parameter '{name}' is required")
-    if "\x00" in value:
-        raise BadRequest(f"query parameter '{name}' must not contain NUL characters")
-    return value
-
-
 def json_response(content: Any, status: int = 200) -> Response:
     return Response(_encoder.encode(content), status_code=status, media_type="application/json")

@@ -14,7 +14,8 @@ from bot.core.models import PrStatus
 from bot.deactivation import deactivate
 from bot.service import ReviewService
 from handlers import params, shapes
-from handlers.codec import json_response, query_param, read_body
+from handlers.codec import json_response, read_body
+from handlers.params import query_param
 from store import listing
 from store import pull_requests as prs
 

@@ -14,6 +14,14 @@ from bot.core.errors import BadRequest
 MAX_ID_LENGTH = 255
 
 
+def query_param(request: Request, name: str) -> str:
+    """A required parameter (the reference endpoints' ids)."""
+    value = request.query_params.get(name)
+    if value is None or value == "":
+        raise BadRequest(f"query parameter '{name}' is required")
+    return _without_nul(name, value)
+
+
 def optional_id(request: Request, name: str) -> str | None:
     value = request.query_params.get(name)
     if value is None:
@@ -22,6 +30,11 @@ def optional_id(request: Request, name: str) -> str | None:
         raise BadRequest(f"query parameter '{name}' must not be empty; omit it instead")
     if len(value) > MAX_ID_LENGTH:
         raise BadRequest(f"query parameter '{name}' is longer than {MAX_ID_LENGTH} characters")
+    return _without_nul(name, value)
+
+
+def _without_nul(name: str, value: str) -> str:
+    # PostgreSQL text cannot hold NUL: refuse it here rather than as a database error.
     if "\x00" in value:
         raise BadRequest(f"query parameter '{name}' must not contain NUL characters")
     return value

@@ -10,7 +10,8 @@ from bot.core.errors import BadRequest
 from bot.core.models import Member
 from bot.service import ReviewService
 from handlers import shapes
-from handlers.codec import json_response, query_param, read_body
+from handlers.codec import json_response, read_body
+from handlers.params import query_param
 
 
 def _service(request: Request) -> ReviewService:

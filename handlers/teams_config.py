@@ -11,7 +11,8 @@ from starlette.routing import Route
 from bot.core.errors import NoTeamsFile, TeamsFileInvalid
 from bot.service import ReviewService
 from bot.team_config import TeamsReloader
-from handlers.codec import json_response, query_param
+from handlers.codec import json_response
+from handlers.params import query_param
 
 
 async def teams_reload(request: Request) -> Response:

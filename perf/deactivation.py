@@ -14,10 +14,10 @@ from typing import Any
 
 import msgspec
 
-from perf.client import Connection, TransportError
+from perf.client import Connection
 from perf.load import run_requests
 from perf.scenario import World, build_teams
-from perf.servers import Server
+from perf.servers import Server, serves
 
 TEAM_SIZE = 200
 DEACTIVATED = 100
@@ -25,14 +25,7 @@ PRS = 300  # two reviewers each: 600 reviews, about half of them held by the dea
 
 
 async def available(server: Server) -> bool:
-    conn = Connection("127.0.0.1", server.port)
-    try:
-        status, _ = await conn.request("POST", "/team/deactivate", b"{}")
-    except TransportError:
-        return False
-    finally:
-        conn.close()
-    return status not in (404, 405)
+    return await serves(server, "/team/deactivate")
 
 
 async def _one(server: Server, world: World, round_no: int) -> dict[str, Any]:

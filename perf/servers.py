@@ -185,3 +185,15 @@ def stop(server: Server) -> None:
         os.killpg(proc.pid, signal.SIGKILL)  # stragglers of the group, if any
     with contextlib.suppress(subprocess.TimeoutExpired):
         proc.wait(timeout=5)
+
+
+async def serves(server: Server, path: str) -> bool:
+    """Whether the service has ``path`` at all (any answer but 404/405), probed with a POST."""
+    conn = Connection("127.0.0.1", server.port)
+    try:
+        status, _ = await conn.request("POST", path, b"{}")
+    except TransportError:
+        return False
+    finally:
+        conn.close()
+    return status not in (404, 405)

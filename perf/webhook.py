@@ -25,7 +25,7 @@ import msgspec
 
 from perf.client import Connection, TransportError
 from perf.scenario import World
-from perf.servers import Server, free_port
+from perf.servers import Server, free_port, serves
 from perf.stats import Endpoint
 
 SECRET = "perf-webhook-secret"
@@ -109,14 +109,7 @@ def service_env(host: FakeGitHub) -> dict[str, str]:
 
 
 async def available(server: Server) -> bool:
-    conn = Connection("127.0.0.1", server.port)
-    try:
-        status, _ = await conn.request("POST", "/webhooks/github", b"{}")
-    except TransportError:
-        return False
-    finally:
-        conn.close()
-    return status not in (404, 405)
+    return await serves(server, "/webhooks/github")
 
 
 def delivery(number: int, author: str) -> tuple[bytes, bytes]:
