@@ -11,8 +11,8 @@ from starlette.routing import Route
 
 from bot.core.errors import NotFound
 from bot.core.models import PrStatus
-from bot.deactivation import deactivate
-from bot.service import ReviewService
+from bot.services.deactivation import deactivate
+from bot.services.reviews import ReviewService
 from handlers import params, shapes
 from handlers.codec import json_response, read_body
 from handlers.params import query_param

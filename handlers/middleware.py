@@ -15,7 +15,7 @@ from collections.abc import Iterable
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from bot import logs, metrics
+from bot.observability import logs, metrics
 from config.settings import Secret
 from handlers.codec import _encoder
 

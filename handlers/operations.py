@@ -15,7 +15,7 @@ from starlette.responses import HTMLResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from bot.metrics import OUTBOX_DEPTH
+from bot.observability.metrics import OUTBOX_DEPTH
 from handlers import openapi
 from store import outbox as outbox_store
 

@@ -8,7 +8,7 @@ from starlette.routing import Route
 
 from bot.core.errors import BadRequest
 from bot.core.models import Member
-from bot.service import ReviewService
+from bot.services.reviews import ReviewService
 from handlers import shapes
 from handlers.codec import json_response, read_body
 from handlers.params import query_param

@@ -10,7 +10,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from bot.core.errors import BadRequest, NotFound
-from bot.service import ReviewService
+from bot.services.reviews import ReviewService
 from handlers import params
 from handlers.codec import json_response
 from store import stats

@@ -9,8 +9,8 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from bot.core.errors import NoTeamsFile, TeamsFileInvalid
-from bot.service import ReviewService
-from bot.team_config import TeamsReloader
+from bot.services.reviews import ReviewService
+from bot.services.team_config import TeamsReloader
 from handlers.codec import json_response
 from handlers.params import query_param
 

@@ -1,6 +1,6 @@
 """Webhook endpoints (one per host) and the admin view of failed post-backs.
 
-A delivery is read with a size cap, verified, parsed by the pure ``bot.webhooks`` and
+A delivery is read with a size cap, verified, parsed by the pure ``bot.hosts`` parsers and
 applied by ``WebhookSync`` in one transaction; the answer never waits for the host.
 """
 
@@ -15,12 +15,12 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from bot.core.errors import BadRequest, ReviewbotError
-from bot.metrics import WEBHOOK_DELIVERIES
-from bot.outbox import OutboxWorker
-from bot.webhook_sync import Outcome, WebhookSync
-from bot.webhooks.dispatch import parse
-from bot.webhooks.events import Host
-from bot.webhooks.verify import delivery_id, verify
+from bot.hosts.dispatch import parse
+from bot.hosts.events import Host
+from bot.hosts.verify import delivery_id, verify
+from bot.observability.metrics import WEBHOOK_DELIVERIES
+from bot.services.deliveries import Outcome, WebhookSync
+from bot.services.outbox import OutboxWorker
 from config.settings import Settings
 from handlers.codec import decode, json_response, read_raw
 from store import outbox as outbox_store

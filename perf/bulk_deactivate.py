@@ -6,7 +6,7 @@ Uses DATABASE_URL / REDIS_URL when set, otherwise embedded servers in a temporar
 directory. Every run reseeds the same data (seeded RNG): 20 teams, the measured one with
 200 active members, ``--open-prs`` open PRs in it with two reviewers each plus merged
 ones; then deactivates 100 members in one call. "server" is the use case alone
-(``bot.deactivation.deactivate``: the transaction, the replacements, the cache
+(``bot.services.deactivation.deactivate``: the transaction, the replacements, the cache
 invalidation); "http" is the same call through the ASGI app in-process (routing, JSON,
 middleware), on a fresh seed each time. Results go to stdout as a small table.
 """
@@ -27,8 +27,8 @@ import httpx
 from starlette.applications import Starlette
 
 from bot.app import create_app
-from bot.deactivation import deactivate
-from bot.embedded import embedded_servers
+from bot.cli.embedded import embedded_servers
+from bot.services.deactivation import deactivate
 from config.settings import Settings
 
 TEAM = "big"

@@ -1,4 +1,4 @@
-"""The database side of choosing many reviewers at once (``bot.choosing.choose_many``).
+"""The database side of choosing many reviewers at once (``bot.services.choosing.choose_many``).
 
 Two statements read one locked snapshot of the team, whatever its strategy, without the
 team cache:

@@ -1,4 +1,4 @@
-"""Locks and writes of bulk deactivation (``bot.deactivation`` drives them in one transaction).
+"""Locks and writes of bulk deactivation, run in one transaction by its use case.
 
 Lock order, the same as every other writer: pull request rows first (``FOR UPDATE``,
 ordered by id), then user rows (ordered by id). Create and reassign take the PR row and

@@ -23,7 +23,7 @@ import redis.asyncio as redis
 from starlette.applications import Starlette
 
 from bot.app import create_app
-from bot.embedded import embedded_postgres, embedded_redis
+from bot.cli.embedded import embedded_postgres, embedded_redis
 from config.settings import Settings
 from store.db import migrate
 

@@ -10,8 +10,8 @@ from pathlib import Path
 import httpx
 import pytest_asyncio
 
-from bot.service import ReviewService
-from bot.team_config import TeamConfigService
+from bot.services.reviews import ReviewService
+from bot.services.team_config import TeamConfigService
 from config.settings import Settings
 from store.cache import TeamCache
 from store.db import Db

@@ -10,8 +10,8 @@ import httpx
 import pytest
 import redis.asyncio as redis
 
+from bot.cli.embedded import embedded_redis
 from bot.core.models import Member, Team
-from bot.embedded import embedded_redis
 from store import cache as cache_module
 from store.cache import TeamCache
 from tests.conftest import AppFactory, add_team, create_pr, member

@@ -7,7 +7,7 @@ from typing import Any
 import asyncpg
 import httpx
 
-from bot.service import ReviewerChange, ReviewService
+from bot.services.reviews import ReviewerChange, ReviewService
 from tests.conftest import add_team, create_pr, member
 
 

@@ -11,7 +11,7 @@ from typing import Any
 import asyncpg
 import httpx
 
-from bot.team_config import TeamConfigService
+from bot.services.team_config import TeamConfigService
 from tests.teams_support import apply_text, configs, open_pr
 from tests.test_deactivate_races import assert_invariants
 

@@ -11,7 +11,7 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from bot import logs
+from bot.observability import logs
 from tests.conftest import add_team, member
 
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import asyncpg
 import httpx
 
-from bot.team_config import TeamConfigService
+from bot.services.team_config import TeamConfigService
 from tests.conftest import AppFactory
 from tests.teams_support import apply_text, configs, open_pr, service_for
 

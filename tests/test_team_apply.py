@@ -9,7 +9,7 @@ import asyncpg
 import httpx
 import pytest
 
-from bot.team_config import TeamConfigService
+from bot.services.team_config import TeamConfigService
 from config.team_spec import ConfigInvalid
 from tests.conftest import add_team, member
 from tests.teams_support import configs, write_file

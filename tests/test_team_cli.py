@@ -13,7 +13,7 @@ import httpx
 import pytest
 import redis.asyncio as redis
 
-from bot.embedded import embedded_postgres, embedded_redis
+from bot.cli.embedded import embedded_postgres, embedded_redis
 from config.settings import Settings
 
 GOOD = """\

@@ -53,7 +53,7 @@ async def test_broken_file_on_reload_keeps_the_running_config(
     path.write_text(GOOD)
     async with make_client(teams_file=str(path)) as client:
         path.write_text(GOOD.replace("least_loaded", "fastest") + "      - {id: c}\n")
-        with caplog.at_level(logging.ERROR, logger="bot.team_config"):
+        with caplog.at_level(logging.ERROR, logger="bot.services.team_config"):
             response = await client.post("/teams/reload")
         assert response.status_code == 422
         error = response.json()["error"]
@@ -99,7 +99,7 @@ async def test_broken_file_at_start_logs_and_starts_with_the_stored_config(
     async with make_client(teams_file=str(path)) as client:
         assert await _members(client, "core") == ["a", "b"]
     path.write_text("teams: [")
-    with caplog.at_level(logging.ERROR, logger="bot.team_config"):
+    with caplog.at_level(logging.ERROR, logger="bot.services.team_config"):
         async with make_client(teams_file=str(path)) as client:
             assert await _members(client, "core") == ["a", "b"]
     assert "not valid YAML" in caplog.text

@@ -1,6 +1,6 @@
 """Bulk deactivation decisions: which reviews must move, and how to read the choices.
 
-Pure data in, pure data out; the store locks and fetches, ``bot.deactivation`` applies.
+Pure data in, pure data out; the store locks and fetches, ``bot.services.deactivation`` applies.
 """
 
 from __future__ import annotations

@@ -12,7 +12,7 @@ from typing import Any, Protocol
 import httpx
 
 from bot.hosts.decipher import Outcome, Retry, decipher
-from bot.webhooks.events import Host, PrRef
+from bot.hosts.events import Host, PrRef
 
 
 class HostClient(Protocol):

@@ -27,7 +27,7 @@ import respx
 from starlette.applications import Starlette
 
 from bot.app import create_app
-from bot.outbox import OutboxWorker
+from bot.services.outbox import OutboxWorker
 from config.settings import Secret, Settings
 from tests.conftest import add_team, member, running
 

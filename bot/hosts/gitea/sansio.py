@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.webhooks.events import (
+from bot.hosts.events import (
     Host,
     Ignored,
     Kind,

@@ -16,7 +16,7 @@ import os
 from collections.abc import Iterator
 from pathlib import Path
 
-from bot.embedded import _socket_path, _stop_postgres
+from bot.cli.embedded import _socket_path, _stop_postgres
 
 log = logging.getLogger(__name__)
 

@@ -15,7 +15,7 @@ import msgspec
 
 from bot.hosts.base import HttpHost
 from bot.hosts.decipher import Failed, InvalidReviewer, Ok, Outcome
-from bot.webhooks.events import Host, PrRef
+from bot.hosts.events import Host, PrRef
 
 KnownId = Callable[[str], Awaitable[int | None]]
 

@@ -11,7 +11,7 @@ import hmac
 from collections.abc import Mapping
 
 from bot.core.errors import Unauthorized, WebhookNotConfigured
-from bot.webhooks.events import Host
+from bot.hosts.events import Host
 
 SECRET_VARIABLES = {
     Host.GITHUB: "GITHUB_WEBHOOK_SECRET",

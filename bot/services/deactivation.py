@@ -34,7 +34,7 @@ import msgspec
 from bot.core.batch_selection import Vacancy
 from bot.core.deactivation import Move, OpenReview, leaving, pair_moves
 from bot.core.errors import Busy, NotFound
-from bot.service import ReviewerChange, ReviewService
+from bot.services.reviews import ReviewerChange, ReviewService
 from store import deactivation as store
 from store.db import Connection
 

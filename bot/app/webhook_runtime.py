@@ -15,12 +15,12 @@ from collections.abc import AsyncIterator
 import httpx
 from starlette.applications import Starlette
 
-from bot.hosts import build_clients
-from bot.hosts.github import InstallationLookup
-from bot.hosts.gitlab import KnownId
-from bot.outbox import OutboxWorker, RetryPolicy, outbox_listener
-from bot.service import ReviewService
-from bot.webhook_sync import WebhookSync
+from bot.hosts.github.client import InstallationLookup
+from bot.hosts.gitlab.client import KnownId
+from bot.hosts.registry import build_clients
+from bot.services.deliveries import WebhookSync
+from bot.services.outbox import OutboxWorker, RetryPolicy, outbox_listener
+from bot.services.reviews import ReviewService
 from config.settings import Settings
 from store import host_sync
 from store.db import Db

@@ -8,7 +8,7 @@ import httpx
 
 from bot.hosts.base import HttpHost
 from bot.hosts.decipher import Outcome
-from bot.webhooks.events import Host, PrRef
+from bot.hosts.events import Host, PrRef
 
 
 class GiteaClient(HttpHost):

@@ -17,7 +17,7 @@ import msgspec
 
 from bot.hosts.base import HttpHost
 from bot.hosts.decipher import Failed, Ok, Outcome, Retry
-from bot.webhooks.events import Host, PrRef
+from bot.hosts.events import Host, PrRef
 
 InstallationLookup = Callable[[str], Awaitable[int | None]]
 

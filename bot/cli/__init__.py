@@ -11,7 +11,7 @@ import sys
 from collections.abc import Sequence
 from typing import Any
 
-from bot.team_cli import add_teams_parser, run_teams
+from bot.cli.teams import add_teams_parser, run_teams
 from config.settings import Settings, SettingsError
 
 
@@ -31,7 +31,7 @@ def uvicorn_options(settings: Settings) -> dict[str, Any]:
         "workers": settings.workers,
         "log_level": settings.log_level.lower(),
         "access_log": False,
-        "log_config": None,  # bot.logs already sends every record out as JSON
+        "log_config": None,  # bot.observability.logs already sends every record out as JSON
         # The C implementations; uvicorn[standard] brings both.
         "loop": "uvloop",
         "http": "httptools",
@@ -41,7 +41,7 @@ def uvicorn_options(settings: Settings) -> dict[str, Any]:
 def _serve(settings: Settings) -> int:
     import uvicorn
 
-    from bot.embedded import embedded_servers
+    from bot.cli.embedded import embedded_servers
 
     with embedded_servers(settings.database_url, settings.redis_url, settings.data_dir) as urls:
         # Workers build their app from the environment; hand them the resolved servers.
@@ -55,7 +55,7 @@ def _serve(settings: Settings) -> int:
 
 
 def _migrate(settings: Settings) -> int:
-    from bot.embedded import embedded_servers
+    from bot.cli.embedded import embedded_servers
     from store.db import migrate
 
     with embedded_servers(settings.database_url, "off", settings.data_dir) as (db_url, _):
@@ -75,7 +75,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         settings = Settings.from_env(os.environ)
     except SettingsError as exc:
         parser.exit(2, f"reviewbot: {exc}\n")
-    from bot import logs
+    from bot.observability import logs
 
     logs.configure(settings.log_level, logs.secret_values(settings))
     if args.command == "serve":

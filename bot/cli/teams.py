@@ -16,7 +16,7 @@ import sys
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
-from bot.team_config import TeamConfigService
+from bot.services.team_config import TeamConfigService
 from config.settings import Settings
 from config.team_parse import parse_files
 from config.team_spec import ConfigInvalid
@@ -69,7 +69,7 @@ def _validate(files: list[str]) -> int:
 
 @contextlib.contextmanager
 def _store_urls(settings: Settings) -> Iterator[tuple[str, str | None]]:
-    from bot.embedded_attach import attached_postgres, running_embedded_redis
+    from bot.cli.embedded_attach import attached_postgres, running_embedded_redis
 
     redis_url = settings.redis_url
     if redis_url is None:

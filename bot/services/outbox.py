@@ -25,9 +25,9 @@ from datetime import UTC, datetime, timedelta
 from bot.core.models import PrStatus
 from bot.hosts.base import HostClient
 from bot.hosts.decipher import Failed, InvalidReviewer, Ok, Outcome, RateLimited, Retry
-from bot.metrics import OUTBOX_FAILURES, POSTBACKS
-from bot.service import ReviewerChange, ReviewService
-from bot.webhooks.events import Host, parse_pr_id
+from bot.hosts.events import Host, parse_pr_id
+from bot.observability.metrics import OUTBOX_FAILURES, POSTBACKS
+from bot.services.reviews import ReviewerChange, ReviewService
 from store import host_sync, users
 from store import outbox as store
 from store import pull_requests as prs

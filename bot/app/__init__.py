@@ -12,11 +12,11 @@ from prometheus_client import CollectorRegistry
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 
-from bot import logs
-from bot.metrics import PoolUse, ResourceCollector
-from bot.service import ReviewService
-from bot.team_config import start_team_config
-from bot.webhook_runtime import webhook_runtime
+from bot.app.webhook_runtime import webhook_runtime
+from bot.observability import logs
+from bot.observability.metrics import PoolUse, ResourceCollector
+from bot.services.reviews import ReviewService
+from bot.services.team_config import start_team_config
 from config.settings import Settings
 from handlers import all_routes
 from handlers.errors import EXCEPTION_HANDLERS

@@ -8,8 +8,10 @@ from typing import Any
 import msgspec
 
 from bot.core.errors import BadRequest, UnsupportedMediaType
-from bot.webhooks import gitea, github, gitlab
-from bot.webhooks.events import Host, Parsed
+from bot.hosts.events import Host, Parsed
+from bot.hosts.gitea import sansio as gitea
+from bot.hosts.github import sansio as github
+from bot.hosts.gitlab import sansio as gitlab
 
 EVENT_HEADERS = {
     Host.GITHUB: ("x-github-event",),

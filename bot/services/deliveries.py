@@ -1,7 +1,7 @@
 """Applying a parsed delivery to the store: one transaction, the delivery claimed first.
 
 The handler never calls a host: reviewers chosen here reach the host through the outbox
-rows that ``bot.outbox.outbox_listener`` writes in this same transaction. Reviewer changes
+rows that ``bot.services.outbox.outbox_listener`` writes in this same transaction. Reviewer changes
 that copy what a human did on the host are made inside ``mirroring()``: no echo.
 """
 
@@ -13,9 +13,9 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from bot.core.models import PrStatus, PullRequest, User
-from bot.outbox import mirroring
-from bot.service import REVIEWERS_PER_PR, ReviewerChange, ReviewService
-from bot.webhooks.events import Host, Ignored, Kind, Parsed, Ping, PrEvent
+from bot.hosts.events import Host, Ignored, Kind, Parsed, Ping, PrEvent
+from bot.services.outbox import mirroring
+from bot.services.reviews import REVIEWERS_PER_PR, ReviewerChange, ReviewService
 from store import host_sync, users
 from store import outbox as outbox_store
 from store import pull_requests as prs
