@@ -1,19 +1,24 @@
-"""Starlette endpoints only: parse the request, call the service, shape the response."""
+"""Starlette endpoints only: parse the request, call a use case, shape the response.
+
+One module per managed thing; each contributes its ``routes`` (and its OpenAPI fragment,
+``openapi/<module>.yaml``).
+"""
 
 from __future__ import annotations
 
 from starlette.routing import BaseRoute
 
-from handlers import extensions, operations, reference, stats, teams_config, webhooks
+from handlers import operations, outbox, pull_requests, stats, teams, users, webhooks
 
 
 def all_routes() -> list[BaseRoute]:
-    # Each feature module contributes its own list; order only matters for overlapping paths.
+    # Order only matters for overlapping paths (none today).
     return [
-        *reference.routes,
-        *teams_config.routes,
-        *extensions.routes,
+        *teams.routes,
+        *users.routes,
+        *pull_requests.routes,
         *stats.routes,
         *operations.routes(),
         *webhooks.routes,
+        *outbox.routes,
     ]

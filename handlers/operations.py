@@ -1,4 +1,4 @@
-"""Operational endpoints: ``/metrics``, ``/openapi.json`` and ``/docs`` (Swagger UI).
+"""Operational endpoints: ``/health``, ``/metrics``, ``/openapi.json`` and ``/docs``.
 
 The Swagger UI files come from the ``swagger-ui-py`` package and are served from here, so
 the page works with no network access at all.
@@ -9,7 +9,7 @@ from __future__ import annotations
 from importlib.util import find_spec
 from pathlib import Path
 
-from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, CollectorRegistry, generate_latest
+from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, generate_latest
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
@@ -17,7 +17,8 @@ from starlette.staticfiles import StaticFiles
 
 from bot.observability.metrics import OUTBOX_DEPTH
 from handlers import openapi
-from store import outbox as outbox_store
+from handlers.codec import json_response
+from handlers.deps import services_if_started
 
 ASSETS_PATH = "/docs/assets"
 
@@ -47,16 +48,18 @@ def swagger_ui_dir() -> Path:
     return Path(found.origin).parent / "static"
 
 
+async def health(request: Request) -> Response:
+    return json_response({"status": "ok"})
+
+
 async def metrics(request: Request) -> Response:
-    db = getattr(request.app.state, "db", None)
-    if db is not None:
-        async with db.connection() as conn:
-            for state, count in (await outbox_store.depth(conn)).items():
-                OUTBOX_DEPTH.labels(state).set(count)
+    found = services_if_started(request)
+    if found is not None:
+        for state, count in (await found.outbox.depth()).items():
+            OUTBOX_DEPTH.labels(state).set(count)
     body = generate_latest(REGISTRY)
-    resources: CollectorRegistry | None = getattr(request.app.state, "metrics_registry", None)
-    if resources is not None:
-        body += generate_latest(resources)
+    if found is not None:
+        body += generate_latest(found.metrics_registry)
     return Response(body, media_type=CONTENT_TYPE_LATEST)
 
 
@@ -71,6 +74,7 @@ async def docs(request: Request) -> Response:
 def routes() -> list[BaseRoute]:
     openapi.spec_json()  # assemble now: a broken fragment stops the start, not a request
     return [
+        Route("/health", health, methods=["GET"]),
         Route("/metrics", metrics, methods=["GET"]),
         Route("/openapi.json", openapi_json, methods=["GET"]),
         Route("/docs", docs, methods=["GET"]),

@@ -9,19 +9,18 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from bot.core.errors import BadRequest, NotFound
-from bot.services.reviews import ReviewService
+from bot.core.errors import BadRequest
+from bot.core.stats import TeamStats, UserStats, Window
 from handlers import params
 from handlers.codec import json_response
-from store import stats
-from store.stats import TeamStats, UserStats
+from handlers.deps import services
 
 PR_LIMIT_DEFAULT = 100
 PR_LIMIT_MAX = 1000
 
 
-def _window(request: Request) -> stats.Window:
-    window = stats.Window(
+def _window(request: Request) -> Window:
+    window = Window(
         team_name=params.optional_id(request, "team_name"),
         since=params.optional_time(request, "since"),
         until=params.optional_time(request, "until"),
@@ -44,24 +43,18 @@ def _team_row(team: TeamStats, members: list[UserStats]) -> dict[str, Any]:
 async def get_stats(request: Request) -> Response:
     window = _window(request)
     limit = params.bounded_int(request, "pr_limit", PR_LIMIT_DEFAULT, 1, PR_LIMIT_MAX)
-    service: ReviewService = request.app.state.service
-    async with service.db.connection() as conn:
-        if window.team_name is not None and not await stats.team_exists(conn, window.team_name):
-            raise NotFound(f"team '{window.team_name}' not found")
-        users = await stats.per_user(conn, window)
-        teams = await stats.per_team(conn, window)
-        prs = await stats.per_pr(conn, window, limit)
+    report = await services(request).stats.report(window, limit)
     by_team: dict[str, list[UserStats]] = {}
-    for u in users:
+    for u in report.users:
         by_team.setdefault(u.team_name, []).append(u)
     return json_response(
         {
             "team_name": window.team_name,
             "since": window.since,
             "until": window.until,
-            "users": [asdict(u) for u in users],
-            "teams": [_team_row(t, by_team.get(t.team_name, [])) for t in teams],
-            "pull_requests": [asdict(p) for p in prs],
+            "users": [asdict(u) for u in report.users],
+            "teams": [_team_row(t, by_team.get(t.team_name, [])) for t in report.teams],
+            "pull_requests": [asdict(p) for p in report.pull_requests],
         }
     )
 

@@ -1,4 +1,4 @@
-"""Webhook endpoints (one per host) and the admin view of failed post-backs.
+"""Webhook endpoints, one per host.
 
 A delivery is read with a size cap, verified, parsed by the pure ``bot.hosts`` parsers and
 applied by ``WebhookSync`` in one transaction; the answer never waits for the host.
@@ -7,23 +7,20 @@ applied by ``WebhookSync`` in one transaction; the answer never waits for the ho
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from typing import Annotated
 
-import msgspec
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from bot.core.errors import BadRequest, ReviewbotError
+from bot.core.errors import ReviewbotError
 from bot.hosts.dispatch import parse
 from bot.hosts.events import Host
 from bot.hosts.verify import delivery_id, verify
 from bot.observability.metrics import WEBHOOK_DELIVERIES
-from bot.services.deliveries import Outcome, WebhookSync
-from bot.services.outbox import OutboxWorker
+from bot.services.deliveries import Outcome
 from config.settings import Settings
-from handlers.codec import decode, json_response, read_raw
-from store import outbox as outbox_store
+from handlers.codec import json_response, read_raw
+from handlers.deps import services
 
 
 def _secret(settings: Settings, host: Host) -> str | None:
@@ -36,12 +33,12 @@ def _secret(settings: Settings, host: Host) -> str | None:
 
 
 async def _apply(request: Request, host: Host) -> Outcome:
-    settings: Settings = request.app.state.settings
+    found = services(request)
+    settings = found.settings
     body = await read_raw(request, settings.webhook_max_bytes, "webhook")
     verify(host, request.headers, body, _secret(settings, host))
     parsed = parse(host, request.headers, body)
-    sync: WebhookSync = request.app.state.webhook_sync
-    return await sync.handle(host, delivery_id(host, request.headers, body), parsed)
+    return await found.deliveries.handle(host, delivery_id(host, request.headers, body), parsed)
 
 
 def _endpoint(host: Host) -> Callable[[Request], Awaitable[Response]]:
@@ -57,53 +54,8 @@ def _endpoint(host: Host) -> Callable[[Request], Awaitable[Response]]:
     return receive
 
 
-# -- admin: failed post-backs ---------------------------------------------------------------
-
-
-OutboxId = Annotated[int, msgspec.Meta(ge=1, le=2**63 - 1)]  # a PostgreSQL bigint
-
-
-class RetryIn(msgspec.Struct, forbid_unknown_fields=False):
-    # Absent means "every failed one"; an explicit null is a mistake, not a wildcard.
-    ids: list[OutboxId] | msgspec.UnsetType = msgspec.UNSET
-
-
-def _entry(e: outbox_store.Entry) -> dict[str, object]:
-    return {
-        "id": e.id,
-        "host": e.host,
-        "pull_request_id": e.pull_request_id,
-        "kind": e.kind,
-        "user_id": e.user_id,
-        "attempts": e.attempts,
-        "last_error": e.last_error,
-        "created_at": e.created_at.isoformat() if e.created_at else None,
-    }
-
-
-async def outbox_failed(request: Request) -> Response:
-    async with request.app.state.db.connection() as conn:
-        failed = await outbox_store.list_failed(conn)
-    return json_response({"failed": [_entry(e) for e in failed]})
-
-
-async def outbox_retry(request: Request) -> Response:
-    raw = await read_raw(request)
-    body = decode(raw, RetryIn) if raw.strip() else RetryIn()
-    ids = None if body.ids is msgspec.UNSET else body.ids
-    if ids is not None and not ids:
-        raise BadRequest("invalid field: ids must not be empty (omit it to retry every failed one)")
-    worker: OutboxWorker = request.app.state.outbox
-    async with request.app.state.db.connection() as conn:
-        retried = await outbox_store.retry_failed(conn, ids, worker.clock())
-    worker.wake()
-    return json_response({"retried": retried})
-
-
 routes = [
     Route("/webhooks/github", _endpoint(Host.GITHUB), methods=["POST"]),
     Route("/webhooks/gitlab", _endpoint(Host.GITLAB), methods=["POST"]),
     Route("/webhooks/gitea", _endpoint(Host.GITEA), methods=["POST"]),
-    Route("/outbox/failed", outbox_failed, methods=["GET"]),
-    Route("/outbox/retry", outbox_retry, methods=["POST"]),
 ]

@@ -24,12 +24,11 @@ from pathlib import Path
 
 import asyncpg
 import httpx
-from starlette.applications import Starlette
 
 from bot.app import create_app
 from bot.cli.embedded import embedded_servers
-from bot.services.deactivation import deactivate
 from config.settings import Settings
+from store.cache import TeamCache
 
 TEAM = "big"
 MEMBERS = [f"m{i:03d}" for i in range(200)]
@@ -91,14 +90,17 @@ def summary(name: str, samples: list[float]) -> str:
     )
 
 
-async def round_trip_ms(app: Starlette) -> float:
-    """The median of one trivial query on the app's own pool: the unit that scales the rest."""
+async def round_trip_ms(db_url: str) -> float:
+    """The median of one trivial query to the same server: the unit that scales the rest."""
     samples = []
-    async with app.state.service.db.connection() as conn:
+    conn = await asyncpg.connect(db_url)
+    try:
         for _ in range(300):
             start = time.perf_counter()
             await conn.fetchval("SELECT 1")
             samples.append(time.perf_counter() - start)
+    finally:
+        await conn.close()
     return statistics.median(samples) * 1000
 
 
@@ -110,18 +112,19 @@ async def measure(db_url: str, redis_url: str, runs: int, open_prs: int) -> None
     affected: list[int] = []
     touched: list[int] = []
     async with app.router.lifespan_context(app):
-        service = app.state.service
-        rtt = await round_trip_ms(app)
+        services = app.state.services
+        cache = TeamCache.from_url(redis_url, 1.0)
+        rtt = await round_trip_ms(db_url)
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://perf") as client:
             for run in range(runs * 2 + 1):
                 await seed(db_url, open_prs, open_prs // 2, rng)
-                await service.cache.invalidate({TEAM})
-                await service.team(TEAM)  # steady state: the team is cached
+                await cache.invalidate({TEAM})  # seeded behind the cache's back
+                await services.teams.get(TEAM)  # steady state: the team is cached
                 leaving = sorted(rng.sample(MEMBERS, 100))
                 start = time.perf_counter()
                 if run % 2 == 0:
-                    result = await deactivate(service, TEAM, leaving)
+                    result = await services.deactivations.deactivate(TEAM, leaving)
                     moves = len(result.moves)
                     touched.append(len({m.pull_request_id for m in result.moves}))
                 else:
@@ -134,6 +137,7 @@ async def measure(db_url: str, redis_url: str, runs: int, open_prs: int) -> None
                     continue  # warm-up: connections, prepared statements
                 (server if run % 2 == 0 else http).append(elapsed)
                 affected.append(moves)
+        await cache.close()
     print(f"team of {len(MEMBERS)}, 100 deactivated, {open_prs} open PRs in the team;")
     print(f"reviews moved per run: {min(affected)}-{max(affected)}, open PRs changed per run:")
     print(f"{min(touched)}-{max(touched)}; cpus {os.cpu_count()}, load {os.getloadavg()[0]:.1f};")

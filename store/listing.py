@@ -7,20 +7,11 @@ duplicates, no skipped rows, unlike OFFSET).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 
-from bot.core.models import Member, PullRequest, Team
+from bot.core.models import Member, PrFilter, PullRequest, Team
 from store.db import Connection
 from store.pull_requests import _PR_COLUMNS, _pr
-
-
-@dataclass(frozen=True, slots=True)
-class PrFilter:
-    status: str | None = None
-    team_name: str | None = None
-    reviewer_id: str | None = None
-    author_id: str | None = None
 
 
 async def all_teams(conn: Connection) -> list[Team]:

@@ -7,49 +7,10 @@ created (by ``created_at``). Open reviews are always the state right now.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime
-
+from bot.core.stats import PrStats, TeamStats, UserStats, Window
 from store.db import Connection
 
 _IN_WINDOW = "({col} >= $2 OR $2::timestamptz IS NULL) AND ({col} < $3 OR $3::timestamptz IS NULL)"
-
-
-@dataclass(frozen=True, slots=True)
-class Window:
-    team_name: str | None = None
-    since: datetime | None = None
-    until: datetime | None = None
-
-    def args(self) -> tuple[str | None, datetime | None, datetime | None]:
-        return self.team_name, self.since, self.until
-
-
-@dataclass(frozen=True, slots=True)
-class UserStats:
-    user_id: str
-    username: str
-    team_name: str
-    is_active: bool
-    assignments: int
-    open_reviews: int
-    merged_reviews: int
-    reassigned_away: int
-
-
-@dataclass(frozen=True, slots=True)
-class TeamStats:
-    team_name: str
-    members: int
-    active_members: int
-    pull_requests_created: int
-
-
-@dataclass(frozen=True, slots=True)
-class PrStats:
-    pull_request_id: str
-    reassignments: int
-    removals: int
 
 
 async def team_exists(conn: Connection, team_name: str) -> bool:

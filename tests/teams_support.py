@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import random
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -10,8 +9,9 @@ from pathlib import Path
 import httpx
 import pytest_asyncio
 
-from bot.services.reviews import ReviewService
+from bot.services.chooser import Chooser
 from bot.services.team_config import TeamConfigService
+from bot.services.teams import TeamDirectory
 from config.settings import Settings
 from store.cache import TeamCache
 from store.db import Db
@@ -50,7 +50,6 @@ async def open_pr(client: httpx.AsyncClient, pr_id: str, author: str) -> list[st
     return reviewers
 
 
-@contextlib.asynccontextmanager
-async def service_for(configs: TeamConfigService) -> AsyncIterator[ReviewService]:
-    """A ReviewService on the same store, to call choose_and_lock as other paths do."""
-    yield ReviewService(configs.db, configs.cache, random.Random(5))
+def chooser_for(configs: TeamConfigService) -> Chooser:
+    """A Chooser on the same store, to call choose_and_lock as other paths do."""
+    return Chooser(TeamDirectory(configs.db, configs.cache), random.Random(5))

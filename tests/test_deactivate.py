@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+import random
 from typing import Any
 
 import asyncpg
 import httpx
 
-from bot.services.reviews import ReviewerChange, ReviewService
+from bot.services.changes import ChangeFeed, Origin, ReviewerChange
+from bot.services.chooser import Chooser
+from bot.services.deactivation import Deactivations
+from bot.services.teams import TeamDirectory
+from config.settings import Settings
+from store.cache import TeamCache
+from store.db import Db
 from tests.conftest import add_team, create_pr, member
 
 
@@ -119,26 +126,37 @@ async def test_already_inactive_members_lose_their_open_reviews(
 
 
 async def test_listeners_see_every_change_in_the_transaction(
-    client: httpx.AsyncClient, pg: asyncpg.Pool
+    client: httpx.AsyncClient, settings: Settings
 ) -> None:
     await add_team(client, "core", *(member(u) for u in "abcdef"))
     for i in range(4):
         await create_pr(client, f"pr-{i}", "a")
-    service: ReviewService = client._transport.app.state.service  # type: ignore[attr-defined]
     seen: list[tuple[ReviewerChange, bool]] = []
 
     async def listener(conn: Any, change: ReviewerChange) -> None:
         seen.append((change, conn.is_in_transaction()))
 
-    service.change_listeners.append(listener)
-    result = await deactivate(client, "core", ["b", "c"])
+    changes = ChangeFeed()
+    changes.subscribe(listener)
+    assert settings.database_url is not None
+    db = Db(settings.database_url, pool_size=2)
+    await db.connect()
+    cache = TeamCache.from_url(settings.redis_url, 1.0)
+    directory = TeamDirectory(db, cache)
+    use_case = Deactivations(db, directory, Chooser(directory, random.Random(1)), changes)
+    try:
+        done = await use_case.deactivate("core", ["b", "c"])
+    finally:
+        await cache.close()
+        await db.disconnect()
     by_pr: dict[str, ReviewerChange] = {c.pull_request_id: c for c, _ in seen}
     assert all(in_tx for _, in_tx in seen)
-    assert len(by_pr) == len(seen) == len({m["pull_request_id"] for m in result["reassignments"]})
-    for move in result["reassignments"]:
-        change = by_pr[move["pull_request_id"]]
-        assert move["old_reviewer"] in change.removed
-        assert move["new_reviewer"] in change.added
+    assert len(by_pr) == len(seen) == len({m.pull_request_id for m in done.moves}) > 0
+    assert {c.origin for c, _ in seen} == {Origin.DEACTIVATION}
+    for move in done.moves:
+        change = by_pr[move.pull_request_id]
+        assert move.old_reviewer in change.removed
+        assert move.new_reviewer in change.added
 
 
 async def test_cached_team_is_refreshed_after_commit(client: httpx.AsyncClient) -> None:

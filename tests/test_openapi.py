@@ -8,11 +8,14 @@ input rejected with a 4xx. Examples per operation are capped so the run stays sh
 
 from __future__ import annotations
 
+import importlib
+import pkgutil
 import re
 import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 import httpx
@@ -24,9 +27,10 @@ import yaml
 from schemathesis import checks as st_checks
 from starlette.routing import BaseRoute, Mount, Route
 
+import handlers
 from bot.app import create_app
 from config.settings import Settings
-from handlers import all_routes, openapi, teams_config, webhooks
+from handlers import all_routes, openapi
 
 EXAMPLES_PER_OPERATION = 20  # ~1 s per operation here; keeps the run well under a minute
 NOT_DESCRIBED = {"/docs/assets"}  # static files of the docs page
@@ -61,16 +65,39 @@ def _served(routes: list[BaseRoute]) -> set[tuple[str, str]]:
     }
 
 
-@pytest.mark.parametrize(
-    ("fragment", "routes"),
-    [("teams_config.yaml", teams_config.routes), ("webhooks.yaml", webhooks.routes)],
-)
-def test_each_feature_fragment_documents_exactly_its_routes(
-    fragment: str, routes: list[BaseRoute]
+def _endpoint_modules() -> list[ModuleType]:
+    """Every handlers/ module that serves routes."""
+    found = []
+    for info in pkgutil.iter_modules(handlers.__path__):
+        module = importlib.import_module(f"handlers.{info.name}")
+        if hasattr(module, "routes"):
+            found.append(module)
+    return found
+
+
+@pytest.mark.parametrize("module", _endpoint_modules(), ids=lambda m: m.__name__)
+def test_each_endpoint_module_has_a_fragment_documenting_exactly_its_routes(
+    module: ModuleType,
 ) -> None:
-    spec = yaml.safe_load((Path(openapi.__file__).parent / fragment).read_text())
+    routes = module.routes() if callable(module.routes) else module.routes
+    fragment = Path(openapi.__file__).parent / f"{module.__name__.rsplit('.', 1)[-1]}.yaml"
+    spec = yaml.safe_load(fragment.read_text())
     documented = {(path, method.upper()) for path, ops in spec["paths"].items() for method in ops}
     assert documented == _served(routes)
+
+
+def test_every_error_response_is_the_envelope() -> None:
+    spec = openapi.spec()
+    shared = spec["components"]["responses"]
+    for path, item in spec["paths"].items():
+        for method, op in item.items():
+            for status, response in op["responses"].items():
+                if int(status) < 400:
+                    continue
+                if "$ref" in response:
+                    response = shared[response["$ref"].removeprefix("#/components/responses/")]
+                schema = response["content"]["application/json"]["schema"]
+                assert schema == {"$ref": "#/components/schemas/Error"}, (method, path, status)
 
 
 def test_fragments_cannot_overwrite_each_other() -> None:

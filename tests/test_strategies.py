@@ -12,7 +12,7 @@ import httpx
 
 from bot.services.team_config import TeamConfigService
 from tests.conftest import AppFactory
-from tests.teams_support import apply_text, configs, open_pr, service_for
+from tests.teams_support import apply_text, chooser_for, configs, open_pr
 
 __all__ = ["configs"]  # the fixture, imported for pytest
 
@@ -114,9 +114,10 @@ async def test_away_and_capped_members_are_never_chosen_on_any_path(
     assert response.json()["replaced_by"] == ({"back", "free"} - {other}).pop(), response.text
 
     # Any other path (webhooks, bulk deactivation) goes through choose_and_lock.
-    async with service_for(configs) as service, service.db.transaction() as conn:
+    chooser = chooser_for(configs)
+    async with configs.db.transaction() as conn:
         for _ in range(20):
-            picked = await service.choose_and_lock(conn, "t", exclude={"author"}, count=2)
+            picked = await chooser.choose_and_lock(conn, "t", exclude={"author"}, count=2)
             assert set(picked) <= {"back", "free"}
 
     # Merging the capped member's review frees a slot.
@@ -192,10 +193,11 @@ async def test_team_reviewer_count_is_used_on_create(
     assert len(await open_pr(client, "p1", "a")) == 1
     assert await open_pr(client, "p2", "x") == []
     # Other paths (webhooks) ask for "the team's number" with count=None.
-    async with service_for(configs) as service, service.db.transaction() as conn:
-        assert len(await service.choose_and_lock(conn, "one", exclude={"a"}, count=None)) == 1
-        assert len(await service.choose_and_lock(conn, "one", exclude={"a"}, count=2)) == 2
-        assert await service.choose_and_lock(conn, "none", exclude=set(), count=None) == []
+    chooser = chooser_for(configs)
+    async with configs.db.transaction() as conn:
+        assert len(await chooser.choose_and_lock(conn, "one", exclude={"a"}, count=None)) == 1
+        assert len(await chooser.choose_and_lock(conn, "one", exclude={"a"}, count=2)) == 2
+        assert await chooser.choose_and_lock(conn, "none", exclude=set(), count=None) == []
 
 
 async def test_selection_seed_makes_choices_reproducible(

@@ -15,10 +15,17 @@ from starlette.middleware import Middleware
 from bot.app.webhook_runtime import webhook_runtime
 from bot.observability import logs
 from bot.observability.metrics import PoolUse, ResourceCollector
-from bot.services.reviews import ReviewService
+from bot.services.changes import ChangeFeed
+from bot.services.chooser import Chooser
+from bot.services.deactivation import Deactivations
+from bot.services.pull_requests import PullRequests
+from bot.services.stats import Stats
 from bot.services.team_config import start_team_config
+from bot.services.teams import TeamDirectory, Teams
+from bot.services.users import Users
 from config.settings import Settings
 from handlers import all_routes
+from handlers.deps import Services
 from handlers.errors import EXCEPTION_HANDLERS
 from handlers.middleware import RequestObserver, TokenAuth
 from store.cache import TeamCache
@@ -43,16 +50,29 @@ def create_app(settings: Settings) -> Starlette:
             resources.push_async_callback(db.disconnect)
             cache = TeamCache.from_url(settings.redis_url, settings.redis_timeout)
             resources.push_async_callback(cache.close)
-            service = ReviewService(db, cache, random.Random(settings.selection_seed))
-            app.state.settings, app.state.db, app.state.cache = settings, db, cache
-            app.state.service = service
+            directory = TeamDirectory(db, cache)
+            chooser = Chooser(directory, random.Random(settings.selection_seed))
+            changes = ChangeFeed()
             teams = await start_team_config(db, cache, settings.teams_file)
             resources.callback(teams.stop)
-            app.state.team_config, app.state.teams_reloader = teams.service, teams.reloader
-            app.state.metrics_registry = _resource_metrics(cache, db)
             if settings.admin_token is None and settings.user_token is None:
                 log.warning("ADMIN_TOKEN and USER_TOKEN are unset: the management API is open")
-            await resources.enter_async_context(webhook_runtime(app, settings, service))
+            hooks = await resources.enter_async_context(
+                webhook_runtime(settings, db, directory, chooser, changes)
+            )
+            app.state.services = Services(
+                settings=settings,
+                teams=Teams(db, directory),
+                users=Users(db, directory),
+                pull_requests=PullRequests(db, directory, chooser, changes),
+                deactivations=Deactivations(db, directory, chooser, changes),
+                stats=Stats(db),
+                teams_reloader=teams.reloader,
+                deliveries=hooks.deliveries,
+                outbox=hooks.admin,
+                metrics_registry=_resource_metrics(cache, db),
+            )
+            app.state.outbox_worker = hooks.worker  # tests drive its clock
             yield
 
     return Starlette(

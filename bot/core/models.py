@@ -6,6 +6,9 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from enum import StrEnum
 
+# The reference contract: at most two reviewers per PR (each team asks for 0..2).
+MAX_REVIEWERS = 2
+
 
 class PrStatus(StrEnum):
     OPEN = "OPEN"
@@ -66,3 +69,13 @@ class PullRequest:
     assigned_reviewers: tuple[str, ...]
     created_at: datetime
     merged_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class PrFilter:
+    """Which pull requests a listing asks for; None leaves a field open."""
+
+    status: str | None = None
+    team_name: str | None = None
+    reviewer_id: str | None = None
+    author_id: str | None = None

@@ -7,11 +7,11 @@
 3. Lock again the open PRs they review: this catches assignments committed between
    steps 1 and 2. Then read those PRs' reviewers (a statement of its own, after every
    lock): nothing can change them before we commit.
-4. Choose every replacement at once (``ReviewService.choose_many_and_lock``: the team's
+4. Choose every replacement at once (``Chooser.choose_many_and_lock``: the team's
    strategy, availability and caps, against one locked snapshot of the team; never the
    author, never someone on the PR, never anyone being deactivated), write all moves
-   and their events in one statement, and ``notify`` the change listeners (the webhook
-   outbox) per changed PR, all in the same transaction.
+   and their events in one statement, and publish each changed PR on the ``ChangeFeed``
+   (the webhook outbox), all in the same transaction.
 
 Step 3 takes PR locks while holding user locks, and step 4 waits for the team row, so
 a deadlock with a concurrent writer is possible in rare interleavings. A short
@@ -34,9 +34,11 @@ import msgspec
 from bot.core.batch_selection import Vacancy
 from bot.core.deactivation import Move, OpenReview, leaving, pair_moves
 from bot.core.errors import Busy, NotFound
-from bot.services.reviews import ReviewerChange, ReviewService
+from bot.services.changes import ChangeFeed, Origin, ReviewerChange
+from bot.services.chooser import Chooser
+from bot.services.teams import TeamDirectory
 from store import deactivation as store
-from store.db import Connection
+from store.db import Connection, Db
 
 log = logging.getLogger(__name__)
 
@@ -56,85 +58,99 @@ class Deactivation:
     moves: list[Move]
 
 
-async def deactivate(
-    service: ReviewService, team_name: str, user_ids: Sequence[str] | None
-) -> Deactivation:
-    """Deactivate ``user_ids`` (every member when None) and move their open reviews."""
-    for attempt in range(1, MAX_ATTEMPTS + 1):
-        try:
-            result = await _attempt(service, team_name, user_ids)
-        except _RETRYABLE as exc:
-            log.info("bulk deactivation of %s lost a lock race (%s); retrying", team_name, exc)
-            # Jitter apart from the selection RNG, so a seeded run stays reproducible.
-            await asyncio.sleep(random.uniform(0.005, 0.02) * attempt)
-            continue
-        await service.cache.invalidate({team_name})
-        removed = sum(1 for m in result.moves if m.new_reviewer is None)
-        log.info(
-            "deactivated %d members of %s; %d reviews moved, %d removed",
-            len(result.deactivated),
-            team_name,
-            len(result.moves) - removed,
-            removed,
-            extra={"team_name": team_name, "attempts": attempt},
-        )
-        return result
-    raise Busy(f"team '{team_name}' is too busy to deactivate members now; try again")
+class Deactivations:
+    def __init__(
+        self, db: Db, directory: TeamDirectory, chooser: Chooser, changes: ChangeFeed
+    ) -> None:
+        self._db = db
+        self._directory = directory
+        self._chooser = chooser
+        self._changes = changes
 
+    async def deactivate(self, team_name: str, user_ids: Sequence[str] | None) -> Deactivation:
+        """Deactivate ``user_ids`` (every member when None) and move their open reviews."""
+        for attempt in range(1, MAX_ATTEMPTS + 1):
+            try:
+                result = await self._attempt(team_name, user_ids)
+            except _RETRYABLE as exc:
+                log.info("bulk deactivation of %s lost a lock race (%s); retrying", team_name, exc)
+                # Jitter apart from the selection RNG, so a seeded run stays reproducible.
+                await asyncio.sleep(random.uniform(0.005, 0.02) * attempt)
+                continue
+            await self._directory.invalidate({team_name})
+            _log_done(result, attempt)
+            return result
+        raise Busy(f"team '{team_name}' is too busy to deactivate members now; try again")
 
-async def _attempt(
-    service: ReviewService, team_name: str, user_ids: Sequence[str] | None
-) -> Deactivation:
-    async with service.db.transaction() as conn:
-        await store.set_lock_timeout(conn, LOCK_TIMEOUT_MS)
-        members = await store.team_member_ids(conn, team_name)
-        if members is None:
-            raise NotFound(f"team '{team_name}' not found")
-        targets = sorted(set(members if user_ids is None else user_ids))
-        authors = await store.lock_open_prs_reviewed_by(conn, targets)
-        deactivated = await store.deactivate_members(conn, team_name, targets)
-        # With no list, a member who moved to another team meanwhile is simply not ours.
-        missing = sorted(set(targets) - set(deactivated))
-        if user_ids is not None and missing:
-            shown = ", ".join(missing[:10]) + (
-                f" and {len(missing) - 10} more" if len(missing) > 10 else ""
+    async def _attempt(self, team_name: str, user_ids: Sequence[str] | None) -> Deactivation:
+        async with self._db.transaction() as conn:
+            await store.set_lock_timeout(conn, LOCK_TIMEOUT_MS)
+            members = await store.team_member_ids(conn, team_name)
+            if members is None:
+                raise NotFound(f"team '{team_name}' not found")
+            targets = sorted(set(members if user_ids is None else user_ids))
+            authors = await store.lock_open_prs_reviewed_by(conn, targets)
+            deactivated = await store.deactivate_members(conn, team_name, targets)
+            # With no list, a member who moved to another team meanwhile is simply not ours.
+            missing = sorted(set(targets) - set(deactivated))
+            if user_ids is not None and missing:
+                raise NotFound(f"not members of team '{team_name}': {_some(missing)}")
+            # Those locked in step 1 again too: relocking our own rows costs little.
+            authors |= await store.lock_open_prs_reviewed_by(conn, deactivated)
+            reviews = await store.open_reviews(conn, authors, set(deactivated))
+            moves = await self._move_reviews(conn, team_name, reviews, set(deactivated))
+        return Deactivation(team_name, deactivated, moves)
+
+    async def _move_reviews(
+        self,
+        conn: Connection,
+        team_name: str,
+        reviews: Sequence[OpenReview],
+        deactivated: set[str],
+    ) -> list[Move]:
+        """Choose every replacement at once, write them all, then announce PR by PR.
+
+        ``choose_many_and_lock`` accounts for its own earlier picks (loads, caps, turns), so
+        the moves need not be written before the next choice.
+        """
+        vacancies = [
+            Vacancy(r.pull_request_id, r.author_id, r.reviewers, tuple(leaving(r, deactivated)))
+            for r in reviews
+        ]
+        picks = await self._chooser.choose_many_and_lock(conn, team_name, vacancies, deactivated)
+        moves: list[Move] = []
+        explains: list[str] = []
+        for vacancy, pick in zip(vacancies, picks, strict=True):
+            pr_moves = pair_moves(vacancy.pull_request_id, vacancy.leaving, pick.chosen)
+            moves += pr_moves
+            explains += [_json(pick.explain)] * len(pr_moves)
+        await store.apply_moves(conn, moves, explains)
+        for vacancy, pick in zip(vacancies, picks, strict=True):
+            change = ReviewerChange(
+                vacancy.pull_request_id,
+                added=pick.chosen,
+                removed=vacancy.leaving,
+                origin=Origin.DEACTIVATION,
             )
-            raise NotFound(f"not members of team '{team_name}': {shown}")
-        # Those locked in step 1 again too: relocking our own rows costs little.
-        authors |= await store.lock_open_prs_reviewed_by(conn, deactivated)
-        reviews = await store.open_reviews(conn, authors, set(deactivated))
-        moves = await _move_reviews(service, conn, team_name, reviews, set(deactivated))
-    return Deactivation(team_name, deactivated, moves)
+            await self._changes.publish(conn, change)
+        return moves
 
 
-async def _move_reviews(
-    service: ReviewService,
-    conn: Connection,
-    team_name: str,
-    reviews: Sequence[OpenReview],
-    deactivated: set[str],
-) -> list[Move]:
-    """Choose every replacement at once, write them all, then announce PR by PR.
+def _some(ids: list[str]) -> str:
+    """The first ten ids, and how many more."""
+    return ", ".join(ids[:10]) + (f" and {len(ids) - 10} more" if len(ids) > 10 else "")
 
-    ``choose_many_and_lock`` accounts for its own earlier picks (loads, caps, turns), so
-    the moves need not be written before the next choice.
-    """
-    vacancies = [
-        Vacancy(r.pull_request_id, r.author_id, r.reviewers, tuple(leaving(r, deactivated)))
-        for r in reviews
-    ]
-    picks = await service.choose_many_and_lock(conn, team_name, vacancies, deactivated)
-    moves: list[Move] = []
-    explains: list[str] = []
-    for vacancy, pick in zip(vacancies, picks, strict=True):
-        pr_moves = pair_moves(vacancy.pull_request_id, vacancy.leaving, pick.chosen)
-        moves += pr_moves
-        explains += [_json(pick.explain)] * len(pr_moves)
-    await store.apply_moves(conn, moves, explains)
-    for vacancy, pick in zip(vacancies, picks, strict=True):
-        change = ReviewerChange(vacancy.pull_request_id, added=pick.chosen, removed=vacancy.leaving)
-        await service.notify(conn, change)
-    return moves
+
+def _log_done(result: Deactivation, attempts: int) -> None:
+    removed = sum(1 for m in result.moves if m.new_reviewer is None)
+    log.info(
+        "deactivated %d members of %s; %d reviews moved, %d removed",
+        len(result.deactivated),
+        result.team_name,
+        len(result.moves) - removed,
+        removed,
+        extra={"team_name": result.team_name, "attempts": attempts},
+    )
 
 
 def _json(explain: dict[str, object]) -> str:

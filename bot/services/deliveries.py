@@ -1,8 +1,8 @@
 """Applying a parsed delivery to the store: one transaction, the delivery claimed first.
 
 The handler never calls a host: reviewers chosen here reach the host through the outbox
-rows that ``bot.services.outbox.outbox_listener`` writes in this same transaction. Reviewer changes
-that copy what a human did on the host are made inside ``mirroring()``: no echo.
+rows that ``bot.services.outbox.outbox_listener`` writes in this same transaction. Reviewer
+changes that copy what a human did on the host are published as ``Origin.HOST``: no echo.
 """
 
 from __future__ import annotations
@@ -12,14 +12,15 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from bot.core.models import PrStatus, PullRequest, User
+from bot.core.models import MAX_REVIEWERS, PrStatus, PullRequest, User
 from bot.hosts.events import Host, Ignored, Kind, Parsed, Ping, PrEvent
-from bot.services.outbox import mirroring
-from bot.services.reviews import REVIEWERS_PER_PR, ReviewerChange, ReviewService
+from bot.services.changes import ChangeFeed, Origin, ReviewerChange
+from bot.services.chooser import Chooser
+from bot.services.teams import TeamDirectory
 from store import host_sync, users
 from store import outbox as outbox_store
 from store import pull_requests as prs
-from store.db import Connection
+from store.db import Connection, Db
 from store.retry import retry_transient
 
 log = logging.getLogger(__name__)
@@ -50,8 +51,18 @@ def ignored(reason: str) -> Outcome:
 
 
 class WebhookSync:
-    def __init__(self, service: ReviewService, on_enqueued: Callable[[], None]) -> None:
-        self.service = service
+    def __init__(
+        self,
+        db: Db,
+        directory: TeamDirectory,
+        chooser: Chooser,
+        changes: ChangeFeed,
+        on_enqueued: Callable[[], None],
+    ) -> None:
+        self.db = db
+        self.directory = directory
+        self.chooser = chooser
+        self.changes = changes
         self.on_enqueued = on_enqueued
         # Installations this process already saved: saves a query on every delivery.
         self._installations: dict[str, int] = {}
@@ -63,7 +74,7 @@ class WebhookSync:
         if isinstance(parsed, Ignored):
             log.info("%s delivery %s ignored: %s", host, delivery, parsed.reason)
             return ignored(parsed.reason)
-        async with self.service.db.transaction() as conn:
+        async with self.db.transaction() as conn:
             if not await host_sync.record_delivery(conn, host, delivery):
                 return Outcome(200, {"status": "duplicate", "delivery": delivery})
             outcome = await self._apply(conn, parsed)
@@ -173,14 +184,14 @@ class WebhookSync:
                 continue
             if user.user_id == pr.author_id or user.user_id in reviewers:
                 continue
-            if len(reviewers) >= REVIEWERS_PER_PR:
+            if len(reviewers) >= MAX_REVIEWERS:
                 run.notes.append(f"'{handle}' not stored: the PR already has {len(reviewers)}")
                 continue
             slot = await self._next_slot(conn, pr.pull_request_id, reviewers)
             await prs.add_reviewers(conn, pr.pull_request_id, [user.user_id], slot, source="host")
             reviewers.append(user.user_id)
-            with mirroring():
-                await self.service.notify(conn, ReviewerChange(pr.pull_request_id, (user.user_id,)))
+            change = ReviewerChange(pr.pull_request_id, (user.user_id,), origin=Origin.HOST)
+            await self.changes.publish(conn, change)
         run.pr = replace(pr, assigned_reviewers=tuple(reviewers))
 
     async def _mirror_removed(
@@ -195,8 +206,8 @@ class WebhookSync:
                 continue
             kept = tuple(r for r in run.pr.assigned_reviewers if r != user.user_id)
             run.pr = replace(run.pr, assigned_reviewers=kept)
-            with mirroring():
-                await self.service.notify(conn, ReviewerChange(pr_id, removed=(user.user_id,)))
+            change = ReviewerChange(pr_id, removed=(user.user_id,), origin=Origin.HOST)
+            await self.changes.publish(conn, change)
 
     async def _next_slot(self, conn: Connection, pr_id: str, reviewers: Sequence[str]) -> int:
         # With nobody on the PR every slot is free; otherwise removals may have left gaps.
@@ -208,14 +219,14 @@ class WebhookSync:
         author = run.author or await users.fetch_user(conn, pr.author_id)
         if author is None:
             return
-        team = await self.service.team(author.team_name, conn, local_ok=True)
-        target = team.reviewers if team is not None else REVIEWERS_PER_PR
+        team = await self.directory.team(author.team_name, conn, local_ok=True)
+        target = team.reviewers if team is not None else MAX_REVIEWERS
         wanted = target - len(pr.assigned_reviewers) - run.non_members
         if wanted <= 0:
             return
         refused = [] if run.new else await outbox_store.rejected_users(conn, pr.pull_request_id)
         exclude = {pr.author_id, *pr.assigned_reviewers, *refused}
-        chosen = await self.service.choose_and_lock(
+        chosen = await self.chooser.choose_and_lock(
             conn, author.team_name, exclude=exclude, count=wanted
         )
         if not chosen:
@@ -223,6 +234,7 @@ class WebhookSync:
             return
         slot = await self._next_slot(conn, pr.pull_request_id, pr.assigned_reviewers)
         await prs.add_reviewers(conn, pr.pull_request_id, chosen, slot, source="webhook")
-        await self.service.notify(conn, ReviewerChange(pr.pull_request_id, added=tuple(chosen)))
+        change = ReviewerChange(pr.pull_request_id, added=tuple(chosen), origin=Origin.WEBHOOK)
+        await self.changes.publish(conn, change)
         run.assigned.extend(chosen)
         run.pr = replace(pr, assigned_reviewers=(*pr.assigned_reviewers, *chosen))

@@ -1,8 +1,8 @@
 """Durable post-back: the change listener that fills the outbox and the worker that drains it.
 
 Every reviewer change of a PR whose id names a host (``github:…``, ``gitlab:…``,
-``gitea:…``) becomes outbox rows in the same transaction; changes that only mirror what a
-human did on the host are written inside ``mirroring()`` and are not sent back.
+``gitea:…``) becomes outbox rows in the same transaction; the change's ``Origin`` says
+what goes out (a copy of what a human did on the host goes nowhere).
 
 The worker claims due rows, sends each through the host's client and settles it:
 done; rescheduled with exponential backoff and jitter (5xx, timeouts, connection errors)
@@ -17,8 +17,7 @@ import asyncio
 import contextlib
 import logging
 import random
-from collections.abc import Callable, Iterator, Mapping
-from contextvars import ContextVar
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -27,11 +26,12 @@ from bot.hosts.base import HostClient
 from bot.hosts.decipher import Failed, InvalidReviewer, Ok, Outcome, RateLimited, Retry
 from bot.hosts.events import Host, parse_pr_id
 from bot.observability.metrics import OUTBOX_FAILURES, POSTBACKS
-from bot.services.reviews import ReviewerChange, ReviewService
+from bot.services.changes import ChangeFeed, Origin, ReviewerChange
+from bot.services.chooser import Chooser
 from store import host_sync, users
 from store import outbox as store
 from store import pull_requests as prs
-from store.db import Connection
+from store.db import Connection, Db
 
 log = logging.getLogger(__name__)
 
@@ -42,8 +42,6 @@ _RESULTS: dict[type, str] = {
     InvalidReviewer: "invalid_reviewer",
 }
 
-_mirroring: ContextVar[bool] = ContextVar("reviewbot_mirroring", default=False)
-
 CREDENTIAL_VARIABLES = {
     Host.GITHUB: "GITHUB_TOKEN or GITHUB_APP_ID + GITHUB_APP_PRIVATE_KEY",
     Host.GITLAB: "GITLAB_TOKEN",
@@ -51,25 +49,15 @@ CREDENTIAL_VARIABLES = {
 }
 
 
-@contextlib.contextmanager
-def mirroring() -> Iterator[None]:
-    """Reviewer changes made inside copy the host; the outbox must not echo them back."""
-    token = _mirroring.set(True)
-    try:
-        yield
-    finally:
-        _mirroring.reset(token)
-
-
 async def outbox_listener(conn: Connection, change: ReviewerChange) -> None:
-    """``ReviewService.change_listeners`` entry: host PRs get their post-backs queued."""
-    if _mirroring.get():
-        return
+    """``ChangeFeed`` subscriber: host PRs get their post-backs queued."""
     ref = parse_pr_id(change.pull_request_id)
     if ref is None:
         return
-    await store.enqueue(conn, ref.host, change.pull_request_id, "remove", change.removed)
-    await store.enqueue(conn, ref.host, change.pull_request_id, "request", change.added)
+    if change.origin.posts_removals:
+        await store.enqueue(conn, ref.host, change.pull_request_id, "remove", change.removed)
+    if change.origin.posts_requests:
+        await store.enqueue(conn, ref.host, change.pull_request_id, "request", change.added)
 
 
 def utcnow() -> datetime:
@@ -91,7 +79,9 @@ class RetryPolicy:
 class OutboxWorker:
     def __init__(
         self,
-        service: ReviewService,
+        db: Db,
+        chooser: Chooser,
+        changes: ChangeFeed,
         clients: Mapping[Host, HostClient],
         *,
         clock: Callable[[], datetime] = utcnow,
@@ -100,8 +90,9 @@ class OutboxWorker:
         batch: int = 20,
         poll_interval: float = 1.0,
     ) -> None:
-        self.service = service
-        self.db = service.db
+        self.db = db
+        self.chooser = chooser
+        self.changes = changes
         self.clients = clients
         self.clock = clock
         self.rng = rng or random.Random()
@@ -257,7 +248,7 @@ class OutboxWorker:
             return None
         refused = await store.rejected_users(conn, entry.pull_request_id)
         exclude = {author_id, *reviewers, *refused}
-        chosen = await self.service.choose_and_lock(
+        chosen = await self.chooser.choose_and_lock(
             conn, author.team_name, exclude=exclude, count=1
         )
         return chosen[0] if chosen else None
@@ -266,11 +257,8 @@ class OutboxWorker:
         pr_id, old = entry.pull_request_id, entry.user_id
         if new_id is None:
             await host_sync.remove_reviewer(conn, pr_id, old, source="webhook")
-            change = ReviewerChange(pr_id, removed=(old,))
+            change = ReviewerChange(pr_id, removed=(old,), origin=Origin.REFUSED)
         else:
             await prs.replace_reviewer(conn, pr_id, old, new_id, source="webhook")
-            change = ReviewerChange(pr_id, added=(new_id,), removed=(old,))
-            # Only the new request goes out: the refused person was never requested.
-            await store.enqueue(conn, entry.host, pr_id, "request", [new_id])
-        with mirroring():
-            await self.service.notify(conn, change)
+            change = ReviewerChange(pr_id, (new_id,), (old,), origin=Origin.REFUSED)
+        await self.changes.publish(conn, change)

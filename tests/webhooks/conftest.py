@@ -107,7 +107,7 @@ class Bot:
 
     @property
     def worker(self) -> OutboxWorker:
-        worker: OutboxWorker = self.app.state.outbox
+        worker: OutboxWorker = self.app.state.outbox_worker
         return worker
 
     async def post(
@@ -177,8 +177,8 @@ def make_bot(
         app = create_app(replace(settings, **{**HOOK_SETTINGS, **overrides}))
         async with running(app) as client:
             clock = FakeClock()
-            if not app.state.settings.outbox_worker:  # driven by hand: time is the test's
-                app.state.outbox.clock = clock
+            if not app.state.services.settings.outbox_worker:  # driven by hand: time is the test's
+                app.state.outbox_worker.clock = clock
             yield Bot(app, client, clock)
 
     return factory

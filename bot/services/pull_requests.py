@@ -1,0 +1,108 @@
+"""Pull requests through the management API: create, merge, reassign, read, explain.
+
+One transaction each; whom to choose comes from the ``Chooser``, and every reviewer
+change is published on the ``ChangeFeed`` inside the transaction that makes it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import datetime
+from typing import Any
+
+from bot.core.errors import NoCandidate, NotAssigned, NotFound, PrExists, PrMerged
+from bot.core.models import PrFilter, PrStatus, PullRequest
+from bot.services.changes import ChangeFeed, Origin, ReviewerChange
+from bot.services.chooser import Chooser
+from bot.services.teams import TeamDirectory
+from store import listing
+from store import pull_requests as prs
+from store import selection as selection_store
+from store.db import Db
+from store.retry import retry_transient
+
+
+class PullRequests:
+    def __init__(
+        self, db: Db, directory: TeamDirectory, chooser: Chooser, changes: ChangeFeed
+    ) -> None:
+        self._db = db
+        self._directory = directory
+        self._chooser = chooser
+        self._changes = changes
+
+    @retry_transient
+    async def create(self, pr_id: str, name: str, author_id: str) -> PullRequest:
+        async with self._db.transaction() as conn:
+            created = await prs.insert_pr_for_author(conn, pr_id, name, author_id)
+            if created is None:
+                raise NotFound(f"author '{author_id}' not found")
+            team_name, created_at = created
+            if created_at is None:
+                raise PrExists(f"pull request '{pr_id}' already exists")
+            team = await self._directory.team(team_name, conn, local_ok=True)
+            reviewers = await self._chooser.choose_in(
+                conn, team, {author_id}, None, author=author_id
+            )
+            await prs.add_reviewers(conn, pr_id, reviewers, first_slot=0)
+            change = ReviewerChange(pr_id, added=tuple(reviewers), origin=Origin.API)
+            await self._changes.publish(conn, change)
+        return PullRequest(
+            pr_id, name, author_id, PrStatus.OPEN, tuple(reviewers), created_at, None
+        )
+
+    async def merge(self, pr_id: str) -> PullRequest:
+        async with self._db.connection() as conn:
+            pr = await prs.merge(conn, pr_id)
+        if pr is None:
+            raise NotFound(f"pull request '{pr_id}' not found")
+        return pr
+
+    @retry_transient
+    async def reassign(self, pr_id: str, old_user_id: str) -> tuple[PullRequest, str]:
+        async with self._db.transaction() as conn:
+            pr, old = await prs.fetch_locked_pr_and_user(conn, pr_id, old_user_id)
+            if pr is None:
+                raise NotFound(f"pull request '{pr_id}' not found")
+            if old is None:
+                raise NotFound(f"user '{old_user_id}' not found")
+            if pr.status is PrStatus.MERGED:
+                raise PrMerged(f"pull request '{pr_id}' is merged; its reviewers cannot change")
+            if old_user_id not in pr.assigned_reviewers:
+                raise NotAssigned(f"user '{old_user_id}' is not a reviewer of '{pr_id}'")
+            exclude = {pr.author_id, old_user_id, *pr.assigned_reviewers}
+            chosen = await self._chooser.choose_and_lock(
+                conn, old.team_name, exclude=exclude, count=1, replacing=old_user_id
+            )
+            if not chosen:
+                raise NoCandidate(
+                    f"no active member of team '{old.team_name}' can replace '{old_user_id}'"
+                )
+            new_id = chosen[0]
+            await prs.replace_reviewer(conn, pr_id, old_user_id, new_id)
+            change = ReviewerChange(pr_id, (new_id,), (old_user_id,), origin=Origin.API)
+            await self._changes.publish(conn, change)
+        reviewers = tuple(new_id if r == old_user_id else r for r in pr.assigned_reviewers)
+        return replace(pr, assigned_reviewers=reviewers), new_id
+
+    async def get(self, pr_id: str) -> PullRequest:
+        async with self._db.connection() as conn:
+            pr = await prs.fetch_pr(conn, pr_id)
+        if pr is None:
+            raise NotFound(f"pull request '{pr_id}' not found")
+        return pr
+
+    async def page(
+        self, where: PrFilter, after: tuple[datetime, str] | None, limit: int
+    ) -> list[PullRequest]:
+        """Up to ``limit`` PRs matching ``where``, in (created_at, id) order after ``after``."""
+        async with self._db.connection() as conn:
+            return await listing.page_of_prs(conn, where, after, limit)
+
+    async def explain(self, pr_id: str) -> list[dict[str, Any]]:
+        """Every assignment event of the PR with the recorded reasons, oldest first."""
+        async with self._db.connection() as conn:
+            events = await selection_store.explain_of(conn, pr_id)
+        if events is None:
+            raise NotFound(f"pull request '{pr_id}' not found")
+        return events
