@@ -13,19 +13,14 @@ import msgspec
 from starlette.requests import Request
 from starlette.responses import Response
 
-from bot.core.errors import BadRequest
+from bot.core.errors import BadRequest, PayloadTooLarge
 
 T = TypeVar("T")
 
 MAX_BODY_BYTES = 1 << 20  # management requests are small; a megabyte is generous
 
-_encoder = msgspec.json.Encoder()
+encode = msgspec.json.Encoder().encode
 _decoders: dict[type[Any], msgspec.json.Decoder[Any]] = {}
-
-
-class PayloadTooLarge(BadRequest):
-    status = 413
-    code = "PAYLOAD_TOO_LARGE"
 
 
 def decode(raw: bytes, into: type[T]) -> T:
@@ -65,4 +60,4 @@ async def read_body(request: Request, into: type[T]) -> T:
 
 
 def json_response(content: Any, status: int = 200) -> Response:
-    return Response(_encoder.encode(content), status_code=status, media_type="application/json")
+    return Response(encode(content), status_code=status, media_type="application/json")

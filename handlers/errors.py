@@ -1,6 +1,7 @@
 """Every error leaves as the contract's envelope: {"error": {"code", "message"}}.
 
-This is the one place where errors become HTTP responses.
+This is the one place where errors become HTTP responses: ``ERROR_STATUS`` gives each
+class of the core's error tree its status and code.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 
+from bot.core import errors
 from bot.core.errors import ReviewbotError
 from handlers.codec import json_response
 
@@ -27,13 +29,41 @@ _HTTP_CODES = {
 }
 
 
+ERROR_STATUS: dict[type[ReviewbotError], tuple[int, str]] = {
+    errors.BadRequest: (400, "BAD_REQUEST"),
+    errors.PayloadTooLarge: (413, "PAYLOAD_TOO_LARGE"),
+    errors.Unauthorized: (401, "UNAUTHORIZED"),
+    errors.WebhookNotConfigured: (403, "WEBHOOK_NOT_CONFIGURED"),
+    errors.NotFound: (404, "NOT_FOUND"),
+    errors.TeamExists: (400, "TEAM_EXISTS"),
+    errors.PrExists: (409, "PR_EXISTS"),
+    errors.PrMerged: (409, "PR_MERGED"),
+    errors.NotAssigned: (409, "NOT_ASSIGNED"),
+    errors.NoCandidate: (409, "NO_CANDIDATE"),
+    errors.NoTeamsFile: (409, "NO_TEAMS_FILE"),
+    errors.UnsupportedMediaType: (415, "UNSUPPORTED_MEDIA_TYPE"),
+    errors.TeamsFileInvalid: (422, "INVALID_TEAMS_FILE"),
+    errors.Busy: (503, "BUSY"),
+}
+_UNMAPPED = (500, "INTERNAL")
+
+
+def status_of(exc: ReviewbotError) -> tuple[int, str]:
+    """The HTTP status and error code of a core error (its own class, else its nearest base)."""
+    for cls in type(exc).__mro__:
+        if cls in ERROR_STATUS:
+            return ERROR_STATUS[cls]
+    return _UNMAPPED
+
+
 def envelope(status: int, code: str, message: str) -> Response:
     return json_response({"error": {"code": code, "message": message}}, status)
 
 
 async def reviewbot_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, ReviewbotError)
-    return envelope(exc.status, exc.code, exc.message)
+    status, code = status_of(exc)
+    return envelope(status, code, exc.message)
 
 
 async def http_error(request: Request, exc: Exception) -> Response:

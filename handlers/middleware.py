@@ -17,7 +17,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from bot.observability import logs, metrics
 from config.settings import Secret
-from handlers.codec import _encoder
+from handlers.codec import encode
 
 access_log = logging.getLogger("reviewbot.access")
 
@@ -131,7 +131,7 @@ async def _unauthorized(send: Send, missing: bool, read: bool) -> None:
         message = "the bearer token is not valid"
     else:
         message = "this request changes data and needs the admin token"
-    body = _encoder.encode({"error": {"code": "UNAUTHORIZED", "message": message}})
+    body = encode({"error": {"code": "UNAUTHORIZED", "message": message}})
     headers = [
         (b"content-type", b"application/json"),
         (b"content-length", str(len(body)).encode()),

@@ -21,6 +21,7 @@ from bot.services.deliveries import Outcome
 from config.settings import Settings
 from handlers.codec import json_response, read_raw
 from handlers.deps import services
+from handlers.errors import status_of
 
 
 def _secret(settings: Settings, host: Host) -> str | None:
@@ -46,7 +47,7 @@ def _endpoint(host: Host) -> Callable[[Request], Awaitable[Response]]:
         try:
             outcome = await _apply(request, host)
         except ReviewbotError as exc:
-            WEBHOOK_DELIVERIES.labels(host.value, exc.code.lower()).inc()
+            WEBHOOK_DELIVERIES.labels(host.value, status_of(exc)[1].lower()).inc()
             raise
         WEBHOOK_DELIVERIES.labels(host.value, str(outcome.body.get("status", "other"))).inc()
         return json_response(outcome.body, outcome.status)

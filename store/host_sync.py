@@ -7,7 +7,7 @@ from collections.abc import Sequence
 
 from bot.core.models import User
 from store.db import Connection
-from store.users import _user
+from store.users import user_of
 
 
 async def record_delivery(conn: Connection, host: str, delivery_id: str) -> bool:
@@ -39,7 +39,7 @@ async def member_by_handle(conn: Connection, host: str, handle: str) -> User | N
         host,
         handle,
     )
-    return _user(row) if row else None
+    return user_of(row) if row else None
 
 
 async def lock_active(conn: Connection, user_ids: Sequence[str]) -> set[str]:

@@ -16,15 +16,15 @@ from datetime import datetime
 
 from asyncpg import Record
 
-from bot.core.models import PrStatus, PullRequest, User
+from bot.core.models import PrFilter, PrStatus, PullRequest, User
 from store.db import Connection
 
-_PR_COLUMNS = """p.pull_request_id, p.pull_request_name, p.author_id, p.status, p.created_at,
+PR_COLUMNS = """p.pull_request_id, p.pull_request_name, p.author_id, p.status, p.created_at,
     p.merged_at, ARRAY(SELECT r.user_id FROM pr_reviewers r
                        WHERE r.pull_request_id = p.pull_request_id ORDER BY r.slot) AS reviewers"""
 
 
-def _pr(row: Record) -> PullRequest:
+def pull_request_of(row: Record) -> PullRequest:
     return PullRequest(
         pull_request_id=row["pull_request_id"],
         pull_request_name=row["pull_request_name"],
@@ -62,9 +62,9 @@ async def fetch_pr(conn: Connection, pr_id: str, *, lock: bool = False) -> PullR
         if not found:
             return None
     row = await conn.fetchrow(
-        f"SELECT {_PR_COLUMNS} FROM pull_requests p WHERE p.pull_request_id = $1", pr_id
+        f"SELECT {PR_COLUMNS} FROM pull_requests p WHERE p.pull_request_id = $1", pr_id
     )
-    return _pr(row) if row else None
+    return pull_request_of(row) if row else None
 
 
 async def add_reviewers(
@@ -161,7 +161,7 @@ async def fetch_locked_pr_and_user(
     ):
         return None, None
     row = await conn.fetchrow(
-        f"""SELECT {_PR_COLUMNS}, u.user_id AS u_id, u.username AS u_name,
+        f"""SELECT {PR_COLUMNS}, u.user_id AS u_id, u.username AS u_name,
                    u.team_name AS u_team, u.is_active AS u_active
               FROM pull_requests p LEFT JOIN users u ON u.user_id = $2
              WHERE p.pull_request_id = $1""",
@@ -173,4 +173,33 @@ async def fetch_locked_pr_and_user(
     user = None
     if row["u_id"] is not None:
         user = User(row["u_id"], row["u_name"], row["u_team"], row["u_active"])
-    return _pr(row), user
+    return pull_request_of(row), user
+
+
+# Pages are keyset pages over (created_at, pull_request_id): the next page starts strictly
+# after the last row returned, so rows added meanwhile never shift a page (unlike OFFSET).
+async def page_of_prs(
+    conn: Connection, where: PrFilter, after: tuple[datetime, str] | None, limit: int
+) -> list[PullRequest]:
+    """Up to ``limit`` PRs matching ``where``, oldest first, strictly after ``after``."""
+    after_at, after_id = after if after else (None, None)
+    rows = await conn.fetch(
+        f"""SELECT {PR_COLUMNS} FROM pull_requests p
+             WHERE ($1::text IS NULL OR p.status = $1)
+               AND ($2::text IS NULL OR p.author_id IN
+                        (SELECT a.user_id FROM users a WHERE a.team_name = $2))
+               AND ($3::text IS NULL OR p.pull_request_id IN
+                        (SELECT r.pull_request_id FROM pr_reviewers r WHERE r.user_id = $3))
+               AND ($4::text IS NULL OR p.author_id = $4)
+               AND ($5::timestamptz IS NULL OR (p.created_at, p.pull_request_id) > ($5, $6::text))
+             ORDER BY p.created_at, p.pull_request_id
+             LIMIT $7""",
+        where.status,
+        where.team_name,
+        where.reviewer_id,
+        where.author_id,
+        after_at,
+        after_id,
+        limit,
+    )
+    return [pull_request_of(r) for r in rows]

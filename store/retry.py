@@ -1,4 +1,4 @@
-"""Retrying a whole transaction that PostgreSQL aborted to break a deadlock.
+"""Running a whole transaction again when PostgreSQL aborted it to resolve a lock conflict.
 
 Lock orders are kept consistent where we can see them (users by id, PR before users), but
 a choice that is re-made after a candidate turned out ineligible locks its rows in a later
@@ -27,7 +27,38 @@ TRANSIENT: tuple[type[Exception], ...] = (
     asyncpg.exceptions.DeadlockDetectedError,
     asyncpg.exceptions.SerializationError,
 )
+# A transaction that set a short lock_timeout gives up with this instead of waiting.
+LOCK_RACES: tuple[type[Exception], ...] = (asyncpg.exceptions.LockNotAvailableError, *TRANSIENT)
 ATTEMPTS = 4
+
+
+def _short_pause(attempt: int) -> float:
+    # A little jitter so the two sides of a deadlock do not meet again.
+    return random.uniform(0, 0.005 * attempt)
+
+
+async def retrying(
+    action: Callable[[], Awaitable[R]],
+    *,
+    what: str,
+    errors: tuple[type[Exception], ...] = TRANSIENT,
+    attempts: int = ATTEMPTS,
+    pause: Callable[[int], float] = _short_pause,
+) -> tuple[R, int]:
+    """``action``'s result and the attempt that produced it; the last error after ``attempts``.
+
+    ``pause(attempt)`` seconds pass between attempts (its randomness is kept apart from any
+    seeded selection RNG, so a seeded run stays reproducible).
+    """
+    for attempt in range(1, attempts + 1):
+        try:
+            return await action(), attempt
+        except errors as exc:
+            if attempt == attempts:
+                raise
+            log.info("%s: %s (%s); trying again", what, type(exc).__name__, exc)
+            await asyncio.sleep(pause(attempt))
+    raise AssertionError("unreachable")
 
 
 def retry_transient(fn: Callable[P, Awaitable[R]]) -> Callable[P, Awaitable[R]]:
@@ -35,15 +66,7 @@ def retry_transient(fn: Callable[P, Awaitable[R]]) -> Callable[P, Awaitable[R]]:
 
     @functools.wraps(fn)
     async def run(*args: P.args, **kwargs: P.kwargs) -> R:
-        for attempt in range(1, ATTEMPTS + 1):
-            try:
-                return await fn(*args, **kwargs)
-            except TRANSIENT as exc:
-                if attempt == ATTEMPTS:
-                    raise
-                log.info("%s: %s; trying again", fn.__qualname__, type(exc).__name__)
-                # A little jitter so the two sides of a deadlock do not meet again.
-                await asyncio.sleep(random.uniform(0, 0.005 * attempt))
-        raise AssertionError("unreachable")
+        result, _ = await retrying(lambda: fn(*args, **kwargs), what=fn.__qualname__)
+        return result
 
     return run

@@ -76,3 +76,17 @@ def _member(row: Record) -> Member:
         for start, end in zip(row["firsts"] or (), row["lasts"] or (), strict=True)
     )
     return Member(row["user_id"], row["username"], row["is_active"], row["max_open_reviews"], away)
+
+
+async def all_teams(conn: Connection) -> list[Team]:
+    rows = await conn.fetch(
+        """SELECT t.team_name, u.user_id, u.username, u.is_active
+             FROM teams t LEFT JOIN users u ON u.team_name = t.team_name
+            ORDER BY t.team_name, u.user_id"""
+    )
+    members: dict[str, list[Member]] = {}
+    for r in rows:
+        found = members.setdefault(r["team_name"], [])
+        if r["user_id"] is not None:
+            found.append(Member(r["user_id"], r["username"], r["is_active"]))
+    return [Team(name, tuple(ms)) for name, ms in members.items()]

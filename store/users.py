@@ -8,7 +8,7 @@ from bot.core.models import User
 from store.db import Connection
 
 
-def _user(row: Record) -> User:
+def user_of(row: Record) -> User:
     return User(row["user_id"], row["username"], row["team_name"], row["is_active"])
 
 
@@ -16,7 +16,7 @@ async def fetch_user(conn: Connection, user_id: str) -> User | None:
     row = await conn.fetchrow(
         "SELECT user_id, username, team_name, is_active FROM users WHERE user_id = $1", user_id
     )
-    return _user(row) if row else None
+    return user_of(row) if row else None
 
 
 async def set_active(conn: Connection, user_id: str, is_active: bool) -> User | None:
@@ -26,7 +26,7 @@ async def set_active(conn: Connection, user_id: str, is_active: bool) -> User | 
         user_id,
         is_active,
     )
-    return _user(row) if row else None
+    return user_of(row) if row else None
 
 
 # The whole getReview answer built by PostgreSQL: the per-row Python objects and the JSON

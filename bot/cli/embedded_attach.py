@@ -16,7 +16,7 @@ import os
 from collections.abc import Iterator
 from pathlib import Path
 
-from bot.cli.embedded import _socket_path, _stop_postgres
+from bot.cli.embedded import redis_socket_path, stop_postgres
 
 log = logging.getLogger(__name__)
 
@@ -48,12 +48,12 @@ def attached_postgres(data_dir: Path) -> Iterator[str]:
         holders = server.global_process_id_list.get_and_remove(os.getpid())
         others = [pid for pid in holders if _alive(pid)]
         if started_here and not others:
-            _stop_postgres(server, pgdata)
+            stop_postgres(server, pgdata)
         elif started_here:
             log.info("leaving embedded PostgreSQL running: process %s uses it", others)
 
 
 def running_embedded_redis(data_dir: Path) -> str | None:
     """The URL of the service's embedded Redis when it is running, else None."""
-    sock = _socket_path((data_dir / "redis").resolve())
+    sock = redis_socket_path((data_dir / "redis").resolve())
     return f"unix://{sock}" if sock.exists() else None

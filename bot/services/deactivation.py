@@ -22,13 +22,11 @@ other request); we then retry from scratch with a little jitter.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import random
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-import asyncpg
 import msgspec
 
 from bot.core.batch_selection import Vacancy
@@ -39,16 +37,16 @@ from bot.services.chooser import Chooser
 from bot.services.teams import TeamDirectory
 from store import deactivation as store
 from store.db import Connection, Db
+from store.retry import LOCK_RACES, retrying
 
 log = logging.getLogger(__name__)
 
 LOCK_TIMEOUT_MS = 200
 MAX_ATTEMPTS = 5
-_RETRYABLE = (
-    asyncpg.exceptions.LockNotAvailableError,
-    asyncpg.exceptions.DeadlockDetectedError,
-    asyncpg.exceptions.SerializationError,
-)
+
+
+def _lock_race_pause(attempt: int) -> float:
+    return random.uniform(0.005, 0.02) * attempt
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,18 +67,21 @@ class Deactivations:
 
     async def deactivate(self, team_name: str, user_ids: Sequence[str] | None) -> Deactivation:
         """Deactivate ``user_ids`` (every member when None) and move their open reviews."""
-        for attempt in range(1, MAX_ATTEMPTS + 1):
-            try:
-                result = await self._attempt(team_name, user_ids)
-            except _RETRYABLE as exc:
-                log.info("bulk deactivation of %s lost a lock race (%s); retrying", team_name, exc)
-                # Jitter apart from the selection RNG, so a seeded run stays reproducible.
-                await asyncio.sleep(random.uniform(0.005, 0.02) * attempt)
-                continue
-            await self._directory.invalidate({team_name})
-            _log_done(result, attempt)
-            return result
-        raise Busy(f"team '{team_name}' is too busy to deactivate members now; try again")
+        try:
+            result, attempts = await retrying(
+                lambda: self._attempt(team_name, user_ids),
+                what=f"bulk deactivation of {team_name}",
+                errors=LOCK_RACES,
+                attempts=MAX_ATTEMPTS,
+                pause=_lock_race_pause,
+            )
+        except LOCK_RACES:
+            raise Busy(
+                f"team '{team_name}' is too busy to deactivate members now; try again"
+            ) from None
+        await self._directory.invalidate({team_name})
+        _log_done(result, attempts)
+        return result
 
     async def _attempt(self, team_name: str, user_ids: Sequence[str] | None) -> Deactivation:
         async with self._db.transaction() as conn:

@@ -15,7 +15,6 @@ from bot.core.models import PrFilter, PrStatus, PullRequest
 from bot.services.changes import ChangeFeed, Origin, ReviewerChange
 from bot.services.chooser import Chooser
 from bot.services.teams import TeamDirectory
-from store import listing
 from store import pull_requests as prs
 from store import selection as selection_store
 from store.db import Db
@@ -97,7 +96,7 @@ class PullRequests:
     ) -> list[PullRequest]:
         """Up to ``limit`` PRs matching ``where``, in (created_at, id) order after ``after``."""
         async with self._db.connection() as conn:
-            return await listing.page_of_prs(conn, where, after, limit)
+            return await prs.page_of_prs(conn, where, after, limit)
 
     async def explain(self, pr_id: str) -> list[dict[str, Any]]:
         """Every assignment event of the PR with the recorded reasons, oldest first."""

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 from bot.core.errors import NotFound, TeamExists
 from bot.core.models import Member, Team
-from store import listing, teams
+from store import teams
 from store.cache import TeamCache
 from store.db import Connection, Db
 from store.retry import retry_transient
@@ -65,4 +65,4 @@ class Teams:
 
     async def all(self) -> list[Team]:
         async with self._db.connection() as conn:
-            return await listing.all_teams(conn)
+            return await teams.all_teams(conn)
