@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 
 from starlette.exceptions import HTTPException
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 
 from bot.core import errors
@@ -81,6 +81,16 @@ async def http_error(request: Request, exc: Exception) -> Response:
     return response
 
 
+# nginx's "client closed request": no one reads this answer, but metrics and the access
+# line should say what happened instead of counting a server error.
+CLIENT_CLOSED_REQUEST = 499
+
+
+async def client_gone(request: Request, exc: Exception) -> Response:
+    log.info("client went away while sending %s %s", request.method, request.url.path)
+    return Response(status_code=CLIENT_CLOSED_REQUEST)
+
+
 async def server_error(request: Request, exc: Exception) -> Response:
     log.exception("unhandled error on %s %s", request.method, request.url.path)
     return envelope(500, "INTERNAL", "internal error; the request was not applied")
@@ -88,6 +98,7 @@ async def server_error(request: Request, exc: Exception) -> Response:
 
 EXCEPTION_HANDLERS = {
     ReviewbotError: reviewbot_error,
+    ClientDisconnect: client_gone,
     HTTPException: http_error,
     Exception: server_error,
 }

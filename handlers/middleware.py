@@ -12,6 +12,7 @@ import os
 import re
 import time
 from collections.abc import Iterable
+from enum import StrEnum
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -29,6 +30,23 @@ _SAFE_ID = re.compile(rb"^[A-Za-z0-9._:@/+=-]{1,128}$")
 EXEMPT_EXACT = frozenset({"/health", "/metrics", "/openapi.json", "/docs"})
 EXEMPT_PREFIXES = ("/webhooks/", "/docs/")
 READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+# Reads that show admin material (host answers, handles of refused reviewers): admin only.
+# Each operation's ``x-access`` in the OpenAPI document says the same (a test compares).
+ADMIN_READS = frozenset({"/outbox/failed"})
+
+
+class Access(StrEnum):
+    NONE = "none"  # no token needed
+    USER = "user"  # the user or the admin token
+    ADMIN = "admin"  # the admin token only
+
+
+def access_needed(method: str, path: str) -> Access:
+    if path in EXEMPT_EXACT or path.startswith(EXEMPT_PREFIXES):
+        return Access.NONE
+    if method not in READ_METHODS or path in ADMIN_READS:
+        return Access.ADMIN
+    return Access.USER
 
 
 class RequestObserver:
@@ -80,7 +98,7 @@ def _incoming_id(headers: Iterable[tuple[bytes, bytes]]) -> str | None:
 
 
 class TokenAuth:
-    """Writes need the admin token, reads either token (``Authorization: Bearer``).
+    """Writes and ``ADMIN_READS`` need the admin token, other reads either token.
 
     Off when neither token is configured. Tokens are compared in constant time, and both
     comparisons always run so timing does not tell which one matched.
@@ -93,21 +111,30 @@ class TokenAuth:
         self.enabled = bool(self._admin or self._user)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if not self.enabled or scope["type"] != "http" or _exempt(scope["path"]):
+        if not self.enabled or scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        needed = access_needed(scope["method"], scope["path"])
+        if needed is Access.NONE:
             await self.app(scope, receive, send)
             return
         given = _bearer(scope["headers"])
         is_admin = _same(given, self._admin)
         is_user = _same(given, self._user)
-        read = scope["method"] in READ_METHODS
-        if is_admin or (read and is_user):
+        if is_admin or (needed is Access.USER and is_user):
             await self.app(scope, receive, send)
             return
-        await _unauthorized(send, given is None, read)
+        await _unauthorized(send, _refusal(given, needed, scope["method"], is_user))
 
 
-def _exempt(path: str) -> bool:
-    return path in EXEMPT_EXACT or path.startswith(EXEMPT_PREFIXES)
+def _refusal(given: bytes | None, needed: Access, method: str, is_user: bool) -> str:
+    if given is None:
+        return "an Authorization: Bearer token is required"
+    if method not in READ_METHODS:
+        return "this request changes data and needs the admin token"
+    if needed is Access.ADMIN and is_user:
+        return "this route shows admin material and needs the admin token"
+    return "the bearer token is not valid"
 
 
 def _bearer(headers: Iterable[tuple[bytes, bytes]]) -> bytes | None:
@@ -124,13 +151,7 @@ def _same(given: bytes | None, expected: bytes | None) -> bool:
     return hmac.compare_digest(given or b"", expected)
 
 
-async def _unauthorized(send: Send, missing: bool, read: bool) -> None:
-    if missing:
-        message = "an Authorization: Bearer token is required"
-    elif read:
-        message = "the bearer token is not valid"
-    else:
-        message = "this request changes data and needs the admin token"
+async def _unauthorized(send: Send, message: str) -> None:
     body = encode({"error": {"code": "UNAUTHORIZED", "message": message}})
     headers = [
         (b"content-type", b"application/json"),

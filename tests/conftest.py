@@ -10,6 +10,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
+import threading
+import time
 from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import replace
 from pathlib import Path
@@ -20,6 +22,7 @@ import httpx
 import pytest
 import pytest_asyncio
 import redis.asyncio as redis
+import uvicorn
 from starlette.applications import Starlette
 
 from bot.app import create_app
@@ -163,3 +166,22 @@ async def wait_until_blocked(pg: asyncpg.Pool, what: str = "a request") -> None:
             return
         await asyncio.sleep(0.01)
     raise AssertionError(f"{what} never waited for a lock")
+
+
+@contextlib.contextmanager
+def serving(app: Starlette) -> Iterator[str]:
+    """The app behind a real uvicorn on a free 127.0.0.1 port (in a thread); its base URL."""
+    config = uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning", lifespan="on")
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not server.started:
+        assert thread.is_alive() and time.monotonic() < deadline, "server did not start"
+        time.sleep(0.02)
+    port = server.servers[0].sockets[0].getsockname()[1]
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=30)

@@ -6,7 +6,8 @@ import pytest
 from starlette.routing import Route
 
 from config.settings import Secret
-from handlers import all_routes
+from handlers import all_routes, openapi
+from handlers.middleware import Access, access_needed
 from tests.conftest import AppFactory
 
 ADMIN = "admin-secret-token"
@@ -21,6 +22,18 @@ def _protected_routes() -> list[tuple[str, str]]:
         if isinstance(route, Route) and not open_path:
             found += [(m, route.path) for m in sorted(route.methods or ()) if m != "HEAD"]
     return found
+
+
+def _documented_access(method: str, path: str) -> str:
+    access: str = openapi.spec()["paths"][path][method.lower()]["x-access"]
+    return access
+
+
+def test_the_openapi_document_states_each_operations_access_as_enforced() -> None:
+    for path, item in openapi.spec()["paths"].items():
+        for method in item:
+            assert item[method]["x-access"] == access_needed(method.upper(), path), (method, path)
+    assert access_needed("GET", "/outbox/failed") is Access.ADMIN
 
 
 def _bearer(token: str) -> dict[str, str]:
@@ -39,12 +52,12 @@ async def test_every_route_checks_tokens(
     assert ("POST", "/team/deactivate") in routes and ("GET", "/stats") in routes
     async with make_client(**tokens) as client:
         for method, path in routes:
-            is_read = method == "GET"
+            user_may = _documented_access(method, path) == "user"
             for headers, allowed in (
                 ({}, False),
                 (_bearer("wrong"), False),
                 ({"Authorization": ADMIN}, False),  # no scheme
-                (_bearer(USER), is_read),
+                (_bearer(USER), user_may),
                 (_bearer(ADMIN), True),
             ):
                 response = await client.request(method, path, headers=headers, content=b"{}")

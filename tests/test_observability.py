@@ -6,6 +6,7 @@ import io
 import json
 import logging
 import re
+import sys
 from collections.abc import Iterator
 
 import httpx
@@ -117,6 +118,30 @@ def test_formatter_masks_secrets_and_keeps_extras() -> None:
     assert entry["message"] == f"token={logs.MASK}"
     assert entry["detail"] == {"header": f"Bearer {logs.MASK}"}
     assert entry["request_id"] == "abc"
+
+
+@pytest.mark.parametrize(
+    "secret",
+    [
+        'quo"te',
+        "back\\slash",
+        "-----BEGIN RSA PRIVATE KEY-----\nMIIE\n-----END RSA PRIVATE KEY-----",
+    ],
+)
+def test_secrets_that_json_escapes_are_masked_too(secret: str) -> None:
+    formatter = logs.JsonFormatter(secrets=[secret])
+    try:
+        raise ValueError(f"bad key {secret}")
+    except ValueError:
+        record = logging.LogRecord("x", logging.ERROR, __file__, 1, "key %s", (secret,), None)
+        record.exc_info = sys.exc_info()
+    record.__dict__["detail"] = {"nested": [secret, {"deeper": secret}]}
+    line = formatter.format(record)
+    entry = json.loads(line)
+    assert secret not in json.dumps(entry) and secret.split("\n")[0] not in line
+    assert entry["message"] == f"key {logs.MASK}"
+    assert entry["detail"] == {"nested": [logs.MASK, {"deeper": logs.MASK}]}
+    assert logs.MASK in entry["exception"]
 
 
 def test_secret_values_come_from_the_settings() -> None:

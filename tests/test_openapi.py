@@ -11,8 +11,6 @@ from __future__ import annotations
 import importlib
 import pkgutil
 import re
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from types import ModuleType
@@ -22,7 +20,6 @@ import httpx
 import hypothesis
 import pytest
 import schemathesis
-import uvicorn
 import yaml
 from schemathesis import checks as st_checks
 from starlette.routing import BaseRoute, Mount, Route
@@ -31,6 +28,7 @@ import handlers
 from bot.app import create_app
 from config.settings import Settings
 from handlers import all_routes, openapi
+from tests.conftest import serving
 
 EXAMPLES_PER_OPERATION = 20  # ~1 s per operation here; keeps the run well under a minute
 NOT_DESCRIBED = {"/docs/assets"}  # static files of the docs page
@@ -112,29 +110,10 @@ def test_fragments_cannot_overwrite_each_other() -> None:
         openapi.assemble(clash)
 
 
-def _serve(settings: Settings) -> Iterator[str]:
-    config = uvicorn.Config(
-        create_app(settings), host="127.0.0.1", port=0, log_level="warning", lifespan="on"
-    )
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not server.started:
-        assert thread.is_alive() and time.monotonic() < deadline, "server did not start"
-        time.sleep(0.02)
-    port = server.servers[0].sockets[0].getsockname()[1]
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=30)
-
-
 @pytest.fixture(scope="module")
 def api_url(migrated: str, redis_url: str) -> Iterator[str]:
     settings = Settings(database_url=migrated, redis_url=redis_url, selection_seed=5)
-    for url in _serve(settings):
+    with serving(create_app(settings)) as url:
         _seed(url)
         yield url
 

@@ -18,6 +18,7 @@ from bot.observability.metrics import PoolUse, ResourceCollector
 from bot.services.changes import ChangeFeed
 from bot.services.chooser import Chooser
 from bot.services.deactivation import Deactivations
+from bot.services.outbox import OutboxWorker
 from bot.services.pull_requests import PullRequests
 from bot.services.stats import Stats
 from bot.services.team_config import start_team_config
@@ -44,35 +45,9 @@ def create_app(settings: Settings) -> Starlette:
         # An exit stack, so that a failure half-way through start-up (a broken TEAMS_FILE,
         # say) still closes what was already opened, in reverse order.
         async with AsyncExitStack() as resources:
-            await migrate(database_url)
-            db = Db(database_url, pool_size=settings.db_pool_size)
-            await db.connect()
-            resources.push_async_callback(db.disconnect)
-            cache = TeamCache.from_url(settings.redis_url, settings.redis_timeout)
-            resources.push_async_callback(cache.close)
-            directory = TeamDirectory(db, cache)
-            chooser = Chooser(directory, random.Random(settings.selection_seed))
-            changes = ChangeFeed()
-            teams = await start_team_config(db, cache, settings.teams_file)
-            resources.callback(teams.stop)
-            if settings.admin_token is None and settings.user_token is None:
-                log.warning("ADMIN_TOKEN and USER_TOKEN are unset: the management API is open")
-            hooks = await resources.enter_async_context(
-                webhook_runtime(settings, db, directory, chooser, changes)
+            app.state.services, app.state.outbox_worker = await _start(
+                settings, database_url, resources
             )
-            app.state.services = Services(
-                settings=settings,
-                teams=Teams(db, directory),
-                users=Users(db, directory),
-                pull_requests=PullRequests(db, directory, chooser, changes),
-                deactivations=Deactivations(db, directory, chooser, changes),
-                stats=Stats(db),
-                teams_reloader=teams.reloader,
-                deliveries=hooks.deliveries,
-                outbox=hooks.admin,
-                metrics_registry=_resource_metrics(cache, db),
-            )
-            app.state.outbox_worker = hooks.worker  # tests drive its clock
             yield
 
     return Starlette(
@@ -85,6 +60,41 @@ def create_app(settings: Settings) -> Starlette:
             Middleware(TokenAuth, admin=settings.admin_token, user=settings.user_token),
         ],
     )
+
+
+async def _start(
+    settings: Settings, database_url: str, resources: AsyncExitStack
+) -> tuple[Services, OutboxWorker]:
+    """Open every shared resource (closed by ``resources``) and build the use cases on them."""
+    await migrate(database_url)
+    db = Db(database_url, pool_size=settings.db_pool_size)
+    await db.connect()
+    resources.push_async_callback(db.disconnect)
+    cache = TeamCache.from_url(settings.redis_url, settings.redis_timeout)
+    resources.push_async_callback(cache.close)
+    directory = TeamDirectory(db, cache)
+    chooser = Chooser(directory, random.Random(settings.selection_seed))
+    changes = ChangeFeed()
+    teams = await start_team_config(db, cache, settings.teams_file)
+    resources.callback(teams.stop)
+    if settings.admin_token is None and settings.user_token is None:
+        log.warning("ADMIN_TOKEN and USER_TOKEN are unset: the management API is open")
+    hooks = await resources.enter_async_context(
+        webhook_runtime(settings, db, directory, chooser, changes)
+    )
+    services = Services(
+        settings=settings,
+        teams=Teams(db, directory),
+        users=Users(db, directory),
+        pull_requests=PullRequests(db, directory, chooser, changes),
+        deactivations=Deactivations(db, directory, chooser, changes),
+        stats=Stats(db),
+        teams_reloader=teams.reloader,
+        deliveries=hooks.deliveries,
+        outbox=hooks.admin,
+        metrics_registry=_resource_metrics(cache, db),
+    )
+    return services, hooks.worker  # the worker apart: tests drive its clock
 
 
 def _resource_metrics(cache: TeamCache, db: Db) -> CollectorRegistry:

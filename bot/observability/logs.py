@@ -48,13 +48,28 @@ class JsonFormatter(logging.Formatter):
             entry.setdefault(key, fields[key])
         if record.exc_info:
             entry["exception"] = self.formatException(record.exc_info)
-        return self._mask(_encoder.encode(entry).decode())
+        if self._secrets:
+            # Before encoding: once encoded, a secret holding '"', '\\' or a newline (a PEM
+            # key) no longer appears as itself in the line.
+            entry = {key: self._masked(value) for key, value in entry.items()}
+        return _encoder.encode(entry).decode()
 
-    def _mask(self, line: str) -> str:
+    def _masked(self, value: object) -> object:
+        if isinstance(value, str):
+            return self._mask(value)
+        if value is None or isinstance(value, bool | int | float):
+            return value
+        if isinstance(value, dict):
+            return {self._mask(str(k)): self._masked(v) for k, v in value.items()}
+        if isinstance(value, list | tuple | set | frozenset):
+            return [self._masked(v) for v in value]
+        return self._mask(str(value))
+
+    def _mask(self, text: str) -> str:
         for secret in self._secrets:
-            if secret in line:
-                line = line.replace(secret, MASK)
-        return line
+            if secret in text:
+                text = text.replace(secret, MASK)
+        return text
 
 
 def configure(level: str, secrets: Iterable[str] = ()) -> None:

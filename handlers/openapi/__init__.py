@@ -27,8 +27,9 @@ _BASE: dict[str, Any] = {
         "description": (
             "Picks code reviewers for pull requests. The endpoints tagged `reference` "
             "follow the published PR reviewer assignment contract exactly; the others are "
-            "reviewbot's extensions. With ADMIN_TOKEN / USER_TOKEN set, writes need the "
-            "admin token and reads either token, as `Authorization: Bearer <token>`."
+            "reviewbot's extensions. With ADMIN_TOKEN / USER_TOKEN set, each operation's "
+            "`x-access` says which token it needs, as `Authorization: Bearer <token>`: "
+            "`admin` (writes, and reads of admin material), `user` (either token) or `none`."
         ),
     },
     "servers": [{"url": "/"}],
