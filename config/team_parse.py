@@ -31,7 +31,7 @@ from config.team_spec import (
     MemberSpec,
     TeamSpec,
 )
-from config.yaml_reader import Located, Reader
+from config.yaml_reader import Located, Reader, compose, size_problem
 
 FORMAT_VERSION = 1
 _TOP_KEYS = ("version", "teams")
@@ -54,6 +54,10 @@ def parse_files(paths: Iterable[str | Path]) -> list[TeamSpec]:
     issues: list[ConfigIssue] = []
     for path in paths:
         try:
+            too_large = size_problem(Path(path).stat().st_size)
+            if too_large is not None:  # not even read: a huge file costs nothing
+                issues.append(ConfigIssue(str(path), 1, 1, "", too_large))
+                continue
             sources.append((Path(path).read_text(encoding="utf-8"), str(path)))
         except (OSError, UnicodeDecodeError) as exc:
             issues.append(ConfigIssue(str(path), 1, 1, "", f"cannot read the file: {exc}"))
@@ -82,15 +86,9 @@ def parse_texts(sources: Sequence[tuple[str, str]]) -> list[TeamSpec]:
 
 
 def parse_text(text: str, file: str) -> tuple[list[ReadTeam], list[ConfigIssue]]:
-    try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
-        problem = "; ".join(p for p in (exc.context, exc.problem) if p)
-        return [], [ConfigIssue(file, line, column, "", f"not valid YAML: {problem}")]
-    except yaml.YAMLError as exc:
-        return [], [ConfigIssue(file, 1, 1, "", f"not valid YAML: {exc}")]
+    root, problems = compose(text, file)
+    if problems:
+        return [], problems
     if root is None:
         return [], [ConfigIssue(file, 1, 1, "", "empty file; expected a 'teams:' list")]
     reader = Reader(file)

@@ -17,6 +17,60 @@ import yaml
 
 from config.team_spec import ConfigIssue
 
+# A team file of ~1,000 fully described members is ~100 KB. Past the cap we refuse before
+# parsing: the parse is what costs (about a second per 250 KB here, with libyaml).
+MAX_FILE_BYTES = 256 * 1024
+# teams → team → members → member → away → period is 6 levels; nothing needs 20.
+MAX_DEPTH = 20
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+def size_problem(size: int) -> str | None:
+    if size <= MAX_FILE_BYTES:
+        return None
+    return f"the file is {size} bytes; team files may be at most {MAX_FILE_BYTES} bytes"
+
+
+def compose(text: str, file: str) -> tuple[yaml.Node | None, list[ConfigIssue]]:
+    """The file's node tree, or the problems that stop us from reading it at all.
+
+    Refused before composing: files over ``MAX_FILE_BYTES``, anchors and aliases (team files
+    need none, and an alias re-walked at every use turns a few KB into minutes and GBs),
+    and nesting deeper than ``MAX_DEPTH`` (a recursive composer would overflow the stack).
+    """
+    too_large = size_problem(len(text.encode("utf-8")))
+    if too_large is not None:
+        return None, [ConfigIssue(file, 1, 1, "", too_large)]
+    try:
+        problem = _refused_construct(text, file)
+        if problem is not None:
+            return None, [problem]
+        return yaml.compose(text, Loader=_LOADER), []
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+        problem_text = "; ".join(p for p in (exc.context, exc.problem) if p)
+        return None, [ConfigIssue(file, line, column, "", f"not valid YAML: {problem_text}")]
+    except yaml.YAMLError as exc:
+        return None, [ConfigIssue(file, 1, 1, "", f"not valid YAML: {exc}")]
+
+
+def _refused_construct(text: str, file: str) -> ConfigIssue | None:
+    """The first anchor, alias or too-deep collection, read from the event stream."""
+    depth = 0
+    for event in yaml.parse(text, Loader=_LOADER):
+        mark = event.start_mark
+        where = (file, mark.line + 1, mark.column + 1, "") if mark else (file, 1, 1, "")
+        if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
+            return ConfigIssue(*where, "YAML anchors and aliases are not allowed in team files")
+        if isinstance(event, yaml.CollectionStartEvent):
+            depth += 1
+            if depth > MAX_DEPTH:
+                return ConfigIssue(*where, f"nested deeper than {MAX_DEPTH} levels")
+        elif isinstance(event, yaml.CollectionEndEvent):
+            depth -= 1
+    return None
+
 
 def _construct(node: yaml.ScalarNode) -> Any:
     """The value YAML gives the scalar; its text when that fails (``2026-13-01``, ``!tag``)."""

@@ -12,8 +12,9 @@ import pytest
 import yaml
 
 from bot.core.models import AwayPeriod
-from config.team_parse import parse_files, parse_texts
+from config.team_parse import parse_files, parse_text, parse_texts
 from config.team_spec import ConfigInvalid, ConfigIssue
+from config.yaml_reader import MAX_FILE_BYTES
 
 CONFIG = Path(__file__).resolve().parent.parent / "config"
 EXAMPLE = CONFIG / "teams.example.yaml"
@@ -206,3 +207,43 @@ def test_unreadable_file_is_reported_with_the_others(tmp_path: Path) -> None:
         str(tmp_path / "missing.yaml"),
         str(broken),
     ]
+
+
+# -- hostile files: refused quickly with a clear message, never a crash ------------------
+
+
+def _only_issue(text: str) -> str:
+    teams, issues = parse_text(text, "t.yaml")
+    assert teams == [] and len(issues) == 1, issues
+    return issues[0].message
+
+
+def test_anchors_and_aliases_are_refused_before_any_walk() -> None:
+    # Each level doubles the work of a walker that re-reads aliases: 2**30 member reads.
+    levels = ["a0: &a0 {id: x}"] + [f"a{i}: &a{i} [*a{i - 1}, *a{i - 1}]" for i in range(1, 31)]
+    text = "\n".join(levels) + "\nteams: [{name: t, members: *a30}]\n"
+    assert "anchors and aliases are not allowed" in _only_issue(text)
+
+
+def test_deep_nesting_is_refused_not_a_recursion_error() -> None:
+    assert "nested deeper than 20 levels" in _only_issue("teams: " + "[" * 30 + "]" * 30)
+    # libyaml stops at its own depth limit first; either way one clean problem.
+    assert "nesting depth" in _only_issue("teams: " + "[" * 50_000 + "]" * 50_000)
+
+
+def test_a_file_over_the_cap_is_refused_without_being_read(tmp_path: Path) -> None:
+    big = tmp_path / "big.yaml"
+    big.write_bytes(b"#" * (MAX_FILE_BYTES + 1))
+    with pytest.raises(ConfigInvalid) as caught:
+        parse_files([big])
+    assert f"at most {MAX_FILE_BYTES} bytes" in str(caught.value)
+
+
+def test_a_file_just_under_the_cap_is_read_whole() -> None:
+    member = "      - {id: u%d, name: User %d, github: gh%d, max_open_reviews: 3}\n"
+    text, i = "teams:\n  - name: t\n    members:\n", 0
+    while len(text) + len(member) + 30 < MAX_FILE_BYTES:
+        text += member % (i, i, i)
+        i += 1
+    teams = parse_texts([(text, "big.yaml")])
+    assert len(teams[0].members) == i  # its time is measured by perf/team_file.py

@@ -103,3 +103,27 @@ async def test_broken_file_at_start_logs_and_starts_with_the_stored_config(
         async with make_client(teams_file=str(path)) as client:
             assert await _members(client, "core") == ["a", "b"]
     assert "not valid YAML" in caplog.text
+
+
+@pytest.mark.parametrize(
+    "hostile",
+    [
+        "teams: " + "[" * 50_000 + "]" * 50_000,
+        "a: &a [1, 1]\nb: &b [*a, *a]\nteams: [{name: core, members: *b}]\n",
+    ],
+    ids=["deep", "aliases"],
+)
+async def test_a_hostile_file_at_start_or_reload_keeps_the_stored_config(
+    make_client: AppFactory, tmp_path: Path, hostile: str
+) -> None:
+    path = tmp_path / "teams.yaml"
+    path.write_text(GOOD)
+    async with make_client(teams_file=str(path)):
+        pass  # applied once: the store now holds team core
+    path.write_text(hostile)
+    async with make_client(teams_file=str(path)) as client:  # starts all the same
+        assert await _members(client, "core") == ["a", "b"]
+        response = await client.post("/teams/reload")
+        assert response.status_code == 422, response.text
+        assert response.json()["error"]["code"] == "INVALID_TEAMS_FILE"
+        assert await _members(client, "core") == ["a", "b"]
