@@ -35,6 +35,8 @@ def decode(raw: bytes, into: type[T]) -> T:
         raise BadRequest(f"invalid field: {exc}") from None
     except msgspec.DecodeError as exc:
         raise BadRequest(f"malformed JSON: {exc}") from None
+    except RecursionError:  # msgspec's own guard, even inside a field we would ignore
+        raise BadRequest("malformed JSON: nested too deeply") from None
     return result
 
 

@@ -103,3 +103,17 @@ async def _row_counts(pg: asyncpg.Pool) -> tuple[int, ...]:
                   (SELECT count(*) FILTER (WHERE is_active) FROM users)"""
     )
     return tuple(row)
+
+
+DEEP = b'{"ignored": ' + b"[" * 5_000 + b"]" * 5_000 + b"}"
+
+
+async def test_deeply_nested_json_is_a_400_on_every_post_route(client: httpx.AsyncClient) -> None:
+    posts = sorted({path for path, _, _ in POST_CASES} | {"/team/deactivate", "/outbox/retry"})
+    for path in posts:
+        response = await client.post(path, content=DEEP)
+        assert response.status_code == 400, (path, response.text)
+        assert response.json()["error"] == {
+            "code": "BAD_REQUEST",
+            "message": "malformed JSON: nested too deeply",
+        }
