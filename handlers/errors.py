@@ -14,6 +14,7 @@ from starlette.responses import Response
 
 from bot.core import errors
 from bot.core.errors import ReviewbotError
+from bot.observability.metrics import STORE_UNAVAILABLE
 from handlers.codec import json_response
 
 log = logging.getLogger(__name__)
@@ -44,7 +45,10 @@ ERROR_STATUS: dict[type[ReviewbotError], tuple[int, str]] = {
     errors.UnsupportedMediaType: (415, "UNSUPPORTED_MEDIA_TYPE"),
     errors.TeamsFileInvalid: (422, "INVALID_TEAMS_FILE"),
     errors.Busy: (503, "BUSY"),
+    errors.Unavailable: (503, "UNAVAILABLE"),
 }
+# Seconds a client should wait before trying again after a 503.
+RETRY_AFTER = {errors.Busy: "1", errors.Unavailable: "2"}
 _UNMAPPED = (500, "INTERNAL")
 
 
@@ -63,7 +67,15 @@ def envelope(status: int, code: str, message: str) -> Response:
 async def reviewbot_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, ReviewbotError)
     status, code = status_of(exc)
-    return envelope(status, code, exc.message)
+    response = envelope(status, code, exc.message)
+    retry_after = RETRY_AFTER.get(type(exc))
+    if retry_after is not None:
+        response.headers["retry-after"] = retry_after
+    if isinstance(exc, errors.Unavailable):
+        # One line per request, no traceback: the cause is outside and already named.
+        log.warning("%s %s: %s", request.method, request.url.path, exc.message)
+        STORE_UNAVAILABLE.inc()
+    return response
 
 
 async def http_error(request: Request, exc: Exception) -> Response:
@@ -91,14 +103,8 @@ async def client_gone(request: Request, exc: Exception) -> Response:
     return Response(status_code=CLIENT_CLOSED_REQUEST)
 
 
-async def server_error(request: Request, exc: Exception) -> Response:
-    log.exception("unhandled error on %s %s", request.method, request.url.path)
-    return envelope(500, "INTERNAL", "internal error; the request was not applied")
-
-
 EXCEPTION_HANDLERS = {
     ReviewbotError: reviewbot_error,
     ClientDisconnect: client_gone,
     HTTPException: http_error,
-    Exception: server_error,
 }

@@ -21,6 +21,7 @@ from config.settings import Secret
 from handlers.codec import encode
 
 access_log = logging.getLogger("reviewbot.access")
+log = logging.getLogger(__name__)
 
 REQUEST_ID_HEADER = b"x-request-id"
 # An id from the caller is kept only if it is short and harmless to echo and to log.
@@ -49,8 +50,18 @@ def access_needed(method: str, path: str) -> Access:
     return Access.USER
 
 
+_INTERNAL_ERROR = encode(
+    {"error": {"code": "INTERNAL", "message": "internal error; the request was not applied"}}
+)
+_INTERNAL_ERROR_HEADERS = (
+    (b"content-type", b"application/json"),
+    (b"content-length", str(len(_INTERNAL_ERROR)).encode()),
+)
+
+
 class RequestObserver:
-    """Sets and returns ``X-Request-ID``, counts and times the request, logs one line."""
+    """Sets and returns ``X-Request-ID``, counts and times the request, logs one line, and
+    answers an unhandled error with the 500 envelope (so that it, too, has the id)."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -64,16 +75,26 @@ class RequestObserver:
         token = logs.request_id.set(rid)
         start = time.perf_counter()
         status = 500
+        started = False
 
         async def send_with_id(message: Message) -> None:
-            nonlocal status
+            nonlocal status, started
             if message["type"] == "http.response.start":
-                status = message["status"]
+                status, started = message["status"], True
                 message["headers"] = [*message.get("headers", ()), rid_header]
             await send(message)
 
         try:
             await self.app(scope, receive, send_with_id)
+        except Exception:
+            # Answered here, not re-raised: re-raising makes the server log it a second
+            # time and drop the keep-alive connection without a word to the client.
+            log.exception("unhandled error on %s %s", scope["method"], scope["path"])
+            if started:
+                raise  # half an answer is out; only closing the connection can end it
+            start_message = {"type": "http.response.start", "status": 500}
+            await send_with_id({**start_message, "headers": list(_INTERNAL_ERROR_HEADERS)})
+            await send_with_id({"type": "http.response.body", "body": _INTERNAL_ERROR})
         finally:
             elapsed = time.perf_counter() - start
             route = scope.get("route")

@@ -6,6 +6,7 @@ the page works with no network access at all.
 
 from __future__ import annotations
 
+import contextlib
 from importlib.util import find_spec
 from pathlib import Path
 
@@ -15,6 +16,7 @@ from starlette.responses import HTMLResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
+from bot.core.errors import Unavailable
 from bot.observability.metrics import OUTBOX_DEPTH
 from handlers import openapi
 from handlers.codec import json_response
@@ -55,8 +57,10 @@ async def health(request: Request) -> Response:
 async def metrics(request: Request) -> Response:
     found = services_if_started(request)
     if found is not None:
-        for state, count in (await found.outbox.depth()).items():
-            OUTBOX_DEPTH.labels(state).set(count)
+        # While PostgreSQL is away the gauge keeps its last value; the rest still scrapes.
+        with contextlib.suppress(Unavailable):
+            for state, count in (await found.outbox.depth()).items():
+                OUTBOX_DEPTH.labels(state).set(count)
     body = generate_latest(REGISTRY)
     if found is not None:
         body += generate_latest(found.metrics_registry)

@@ -17,12 +17,28 @@ from typing import Any
 import asyncpg
 import databases
 
+from bot.core.errors import Unavailable
+
 log = logging.getLogger(__name__)
 
 # Any constant works; it only has to be the same for every instance of reviewbot.
 MIGRATION_LOCK_KEY = 0x7265766965776274  # "reviewbt"
 
 Connection = Any  # asyncpg.Connection or the pool's proxy of one
+
+# What a request meets while PostgreSQL is down, restarting or out of connection slots:
+# refused or reset sockets and timeouts (OSError), class 08 connection errors, the server
+# shutting down or starting up (57P01-57P03), too many connections (53300), and a
+# connection that died under a query. Anything else is a bug and stays a 500.
+UNREACHABLE: tuple[type[BaseException], ...] = (
+    OSError,
+    asyncpg.PostgresConnectionError,
+    asyncpg.exceptions.AdminShutdownError,
+    asyncpg.exceptions.CrashShutdownError,
+    asyncpg.exceptions.CannotConnectNowError,
+    asyncpg.exceptions.TooManyConnectionsError,
+    asyncpg.exceptions.ConnectionDoesNotExistError,
+)
 
 
 async def _keep_session(conn: asyncpg.Connection) -> None:
@@ -84,12 +100,15 @@ class Db:
         if held is not None:
             yield held
             return
-        async with self._turns, self._pool.acquire() as conn:
-            self._held[task] = conn
-            try:
-                yield conn
-            finally:
-                del self._held[task]
+        try:
+            async with self._turns, self._pool.acquire() as conn:
+                self._held[task] = conn
+                try:
+                    yield conn
+                finally:
+                    del self._held[task]
+        except UNREACHABLE as exc:
+            raise Unavailable(f"PostgreSQL is unavailable ({type(exc).__name__})") from exc
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[Connection]:

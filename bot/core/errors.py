@@ -15,7 +15,8 @@
     ├── NoTeamsFile                a reload was asked but TEAMS_FILE is not set
     ├── UnsupportedMediaType       a webhook delivery that is not JSON
     ├── TeamsFileInvalid           a reload was refused; the running config stays
-    └── Busy                       bulk deactivation kept losing lock races
+    ├── Busy                       bulk deactivation kept losing lock races
+    └── Unavailable                PostgreSQL cannot be reached (down, restarting, full)
 
 No HTTP here: whether an error is a 404 or a 409 is the edge's business, decided in one
 table there (a test checks that every class in this module has a row).
@@ -84,3 +85,7 @@ class TeamsFileInvalid(ReviewbotError):
 
 class Busy(ReviewbotError):
     """Concurrent writers kept winning the locks we need; nothing was applied."""
+
+
+class Unavailable(ReviewbotError):
+    """The store cannot be used right now; nothing was applied, the client may retry."""

@@ -26,6 +26,11 @@ LATENCY = Histogram(
     buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5),
 )
 
+STORE_UNAVAILABLE = Counter(
+    "reviewbot_store_unavailable_total",
+    "Requests answered 503 because PostgreSQL could not be reached.",
+)
+
 # Webhooks in (by outcome) and post-backs out (by result). Outbox depth is read from the
 # database when /metrics is scraped, so every instance reports the same, true number.
 WEBHOOK_DELIVERIES = Counter(
