@@ -16,7 +16,8 @@ from starlette.routing import Route
 
 from bot.core.errors import BadRequest, ReviewbotError
 from bot.hosts.dispatch import parse
-from bot.hosts.events import Host
+from bot.hosts.registry import HOSTS
+from bot.hosts.spec import HostSpec
 from bot.hosts.verify import delivery_id, verify
 from bot.observability.metrics import WEBHOOK_DELIVERIES
 from bot.services.deliveries import Outcome, WebhookSync
@@ -26,32 +27,28 @@ from handlers.codec import decode, json_response, read_raw
 from store import outbox as outbox_store
 
 
-def _secret(settings: Settings, host: Host) -> str | None:
-    secret = {
-        Host.GITHUB: settings.github_webhook_secret,
-        Host.GITLAB: settings.gitlab_webhook_secret,
-        Host.GITEA: settings.gitea_webhook_secret,
-    }[host]
+def _secret(settings: Settings, host: str) -> str | None:
+    secret = getattr(settings, f"{host}_webhook_secret")
     return secret.reveal() if secret else None
 
 
-async def _apply(request: Request, host: Host) -> Outcome:
+async def _apply(request: Request, spec: HostSpec) -> Outcome:
     settings: Settings = request.app.state.settings
     body = await read_raw(request, settings.webhook_max_bytes, "webhook")
-    verify(host, request.headers, body, _secret(settings, host))
-    parsed = parse(host, request.headers, body)
+    verify(spec, request.headers, body, _secret(settings, spec.name))
+    parsed = parse(spec, request.headers, body)
     sync: WebhookSync = request.app.state.webhook_sync
-    return await sync.handle(host, delivery_id(host, request.headers, body), parsed)
+    return await sync.handle(spec.name, delivery_id(spec, request.headers, body), parsed)
 
 
-def _endpoint(host: Host) -> Callable[[Request], Awaitable[Response]]:
+def _endpoint(spec: HostSpec) -> Callable[[Request], Awaitable[Response]]:
     async def receive(request: Request) -> Response:
         try:
-            outcome = await _apply(request, host)
+            outcome = await _apply(request, spec)
         except ReviewbotError as exc:
-            WEBHOOK_DELIVERIES.labels(host.value, exc.code.lower()).inc()
+            WEBHOOK_DELIVERIES.labels(spec.name, exc.code.lower()).inc()
             raise
-        WEBHOOK_DELIVERIES.labels(host.value, str(outcome.body.get("status", "other"))).inc()
+        WEBHOOK_DELIVERIES.labels(spec.name, str(outcome.body.get("status", "other"))).inc()
         return json_response(outcome.body, outcome.status)
 
     return receive
@@ -101,9 +98,10 @@ async def outbox_retry(request: Request) -> Response:
 
 
 routes = [
-    Route("/webhooks/github", _endpoint(Host.GITHUB), methods=["POST"]),
-    Route("/webhooks/gitlab", _endpoint(Host.GITLAB), methods=["POST"]),
-    Route("/webhooks/gitea", _endpoint(Host.GITEA), methods=["POST"]),
+    *(
+        Route(f"/webhooks/{name}", _endpoint(spec), methods=["POST"])
+        for name, spec in HOSTS.items()
+    ),
     Route("/outbox/failed", outbox_failed, methods=["GET"]),
     Route("/outbox/retry", outbox_retry, methods=["POST"]),
 ]

@@ -15,9 +15,9 @@ from collections.abc import AsyncIterator
 import httpx
 from starlette.applications import Starlette
 
+from bot.hosts.clients import build_clients
 from bot.hosts.github.client import InstallationLookup
 from bot.hosts.gitlab.client import KnownId
-from bot.hosts.registry import build_clients
 from bot.services.deliveries import WebhookSync
 from bot.services.outbox import OutboxWorker, RetryPolicy, outbox_listener
 from bot.services.reviews import ReviewService

@@ -12,12 +12,10 @@ from typing import Any, Protocol
 import httpx
 
 from bot.hosts.decipher import Outcome, Retry, decipher
-from bot.hosts.events import Host, PrRef
+from bot.hosts.events import PrRef
 
 
 class HostClient(Protocol):
-    host: Host
-
     async def request_reviewers(self, ref: PrRef, handles: Sequence[str]) -> Outcome: ...
 
     async def remove_reviewers(self, ref: PrRef, handles: Sequence[str]) -> Outcome: ...

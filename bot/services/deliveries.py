@@ -13,7 +13,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from bot.core.models import PrStatus, PullRequest, User
-from bot.hosts.events import Host, Ignored, Kind, Parsed, Ping, PrEvent
+from bot.hosts.events import Ignored, Kind, Parsed, Ping, PrEvent
 from bot.services.outbox import mirroring
 from bot.services.reviews import REVIEWERS_PER_PR, ReviewerChange, ReviewService
 from store import host_sync, users
@@ -57,7 +57,7 @@ class WebhookSync:
         self._installations: dict[str, int] = {}
 
     @retry_transient
-    async def handle(self, host: Host, delivery: str, parsed: Parsed) -> Outcome:
+    async def handle(self, host: str, delivery: str, parsed: Parsed) -> Outcome:
         if isinstance(parsed, Ping):
             return Outcome(200, {"status": "pong", "note": parsed.note})
         if isinstance(parsed, Ignored):
@@ -160,7 +160,7 @@ class WebhookSync:
                 run.notes.append("draft: reviewers are chosen when it is ready for review")
 
     async def _mirror_added(
-        self, conn: Connection, host: Host, handles: tuple[str, ...], run: _Run
+        self, conn: Connection, host: str, handles: tuple[str, ...], run: _Run
     ) -> None:
         pr = run.pr
         reviewers = list(pr.assigned_reviewers)
@@ -184,7 +184,7 @@ class WebhookSync:
         run.pr = replace(pr, assigned_reviewers=tuple(reviewers))
 
     async def _mirror_removed(
-        self, conn: Connection, host: Host, handles: tuple[str, ...], run: _Run
+        self, conn: Connection, host: str, handles: tuple[str, ...], run: _Run
     ) -> None:
         pr_id = run.pr.pull_request_id
         for handle in handles:

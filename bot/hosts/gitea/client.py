@@ -8,12 +8,10 @@ import httpx
 
 from bot.hosts.base import HttpHost
 from bot.hosts.decipher import Outcome
-from bot.hosts.events import Host, PrRef
+from bot.hosts.events import PrRef
 
 
 class GiteaClient(HttpHost):
-    host = Host.GITEA
-
     def __init__(
         self, http: httpx.AsyncClient, url: str, token: str, clock: Callable[[], float]
     ) -> None:

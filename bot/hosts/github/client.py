@@ -17,7 +17,7 @@ import msgspec
 
 from bot.hosts.base import HttpHost
 from bot.hosts.decipher import Failed, Ok, Outcome, Retry
-from bot.hosts.events import Host, PrRef
+from bot.hosts.events import PrRef
 
 InstallationLookup = Callable[[str], Awaitable[int | None]]
 
@@ -40,8 +40,6 @@ class AppCredentials:
 
 
 class GitHubClient(HttpHost):
-    host = Host.GITHUB
-
     def __init__(
         self,
         http: httpx.AsyncClient,

@@ -15,14 +15,12 @@ import msgspec
 
 from bot.hosts.base import HttpHost
 from bot.hosts.decipher import Failed, InvalidReviewer, Ok, Outcome
-from bot.hosts.events import Host, PrRef
+from bot.hosts.events import PrRef
 
 KnownId = Callable[[str], Awaitable[int | None]]
 
 
 class GitLabClient(HttpHost):
-    host = Host.GITLAB
-
     def __init__(
         self,
         http: httpx.AsyncClient,

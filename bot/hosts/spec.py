@@ -1,0 +1,30 @@
+"""What reviewbot knows about one code host, as plain data: the card the registry lists.
+
+Each host folder (``bot/hosts/<name>/``) declares one ``HostSpec`` in its ``spec.py``;
+``bot.hosts.registry`` lists them, and webhook routes, settings, team-file handle keys and
+the outbox's messages are derived from that list. A card is pure: importing it loads no
+I/O library, so ``config/`` may read it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from bot.hosts.events import Parsed
+
+
+@dataclass(frozen=True, slots=True)
+class HostSpec:
+    # The one name for the host: its webhook path ``/webhooks/<name>``, its PR-id prefix,
+    # its handle key in the team file, its label in the outbox and in metrics.
+    name: str
+    pr_separator: str  # between the repository and the number in a PR id
+    event_headers: tuple[str, ...]  # lower-case; the first one present names the event
+    delivery_headers: tuple[str, ...]  # lower-case; the first one present is the delivery id
+    # (headers, raw body, secret) -> None, or raises bot.core.errors.Unauthorized.
+    verify: Callable[[Mapping[str, str], bytes, str], None]
+    parse: Callable[[str, Any], Parsed]  # (event name, decoded JSON object) -> typed result
+    webhook_secret_variable: str  # named when a delivery arrives and no secret is set
+    credentials: str  # what to set for post-backs, named when they fail for lack of it
