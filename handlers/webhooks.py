@@ -7,7 +7,7 @@ applied by ``WebhookSync`` in one transaction; the answer never waits for the ho
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from typing import Annotated
+from typing import Annotated, Any
 
 import msgspec
 from starlette.requests import Request
@@ -28,11 +28,11 @@ from store import outbox as outbox_store
 
 
 def _secret(settings: Settings, host: str) -> str | None:
-    secret = getattr(settings, f"{host}_webhook_secret")
+    secret = settings.code_hosts[host].webhook_secret
     return secret.reveal() if secret else None
 
 
-async def _apply(request: Request, spec: HostSpec) -> Outcome:
+async def _apply(request: Request, spec: HostSpec[Any]) -> Outcome:
     settings: Settings = request.app.state.settings
     body = await read_raw(request, settings.webhook_max_bytes, "webhook")
     verify(spec, request.headers, body, _secret(settings, spec.name))
@@ -41,7 +41,7 @@ async def _apply(request: Request, spec: HostSpec) -> Outcome:
     return await sync.handle(spec.name, delivery_id(spec, request.headers, body), parsed)
 
 
-def _endpoint(spec: HostSpec) -> Callable[[Request], Awaitable[Response]]:
+def _endpoint(spec: HostSpec[Any]) -> Callable[[Request], Awaitable[Response]]:
     async def receive(request: Request) -> Response:
         try:
             outcome = await _apply(request, spec)

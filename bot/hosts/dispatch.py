@@ -12,7 +12,7 @@ from bot.hosts.events import Parsed
 from bot.hosts.spec import HostSpec
 
 
-def event_name(spec: HostSpec, headers: Mapping[str, str]) -> str:
+def event_name(spec: HostSpec[Any], headers: Mapping[str, str]) -> str:
     for name in spec.event_headers:
         value = headers.get(name)
         if value:
@@ -32,7 +32,7 @@ def decode_json(headers: Mapping[str, str], body: bytes) -> Any:
         raise BadRequest(f"malformed JSON: {exc}") from None
 
 
-def parse(spec: HostSpec, headers: Mapping[str, str], body: bytes) -> Parsed:
+def parse(spec: HostSpec[Any], headers: Mapping[str, str], body: bytes) -> Parsed:
     event = event_name(spec, headers)
     payload = decode_json(headers, body)
     if not isinstance(payload, dict):

@@ -7,6 +7,7 @@ Adding a host: a folder ``bot/hosts/<name>/`` and one line below (docs/hosts.md)
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Any
 
 from bot.hosts.events import PrRef
 from bot.hosts.gitea.spec import SPEC as GITEA
@@ -14,7 +15,7 @@ from bot.hosts.github.spec import SPEC as GITHUB
 from bot.hosts.gitlab.spec import SPEC as GITLAB
 from bot.hosts.spec import HostSpec
 
-HOSTS: Mapping[str, HostSpec] = {spec.name: spec for spec in (GITHUB, GITLAB, GITEA)}
+HOSTS: Mapping[str, HostSpec[Any]] = {spec.name: spec for spec in (GITHUB, GITLAB, GITEA)}
 
 
 def parse_pr_id(pr_id: str) -> PrRef | None:

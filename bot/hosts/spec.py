@@ -10,13 +10,26 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar
 
 from bot.hosts.events import Parsed
 
+if TYPE_CHECKING:  # for annotations only: config/ imports the cards, not the other way
+    from config.settings import Env, Secret
+
+
+class HostSettings(Protocol):
+    """One host's settings: a frozen dataclass in its spec.py, read once at start."""
+
+    @property
+    def webhook_secret(self) -> Secret | None: ...
+
+
+S = TypeVar("S", bound=HostSettings)
+
 
 @dataclass(frozen=True, slots=True)
-class HostSpec:
+class HostSpec(Generic[S]):
     # The one name for the host: its webhook path ``/webhooks/<name>``, its PR-id prefix,
     # its handle key in the team file, its label in the outbox and in metrics.
     name: str
@@ -26,5 +39,7 @@ class HostSpec:
     # (headers, raw body, secret) -> None, or raises bot.core.errors.Unauthorized.
     verify: Callable[[Mapping[str, str], bytes, str], None]
     parse: Callable[[str, Any], Parsed]  # (event name, decoded JSON object) -> typed result
+    # Its settings from the environment (names, defaults, secrets wrapped in Secret).
+    read_settings: Callable[[Env], S]
     webhook_secret_variable: str  # named when a delivery arrives and no secret is set
     credentials: str  # what to set for post-backs, named when they fail for lack of it

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 from collections.abc import Mapping
+from typing import Any
 
 from bot.core.errors import WebhookNotConfigured
 from bot.hosts.spec import HostSpec
@@ -24,7 +25,9 @@ def same(given: str, expected: str) -> bool:
     return hmac.compare_digest(given.encode(), expected.encode())
 
 
-def verify(spec: HostSpec, headers: Mapping[str, str], body: bytes, secret: str | None) -> None:
+def verify(
+    spec: HostSpec[Any], headers: Mapping[str, str], body: bytes, secret: str | None
+) -> None:
     """Raise unless the delivery is signed with ``secret``; refuse when no secret is set."""
     if not secret:
         raise WebhookNotConfigured(
@@ -33,7 +36,7 @@ def verify(spec: HostSpec, headers: Mapping[str, str], body: bytes, secret: str 
     spec.verify(headers, body, secret)
 
 
-def delivery_id(spec: HostSpec, headers: Mapping[str, str], body: bytes) -> str:
+def delivery_id(spec: HostSpec[Any], headers: Mapping[str, str], body: bytes) -> str:
     """The host's delivery id; a hash of the body when a (very old) host sends none."""
     for name in spec.delivery_headers:
         value = headers.get(name)

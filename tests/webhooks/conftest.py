@@ -29,7 +29,7 @@ from starlette.applications import Starlette
 from bot.app import create_app
 from bot.services.outbox import OutboxWorker
 from config.settings import Secret, Settings
-from tests.conftest import add_team, member, running
+from tests.conftest import add_team, member, running, with_hosts
 
 FIXTURES = Path(__file__).parent / "fixtures"
 GITHUB_API = "https://api.github.test"
@@ -37,17 +37,22 @@ GITLAB_URL = "https://gitlab.test"
 GITEA_URL = "https://gitea.test"
 SECRETS = {"github": "gh-secret", "gitlab": "gl-secret", "gitea": "gt-secret"}
 
-HOOK_SETTINGS: dict[str, Any] = {
-    "github_api_url": GITHUB_API,
-    "github_token": Secret("gh-token"),
-    "github_webhook_secret": Secret(SECRETS["github"]),
-    "gitlab_url": GITLAB_URL,
-    "gitlab_token": Secret("gl-token"),
-    "gitlab_webhook_secret": Secret(SECRETS["gitlab"]),
-    "gitea_url": GITEA_URL,
-    "gitea_token": Secret("gt-token"),
-    "gitea_webhook_secret": Secret(SECRETS["gitea"]),
-    "outbox_worker": False,
+HOOK_HOSTS: dict[str, dict[str, Any]] = {
+    "github": {
+        "api_url": GITHUB_API,
+        "token": Secret("gh-token"),
+        "webhook_secret": Secret(SECRETS["github"]),
+    },
+    "gitlab": {
+        "url": GITLAB_URL,
+        "token": Secret("gl-token"),
+        "webhook_secret": Secret(SECRETS["gitlab"]),
+    },
+    "gitea": {
+        "url": GITEA_URL,
+        "token": Secret("gt-token"),
+        "webhook_secret": Secret(SECRETS["gitea"]),
+    },
 }
 
 # Members of team "backend" and their handles per host (absent: the user_id is the handle).
@@ -174,7 +179,10 @@ def make_bot(
 ) -> BotFactory:
     @contextlib.asynccontextmanager
     async def factory(**overrides: Any) -> AsyncIterator[Bot]:
-        app = create_app(replace(settings, **{**HOOK_SETTINGS, **overrides}))
+        """Overrides are Settings fields, or per host ``gitea={"token": None}``."""
+        hosts = {name: {**fields, **overrides.pop(name, {})} for name, fields in HOOK_HOSTS.items()}
+        changed = replace(settings, **{"outbox_worker": False, **overrides})
+        app = create_app(with_hosts(changed, **hosts))
         async with running(app) as client:
             clock = FakeClock()
             if not app.state.settings.outbox_worker:  # driven by hand: time is the test's

@@ -1,10 +1,34 @@
 """Gitea and Forgejo (one host: Forgejo sends Gitea's headers and its own) as the registry
-lists them."""
+lists them, with their settings."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
 from bot.hosts.gitea import sansio
 from bot.hosts.spec import HostSpec
+
+if TYPE_CHECKING:
+    from config.settings import Env, Secret
+
+WEBHOOK_SECRET = "GITEA_WEBHOOK_SECRET"
+
+
+@dataclass(frozen=True)
+class GiteaSettings:
+    url: str | None = None  # GITEA_URL: the instance root; the API is under /api/v1
+    token: Secret | None = None  # GITEA_TOKEN
+    webhook_secret: Secret | None = None
+
+
+def read_settings(env: Env) -> GiteaSettings:
+    return GiteaSettings(
+        url=(env.optional("GITEA_URL") or "").rstrip("/") or None,
+        token=env.secret("GITEA_TOKEN"),
+        webhook_secret=env.secret(WEBHOOK_SECRET),
+    )
+
 
 SPEC = HostSpec(
     name=sansio.NAME,
@@ -13,6 +37,7 @@ SPEC = HostSpec(
     delivery_headers=("x-forgejo-delivery", "x-gitea-delivery"),
     verify=sansio.verify,
     parse=sansio.parse,
-    webhook_secret_variable="GITEA_WEBHOOK_SECRET",
+    read_settings=read_settings,
+    webhook_secret_variable=WEBHOOK_SECRET,
     credentials="GITEA_URL and GITEA_TOKEN",
 )

@@ -1,9 +1,38 @@
-"""GitHub (and GitHub Enterprise) as the registry lists it."""
+"""GitHub (and GitHub Enterprise) as the registry lists it, with its settings."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
 from bot.hosts.github import sansio
 from bot.hosts.spec import HostSpec
+
+if TYPE_CHECKING:
+    from config.settings import Env, Secret
+
+DEFAULT_API_URL = "https://api.github.com"
+WEBHOOK_SECRET = "GITHUB_WEBHOOK_SECRET"
+
+
+@dataclass(frozen=True)
+class GitHubSettings:
+    api_url: str = DEFAULT_API_URL  # GITHUB_API_URL; Enterprise: https://HOST/api/v3
+    token: Secret | None = None  # GITHUB_TOKEN
+    app_id: str | None = None  # GITHUB_APP_ID: a GitHub App, with its private key
+    app_private_key: Secret | None = None  # GITHUB_APP_PRIVATE_KEY, a PEM
+    webhook_secret: Secret | None = None
+
+
+def read_settings(env: Env) -> GitHubSettings:
+    return GitHubSettings(
+        api_url=(env.text("GITHUB_API_URL") or DEFAULT_API_URL).rstrip("/"),
+        token=env.secret("GITHUB_TOKEN"),
+        app_id=env.optional("GITHUB_APP_ID"),
+        app_private_key=env.secret("GITHUB_APP_PRIVATE_KEY"),
+        webhook_secret=env.secret(WEBHOOK_SECRET),
+    )
+
 
 SPEC = HostSpec(
     name=sansio.NAME,
@@ -12,6 +41,7 @@ SPEC = HostSpec(
     delivery_headers=("x-github-delivery",),
     verify=sansio.verify,
     parse=sansio.parse,
-    webhook_secret_variable="GITHUB_WEBHOOK_SECRET",
+    read_settings=read_settings,
+    webhook_secret_variable=WEBHOOK_SECRET,
     credentials="GITHUB_TOKEN or GITHUB_APP_ID + GITHUB_APP_PRIVATE_KEY",
 )
