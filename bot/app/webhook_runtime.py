@@ -1,7 +1,8 @@
 """Wiring of the webhook machinery into the app lifespan (kept here so app.py stays small).
 
-One ``httpx.AsyncClient`` for every host call, the host clients, the outbox listener on
-the service, the worker task, and ``WebhookSync`` for the handlers.
+One ``httpx.AsyncClient`` for every host call, the host clients and memories (from
+``bot.hosts.registry``), the outbox listener on the service, the worker task, and
+``WebhookSync`` for the handlers.
 """
 
 from __future__ import annotations
@@ -15,29 +16,14 @@ from collections.abc import AsyncIterator
 import httpx
 from starlette.applications import Starlette
 
-from bot.hosts.clients import build_clients
-from bot.hosts.github.client import InstallationLookup
-from bot.hosts.gitlab.client import KnownId
+from bot.hosts.base import HostDeps
+from bot.hosts.wiring import build_clients, build_memories
 from bot.services.deliveries import WebhookSync
 from bot.services.outbox import OutboxWorker, RetryPolicy, outbox_listener
 from bot.services.reviews import ReviewService
 from config.settings import Settings
-from store import host_sync
-from store.db import Db
 
 log = logging.getLogger(__name__)
-
-
-def _lookups(db: Db) -> tuple[InstallationLookup, KnownId]:
-    async def installation_for(repo: str) -> int | None:
-        async with db.connection() as conn:
-            return await host_sync.installation_for(conn, repo)
-
-    async def gitlab_known_id(username: str) -> int | None:
-        async with db.connection() as conn:
-            return await host_sync.gitlab_id(conn, username)
-
-    return installation_for, gitlab_known_id
 
 
 @contextlib.asynccontextmanager
@@ -46,8 +32,7 @@ async def webhook_runtime(
 ) -> AsyncIterator[None]:
     timeout = httpx.Timeout(settings.host_timeout)
     async with httpx.AsyncClient(timeout=timeout, headers={"User-Agent": "reviewbot"}) as http:
-        installation_for, gitlab_known_id = _lookups(service.db)
-        clients = build_clients(settings, http, time.time, installation_for, gitlab_known_id)
+        clients = build_clients(settings.code_hosts, HostDeps(http, time.time, service.db))
         policy = RetryPolicy(give_up_after=settings.outbox_give_up_after)
         worker = OutboxWorker(
             service, clients, policy=policy, poll_interval=settings.outbox_poll_interval
@@ -55,7 +40,7 @@ async def webhook_runtime(
         service.change_listeners.append(outbox_listener)
         app.state.http = http
         app.state.outbox = worker
-        app.state.webhook_sync = WebhookSync(service, worker.wake)
+        app.state.webhook_sync = WebhookSync(service, worker.wake, build_memories())
         task = asyncio.create_task(worker.run_forever()) if settings.outbox_worker else None
         try:
             yield

@@ -3,7 +3,8 @@
 Each host folder (``bot/hosts/<name>/``) declares one ``HostSpec`` in its ``spec.py``;
 ``bot.hosts.registry`` lists them, and webhook routes, settings, team-file handle keys and
 the outbox's messages are derived from that list. A card is pure: importing it loads no
-I/O library, so ``config/`` may read it.
+I/O library, so ``config/`` may read it; its ``io`` loads the host's client and SQL only
+when the app starts.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar
 from bot.hosts.events import Parsed
 
 if TYPE_CHECKING:  # for annotations only: config/ imports the cards, not the other way
+    from bot.hosts.base import HostIO
     from config.settings import Env, Secret
 
 
@@ -43,3 +45,5 @@ class HostSpec(Generic[S]):
     read_settings: Callable[[Env], S]
     webhook_secret_variable: str  # named when a delivery arrives and no secret is set
     credentials: str  # what to set for post-backs, named when they fail for lack of it
+    # The I/O half (REST client, SQL), imported on first call: config/ never loads it.
+    io: Callable[[], HostIO[S]]

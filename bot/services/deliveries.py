@@ -8,11 +8,12 @@ that copy what a human did on the host are made inside ``mirroring()``: no echo.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
 from bot.core.models import PrStatus, PullRequest, User
+from bot.hosts.base import HostMemory
 from bot.hosts.events import Ignored, Kind, Parsed, Ping, PrEvent
 from bot.services.outbox import mirroring
 from bot.services.reviews import REVIEWERS_PER_PR, ReviewerChange, ReviewService
@@ -50,11 +51,15 @@ def ignored(reason: str) -> Outcome:
 
 
 class WebhookSync:
-    def __init__(self, service: ReviewService, on_enqueued: Callable[[], None]) -> None:
+    def __init__(
+        self,
+        service: ReviewService,
+        on_enqueued: Callable[[], None],
+        memories: Mapping[str, HostMemory],
+    ) -> None:
         self.service = service
         self.on_enqueued = on_enqueued
-        # Installations this process already saved: saves a query on every delivery.
-        self._installations: dict[str, int] = {}
+        self.memories = memories  # per host: what its payloads teach beyond the PR
 
     @retry_transient
     async def handle(self, host: str, delivery: str, parsed: Parsed) -> Outcome:
@@ -70,8 +75,7 @@ class WebhookSync:
             if outcome.status == 202:
                 # Not remembered: a redelivery after fixing the team config is applied.
                 await host_sync.forget_delivery(conn, host, delivery)
-        if parsed.installation_id is not None:  # committed: no need to write it again
-            self._installations[parsed.ref.repo] = parsed.installation_id
+        self.memories[host].committed(parsed)
         if outcome.status == 202:
             log.info("%s delivery %s ignored: %s", host, delivery, outcome.body["reason"])
         elif outcome.body.get("assigned"):
@@ -79,7 +83,7 @@ class WebhookSync:
         return outcome
 
     async def _apply(self, conn: Connection, ev: PrEvent) -> Outcome:
-        await self._remember(conn, ev)
+        await self.memories[ev.ref.host].remember(conn, ev)
         pr_id = ev.ref.pr_id
         pr = await prs.fetch_pr(conn, pr_id, lock=True)
         if pr is None:
@@ -119,16 +123,8 @@ class WebhookSync:
         pr = PullRequest(pr_id, ev.title, author.user_id, PrStatus.OPEN, (), created_at, None)
         return _Run(pr, author=author, new=True)
 
-    async def _remember(self, conn: Connection, ev: PrEvent) -> None:
-        repo, installation = ev.ref.repo, ev.installation_id
-        if installation is not None and self._installations.get(repo) != installation:
-            await host_sync.save_installation(conn, repo, installation)
-        await host_sync.save_gitlab_users(conn, ev.known_users)
-
     async def _author(self, conn: Connection, ev: PrEvent) -> User | None:
-        handle = ev.author
-        if handle is None and ev.author_numeric_id is not None:
-            handle = await host_sync.gitlab_username(conn, ev.author_numeric_id)
+        handle = await self.memories[ev.ref.host].author_handle(conn, ev)
         if handle is None:
             return None
         return await host_sync.member_by_handle(conn, ev.ref.host, handle)

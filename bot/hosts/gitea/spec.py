@@ -10,6 +10,7 @@ from bot.hosts.gitea import sansio
 from bot.hosts.spec import HostSpec
 
 if TYPE_CHECKING:
+    from bot.hosts.base import HostIO
     from config.settings import Env, Secret
 
 WEBHOOK_SECRET = "GITEA_WEBHOOK_SECRET"
@@ -30,6 +31,12 @@ def read_settings(env: Env) -> GiteaSettings:
     )
 
 
+def io() -> HostIO[GiteaSettings]:
+    from bot.hosts.gitea.client import IO  # httpx and SQL: loaded when the app starts
+
+    return IO
+
+
 SPEC = HostSpec(
     name=sansio.NAME,
     pr_separator=sansio.PR_SEPARATOR,
@@ -40,4 +47,5 @@ SPEC = HostSpec(
     read_settings=read_settings,
     webhook_secret_variable=WEBHOOK_SECRET,
     credentials="GITEA_URL and GITEA_TOKEN",
+    io=io,
 )

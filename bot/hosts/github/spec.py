@@ -9,6 +9,7 @@ from bot.hosts.github import sansio
 from bot.hosts.spec import HostSpec
 
 if TYPE_CHECKING:
+    from bot.hosts.base import HostIO
     from config.settings import Env, Secret
 
 DEFAULT_API_URL = "https://api.github.com"
@@ -34,6 +35,12 @@ def read_settings(env: Env) -> GitHubSettings:
     )
 
 
+def io() -> HostIO[GitHubSettings]:
+    from bot.hosts.github.client import IO  # httpx and SQL: loaded when the app starts
+
+    return IO
+
+
 SPEC = HostSpec(
     name=sansio.NAME,
     pr_separator=sansio.PR_SEPARATOR,
@@ -44,4 +51,5 @@ SPEC = HostSpec(
     read_settings=read_settings,
     webhook_secret_variable=WEBHOOK_SECRET,
     credentials="GITHUB_TOKEN or GITHUB_APP_ID + GITHUB_APP_PRIVATE_KEY",
+    io=io,
 )

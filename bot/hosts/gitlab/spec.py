@@ -9,6 +9,7 @@ from bot.hosts.gitlab import sansio
 from bot.hosts.spec import HostSpec
 
 if TYPE_CHECKING:
+    from bot.hosts.base import HostIO
     from config.settings import Env, Secret
 
 DEFAULT_URL = "https://gitlab.com"
@@ -30,6 +31,12 @@ def read_settings(env: Env) -> GitLabSettings:
     )
 
 
+def io() -> HostIO[GitLabSettings]:
+    from bot.hosts.gitlab.client import IO  # httpx and SQL: loaded when the app starts
+
+    return IO
+
+
 SPEC = HostSpec(
     name=sansio.NAME,
     pr_separator=sansio.PR_SEPARATOR,
@@ -40,4 +47,5 @@ SPEC = HostSpec(
     read_settings=read_settings,
     webhook_secret_variable=WEBHOOK_SECRET,
     credentials="GITLAB_TOKEN",
+    io=io,
 )
