@@ -67,30 +67,40 @@ def load(host: str, name: str) -> dict[str, Any]:
     return data
 
 
+# Per host: (event, body, delivery id, secret) -> the headers the host would send.
+SIGNERS: dict[str, Callable[[str, bytes, str, str], dict[str, str]]] = {
+    "github": lambda event, body, delivery, secret: {
+        "x-github-event": event,
+        "x-github-delivery": delivery,
+        "x-hub-signature-256": "sha256=" + _digest(secret, body),
+    },
+    "gitlab": lambda event, body, delivery, secret: {
+        "x-gitlab-event": event,
+        "x-gitlab-event-uuid": delivery,
+        "x-gitlab-token": secret,
+    },
+    "gitea": lambda event, body, delivery, secret: {
+        "x-gitea-event": event,
+        "x-gitea-delivery": delivery,
+        "x-gitea-signature": _digest(secret, body),
+    },
+}
+# Per host: the event header's value for a fixture (named <event>__<action>[__variant]).
+FIXTURE_EVENTS: dict[str, Callable[[str], str]] = {
+    "github": lambda fixture: fixture.split("__")[0],
+    "gitlab": lambda fixture: "Merge Request Hook",
+    "gitea": lambda fixture: "pull_request",
+}
+
+
+def _digest(secret: str, body: bytes) -> str:
+    return hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+
+
 def signed_headers(
     host: str, event: str, body: bytes, delivery: str, secret: str
 ) -> dict[str, str]:
-    digest = hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
-    headers = {"content-type": "application/json"}
-    if host == "github":
-        headers |= {
-            "x-github-event": event,
-            "x-github-delivery": delivery,
-            "x-hub-signature-256": "sha256=" + digest,
-        }
-    elif host == "gitlab":
-        headers |= {
-            "x-gitlab-event": event,
-            "x-gitlab-event-uuid": delivery,
-            "x-gitlab-token": secret,
-        }
-    else:
-        headers |= {
-            "x-gitea-event": event,
-            "x-gitea-delivery": delivery,
-            "x-gitea-signature": digest,
-        }
-    return headers
+    return {"content-type": "application/json", **SIGNERS[host](event, body, delivery, secret)}
 
 
 class FakeClock:
@@ -128,11 +138,7 @@ class Bot:
         if edit is not None:
             edit(payload)
         body = json.dumps(payload).encode()
-        event = {
-            "github": fixture.split("__")[0],
-            "gitlab": "Merge Request Hook",
-            "gitea": "pull_request",
-        }[host]
+        event = FIXTURE_EVENTS[host](fixture)
         headers = signed_headers(
             host, event, body, delivery or str(uuid.uuid4()), secret or SECRETS[host]
         )
