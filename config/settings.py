@@ -118,7 +118,10 @@ class Settings:
     user_token: Secret | None = None
     teams_file: str | None = None
     # Per host of bot.hosts.registry, by name; the defaults are those of an empty environment.
-    code_hosts: Mapping[str, HostSettings] = field(default_factory=lambda: _code_hosts({}))
+    # Left out of the hash (a dict has none), so Settings stays hashable.
+    code_hosts: Mapping[str, HostSettings] = field(
+        default_factory=lambda: _code_hosts({}), hash=False
+    )
     db_pool_size: int = 10
     redis_timeout: float = 0.25
     selection_seed: int | None = None

@@ -20,7 +20,6 @@ from bot.hosts.decipher import Failed, Ok, Outcome, Retry
 from bot.hosts.events import PrRef
 from bot.hosts.github import store
 from bot.hosts.github.spec import GitHubSettings
-from bot.hosts.github.store import GitHubMemory
 
 InstallationLookup = Callable[[str], Awaitable[int | None]]
 
@@ -139,4 +138,4 @@ def connect(settings: GitHubSettings, deps: HostDeps) -> GitHubClient | None:
     return GitHubClient(deps.http, settings.api_url, deps.clock, token=token, app=app)
 
 
-IO = HostIO(connect, GitHubMemory)
+IO = HostIO(connect, store.GitHubMemory)

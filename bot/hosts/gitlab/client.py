@@ -18,7 +18,6 @@ from bot.hosts.decipher import Failed, InvalidReviewer, Ok, Outcome
 from bot.hosts.events import PrRef
 from bot.hosts.gitlab import store
 from bot.hosts.gitlab.spec import GitLabSettings
-from bot.hosts.gitlab.store import GitLabMemory
 
 KnownId = Callable[[str], Awaitable[int | None]]
 
@@ -110,4 +109,4 @@ def connect(settings: GitLabSettings, deps: HostDeps) -> GitLabClient | None:
     return GitLabClient(deps.http, settings.url, settings.token.reveal(), deps.clock, known_id)
 
 
-IO = HostIO(connect, GitLabMemory)
+IO = HostIO(connect, store.GitLabMemory)
