@@ -2,15 +2,19 @@
 
 No module reads the environment on its own; everything that needs a setting gets it
 from the ``Settings`` object built here. Secrets are wrapped in ``Secret`` so that a
-stray ``print(settings)`` or log line never shows them.
+stray ``print(settings)`` or log line never shows them. Each code host's settings are
+declared by its card (``bot/hosts/<host>/spec.py``) and held in ``Settings.code_hosts``.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+
+from bot.hosts.registry import HOSTS
+from bot.hosts.spec import HostSettings
 
 
 class SettingsError(ValueError):
@@ -80,6 +84,28 @@ def _optional(env: Mapping[str, str], name: str) -> str | None:
     return value or None
 
 
+class Env:
+    """The environment, one variable at a time, as a host card's ``read_settings`` reads it
+    (so that the cards, which config imports, need not import config)."""
+
+    def __init__(self, env: Mapping[str, str]) -> None:
+        self._env = env
+
+    def text(self, name: str) -> str:
+        return self._env.get(name, "")
+
+    def optional(self, name: str) -> str | None:
+        return _optional(self._env, name)
+
+    def secret(self, name: str) -> Secret | None:
+        return _secret(self._env, name)
+
+
+def _code_hosts(env: Mapping[str, str]) -> dict[str, HostSettings]:
+    reader = Env(env)
+    return {name: spec.read_settings(reader) for name, spec in HOSTS.items()}
+
+
 @dataclass(frozen=True)
 class Settings:
     host: str = "0.0.0.0"
@@ -91,17 +117,11 @@ class Settings:
     admin_token: Secret | None = None
     user_token: Secret | None = None
     teams_file: str | None = None
-    github_api_url: str = "https://api.github.com"
-    github_token: Secret | None = None
-    github_app_id: str | None = None
-    github_app_private_key: Secret | None = None
-    github_webhook_secret: Secret | None = None
-    gitlab_url: str = "https://gitlab.com"
-    gitlab_token: Secret | None = None
-    gitlab_webhook_secret: Secret | None = None
-    gitea_url: str | None = None
-    gitea_token: Secret | None = None
-    gitea_webhook_secret: Secret | None = None
+    # Per host of bot.hosts.registry, by name; the defaults are those of an empty environment.
+    # Left out of the hash (a dict has none), so Settings stays hashable.
+    code_hosts: Mapping[str, HostSettings] = field(
+        default_factory=lambda: _code_hosts({}), hash=False
+    )
     db_pool_size: int = 10
     redis_timeout: float = 0.25
     selection_seed: int | None = None
@@ -117,6 +137,11 @@ class Settings:
     def cache_enabled(self) -> bool:
         return self.redis_url != "off"
 
+    def secrets(self) -> list[Secret]:
+        """Every secret held, the code hosts' included: the logs mask them all."""
+        holders = [self, *self.code_hosts.values()]
+        return [v for h in holders for v in vars(h).values() if isinstance(v, Secret)]
+
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> Settings:
         seed = env.get("SELECTION_SEED", "")
@@ -130,17 +155,7 @@ class Settings:
             admin_token=_secret(env, "ADMIN_TOKEN"),
             user_token=_secret(env, "USER_TOKEN"),
             teams_file=_optional(env, "TEAMS_FILE"),
-            github_api_url=(env.get("GITHUB_API_URL", "") or "https://api.github.com").rstrip("/"),
-            github_token=_secret(env, "GITHUB_TOKEN"),
-            github_app_id=_optional(env, "GITHUB_APP_ID"),
-            github_app_private_key=_secret(env, "GITHUB_APP_PRIVATE_KEY"),
-            github_webhook_secret=_secret(env, "GITHUB_WEBHOOK_SECRET"),
-            gitlab_url=(env.get("GITLAB_URL", "") or "https://gitlab.com").rstrip("/"),
-            gitlab_token=_secret(env, "GITLAB_TOKEN"),
-            gitlab_webhook_secret=_secret(env, "GITLAB_WEBHOOK_SECRET"),
-            gitea_url=(_optional(env, "GITEA_URL") or "").rstrip("/") or None,
-            gitea_token=_secret(env, "GITEA_TOKEN"),
-            gitea_webhook_secret=_secret(env, "GITEA_WEBHOOK_SECRET"),
+            code_hosts=_code_hosts(env),
             db_pool_size=_int(env, "DB_POOL_SIZE", 10, minimum=1),
             redis_timeout=_positive_float(env, "REDIS_TIMEOUT", 0.25),
             selection_seed=_int(env, "SELECTION_SEED", 0) if seed else None,

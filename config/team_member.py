@@ -3,9 +3,8 @@
 - id: alice               # the user_id (required)
   name: Alice Liddell     # display name (default: the id)
   active: true            # default true
-  github: alice-gh        # handles per code host (default: the id)
-  gitlab: alice
-  gitea: alice
+  <host>: alice-gh        # a handle per code host, keyed by its name in bot.hosts.registry
+                          # (default: the id)
   max_open_reviews: 3     # never assigned while this many reviews are open
   away_until: 2026-12-01  # away up to and including this day
   away:                   # other days away, both ends inclusive
@@ -20,10 +19,11 @@ from datetime import date
 import yaml
 
 from bot.core.models import AwayPeriod
-from config.team_spec import HOSTS, MAX_ID_LENGTH, MAX_NAME_LENGTH, MemberSpec, sort_away
+from bot.hosts.registry import HOSTS
+from config.team_spec import MAX_ID_LENGTH, MAX_NAME_LENGTH, MemberSpec, sort_away
 from config.yaml_reader import Located, Reader
 
-_MEMBER_KEYS = ("id", "name", "active", *HOSTS, "max_open_reviews", "away_until", "away")
+MEMBER_KEYS = ("id", "name", "active", *HOSTS, "max_open_reviews", "away_until", "away")
 _PERIOD_KEYS = ("from", "to")
 _DATE = "a date (YYYY-MM-DD)"
 
@@ -40,7 +40,7 @@ class Identity:
 def read_member(
     reader: Reader, node: yaml.Node, key: str
 ) -> tuple[MemberSpec | None, Identity | None]:
-    entries = reader.mapping(node, key, _MEMBER_KEYS)
+    entries = reader.mapping(node, key, MEMBER_KEYS)
     if entries is None:
         return None, None
     errors_before = len(reader.issues)

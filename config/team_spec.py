@@ -10,7 +10,6 @@ from dataclasses import dataclass, field
 
 from bot.core.models import AwayPeriod
 
-HOSTS = ("github", "gitlab", "gitea")
 STRATEGIES = ("random", "round_robin", "least_loaded")
 DEFAULT_REVIEWERS = 2
 MAX_REVIEWERS = 2  # the reference contract: 0..2 reviewers per PR
@@ -23,7 +22,7 @@ class MemberSpec:
     user_id: str
     username: str
     is_active: bool = True
-    handles: tuple[tuple[str, str], ...] = ()  # (host, handle), sorted by host
+    handles: tuple[tuple[str, str], ...] = ()  # (host, handle), in bot.hosts.registry order
     max_open_reviews: int | None = None
     away: tuple[AwayPeriod, ...] = ()  # sorted: away_until first, then by dates
 

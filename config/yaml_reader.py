@@ -3,7 +3,7 @@
 We walk the node tree (``yaml.compose``) instead of loading Python objects, because nodes
 keep their position. Every problem is collected, not raised, so all are reported together.
 Unknown keys, repeated keys and values YAML reads as another type than expected
-(``id: 0123`` is a number, ``gitlab: no`` a boolean) are errors, not silent surprises.
+(``id: 0123`` is a number, ``name: no`` a boolean) are errors, not silent surprises.
 """
 
 from __future__ import annotations

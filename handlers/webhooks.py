@@ -1,4 +1,4 @@
-"""Webhook endpoints, one per host.
+"""Webhook endpoints, one per host of ``bot.hosts.registry``.
 
 A delivery is read with a size cap, verified, parsed by the pure ``bot.hosts`` parsers and
 applied by ``WebhookSync`` in one transaction; the answer never waits for the host.
@@ -7,6 +7,7 @@ applied by ``WebhookSync`` in one transaction; the answer never waits for the ho
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import Response
@@ -14,7 +15,8 @@ from starlette.routing import Route
 
 from bot.core.errors import ReviewbotError
 from bot.hosts.dispatch import parse
-from bot.hosts.events import Host
+from bot.hosts.registry import HOSTS
+from bot.hosts.spec import HostSpec
 from bot.hosts.verify import delivery_id, verify
 from bot.observability.metrics import WEBHOOK_DELIVERIES
 from bot.services.deliveries import Outcome
@@ -24,39 +26,34 @@ from handlers.deps import services
 from handlers.errors import status_of
 
 
-def _secret(settings: Settings, host: Host) -> str | None:
-    secret = {
-        Host.GITHUB: settings.github_webhook_secret,
-        Host.GITLAB: settings.gitlab_webhook_secret,
-        Host.GITEA: settings.gitea_webhook_secret,
-    }[host]
+def _secret(settings: Settings, host: str) -> str | None:
+    secret = settings.code_hosts[host].webhook_secret
     return secret.reveal() if secret else None
 
 
-async def _apply(request: Request, host: Host) -> Outcome:
+async def _apply(request: Request, spec: HostSpec[Any]) -> Outcome:
     found = services(request)
     settings = found.settings
     body = await read_raw(request, settings.webhook_max_bytes, "webhook")
-    verify(host, request.headers, body, _secret(settings, host))
-    parsed = parse(host, request.headers, body)
-    return await found.deliveries.handle(host, delivery_id(host, request.headers, body), parsed)
+    verify(spec, request.headers, body, _secret(settings, spec.name))
+    parsed = parse(spec, request.headers, body)
+    delivery = delivery_id(spec, request.headers, body)
+    return await found.deliveries.handle(spec.name, delivery, parsed)
 
 
-def _endpoint(host: Host) -> Callable[[Request], Awaitable[Response]]:
+def _endpoint(spec: HostSpec[Any]) -> Callable[[Request], Awaitable[Response]]:
     async def receive(request: Request) -> Response:
         try:
-            outcome = await _apply(request, host)
+            outcome = await _apply(request, spec)
         except ReviewbotError as exc:
-            WEBHOOK_DELIVERIES.labels(host.value, status_of(exc)[1].lower()).inc()
+            WEBHOOK_DELIVERIES.labels(spec.name, status_of(exc)[1].lower()).inc()
             raise
-        WEBHOOK_DELIVERIES.labels(host.value, str(outcome.body.get("status", "other"))).inc()
+        WEBHOOK_DELIVERIES.labels(spec.name, str(outcome.body.get("status", "other"))).inc()
         return json_response(outcome.body, outcome.status)
 
     return receive
 
 
 routes = [
-    Route("/webhooks/github", _endpoint(Host.GITHUB), methods=["POST"]),
-    Route("/webhooks/gitlab", _endpoint(Host.GITLAB), methods=["POST"]),
-    Route("/webhooks/gitea", _endpoint(Host.GITEA), methods=["POST"]),
+    Route(f"/webhooks/{name}", _endpoint(spec), methods=["POST"]) for name, spec in HOSTS.items()
 ]

@@ -1,5 +1,6 @@
 """What webhooks need from the store beyond the core: members by host handle, reviewer
-removal and status changes mirrored from a host, delivery dedupe, host identities."""
+removal and status changes mirrored from a host, delivery dedupe. (What one host alone
+keeps, such as app installations, is in its folder: bot/hosts/<host>/store.py.)"""
 
 from __future__ import annotations
 
@@ -92,59 +93,3 @@ async def rename(conn: Connection, pr_id: str, name: str) -> None:
     await conn.execute(
         "UPDATE pull_requests SET pull_request_name = $2 WHERE pull_request_id = $1", pr_id, name
     )
-
-
-async def save_installation(conn: Connection, repo: str, installation_id: int) -> None:
-    # Read first: ON CONFLICT DO UPDATE locks the row even when nothing changes, which
-    # would serialize every delivery of a repository behind the previous one's commit.
-    if await installation_for(conn, repo) == installation_id:
-        return
-    await conn.execute(
-        """INSERT INTO github_installations (repo, installation_id) VALUES ($1, $2)
-           ON CONFLICT (repo) DO UPDATE
-              SET installation_id = EXCLUDED.installation_id, seen_at = now()""",
-        repo,
-        installation_id,
-    )
-
-
-async def installation_for(conn: Connection, repo: str) -> int | None:
-    value: int | None = await conn.fetchval(
-        "SELECT installation_id FROM github_installations WHERE repo = $1", repo
-    )
-    return value
-
-
-async def save_gitlab_users(conn: Connection, pairs: Sequence[tuple[int, str]]) -> None:
-    if not pairs:
-        return
-    # Only new or renamed users are written (see save_installation for why not upsert all).
-    known = await conn.fetch(
-        "SELECT gitlab_id, username FROM gitlab_users WHERE gitlab_id = ANY($1::bigint[])",
-        [p[0] for p in pairs],
-    )
-    fresh = set(pairs) - {(r["gitlab_id"], r["username"]) for r in known}
-    if not fresh:
-        return
-    await conn.execute(
-        """INSERT INTO gitlab_users (gitlab_id, username)
-           SELECT * FROM unnest($1::bigint[], $2::text[])
-           ON CONFLICT (gitlab_id) DO UPDATE SET username = EXCLUDED.username, seen_at = now()""",
-        [p[0] for p in sorted(fresh)],
-        [p[1] for p in sorted(fresh)],
-    )
-
-
-async def gitlab_username(conn: Connection, gitlab_id: int) -> str | None:
-    value: str | None = await conn.fetchval(
-        "SELECT username FROM gitlab_users WHERE gitlab_id = $1", gitlab_id
-    )
-    return value
-
-
-async def gitlab_id(conn: Connection, username: str) -> int | None:
-    value: int | None = await conn.fetchval(
-        "SELECT gitlab_id FROM gitlab_users WHERE username = $1 ORDER BY seen_at DESC LIMIT 1",
-        username,
-    )
-    return value

@@ -4,7 +4,8 @@ Claiming leases rows (``lease_until``) instead of holding a transaction open acr
 HTTP call: the lock of ``FOR UPDATE SKIP LOCKED`` lasts only for the claim, the lease keeps
 other workers away while the request is in flight, and a crashed worker's lease simply
 runs out. Only the oldest pending row of each PR is claimable, so one PR's post-backs go
-out in order and never overlap (GitLab's read-modify-write of the reviewer list needs that).
+out in order and never overlap (a host whose reviewer list is read, changed and written back
+needs that).
 """
 
 from __future__ import annotations

@@ -107,6 +107,12 @@ def settings(clean: None, migrated: str, redis_url: str) -> Settings:
     return Settings(database_url=migrated, redis_url=redis_url, selection_seed=1234)
 
 
+def with_hosts(settings: Settings, **changes: dict[str, Any]) -> Settings:
+    """The settings with fields of some code hosts changed: ``github={"token": None}``."""
+    hosts = {name: replace(s, **changes.get(name, {})) for name, s in settings.code_hosts.items()}
+    return replace(settings, code_hosts=hosts)
+
+
 @contextlib.asynccontextmanager
 async def running(app: Starlette) -> AsyncIterator[httpx.AsyncClient]:
     """The app with its lifespan started, and a client that talks to it in-process."""

@@ -146,6 +146,8 @@ def test_secrets_that_json_escapes_are_masked_too(secret: str) -> None:
 
 def test_secret_values_come_from_the_settings() -> None:
     from config.settings import Secret, Settings
+    from tests.conftest import with_hosts
 
-    settings = Settings(admin_token=Secret("adm"), github_token=Secret("gh"))
-    assert sorted(logs.secret_values(settings)) == ["adm", "gh"]
+    settings = Settings(admin_token=Secret("adm"))
+    settings = with_hosts(settings, github={"token": Secret("gh")}, gitea={"token": Secret("gt")})
+    assert sorted(logs.secret_values(settings)) == ["adm", "gh", "gt"]

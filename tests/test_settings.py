@@ -12,10 +12,11 @@ def test_defaults_follow_the_contract() -> None:
     assert (s.host, s.port) == ("0.0.0.0", 8080)
     assert s.database_url is None and s.redis_url is None
     assert s.data_dir == Path(".reviewbot")
-    assert s.github_api_url == "https://api.github.com"
-    assert s.gitlab_url == "https://gitlab.com"
-    assert s.gitea_url is None
+    assert s.code_hosts["github"].api_url == "https://api.github.com"  # type: ignore[attr-defined]
+    assert s.code_hosts["gitlab"].url == "https://gitlab.com"  # type: ignore[attr-defined]
+    assert s.code_hosts["gitea"].url is None  # type: ignore[attr-defined]
     assert s.cache_enabled
+    assert Settings() == s  # the defaults are those of an empty environment
 
 
 def test_redis_off_disables_the_cache() -> None:
@@ -26,6 +27,8 @@ def test_secrets_never_show_in_repr() -> None:
     s = Settings.from_env({"ADMIN_TOKEN": "hunter2", "GITHUB_WEBHOOK_SECRET": "s3cret"})
     assert "hunter2" not in repr(s) and "s3cret" not in repr(s)
     assert s.admin_token is not None and s.admin_token.reveal() == "hunter2"
+    secret = s.code_hosts["github"].webhook_secret
+    assert secret is not None and secret.reveal() == "s3cret"
 
 
 def test_bad_numbers_are_reported_by_name() -> None:
@@ -37,10 +40,15 @@ def test_bad_numbers_are_reported_by_name() -> None:
 
 def test_urls_lose_trailing_slashes() -> None:
     s = Settings.from_env(
-        {"GITHUB_API_URL": "https://ghe.example/api/v3/", "GITEA_URL": "https://g/"}
+        {
+            "GITHUB_API_URL": "https://ghe.example/api/v3/",
+            "GITLAB_URL": "https://gl.example/",
+            "GITEA_URL": " https://g/ ",
+        }
     )
-    assert s.github_api_url == "https://ghe.example/api/v3"
-    assert s.gitea_url == "https://g"
+    assert s.code_hosts["github"].api_url == "https://ghe.example/api/v3"  # type: ignore[attr-defined]
+    assert s.code_hosts["gitlab"].url == "https://gl.example"  # type: ignore[attr-defined]
+    assert s.code_hosts["gitea"].url == "https://g"  # type: ignore[attr-defined]
 
 
 @pytest.mark.parametrize("value", ["0", "-1", "nan", "inf"])

@@ -1,6 +1,6 @@
 """The webhook machinery of the lifespan: one ``httpx.AsyncClient`` for every host call,
-the host clients, the outbox subscribed to reviewer changes, the worker task, and the
-delivery use case for the handlers."""
+the host clients and memories (from ``bot.hosts.registry``), the outbox subscribed to
+reviewer changes, the worker task, and the delivery use case for the handlers."""
 
 from __future__ import annotations
 
@@ -13,9 +13,8 @@ from dataclasses import dataclass
 
 import httpx
 
-from bot.hosts.github.client import InstallationLookup
-from bot.hosts.gitlab.client import KnownId
-from bot.hosts.registry import build_clients
+from bot.hosts.base import HostDeps
+from bot.hosts.wiring import build_clients, build_memories
 from bot.services.changes import ChangeFeed
 from bot.services.chooser import Chooser
 from bot.services.deliveries import WebhookSync
@@ -23,7 +22,6 @@ from bot.services.outbox import OutboxWorker, RetryPolicy, outbox_listener
 from bot.services.outbox_admin import OutboxAdmin
 from bot.services.teams import TeamDirectory
 from config.settings import Settings
-from store import host_sync
 from store.db import Db
 
 log = logging.getLogger(__name__)
@@ -36,38 +34,20 @@ class WebhookRuntime:
     admin: OutboxAdmin
 
 
-def _lookups(db: Db) -> tuple[InstallationLookup, KnownId]:
-    async def installation_for(repo: str) -> int | None:
-        async with db.connection() as conn:
-            return await host_sync.installation_for(conn, repo)
-
-    async def gitlab_known_id(username: str) -> int | None:
-        async with db.connection() as conn:
-            return await host_sync.gitlab_id(conn, username)
-
-    return installation_for, gitlab_known_id
-
-
 @contextlib.asynccontextmanager
 async def webhook_runtime(
     settings: Settings, db: Db, directory: TeamDirectory, chooser: Chooser, changes: ChangeFeed
 ) -> AsyncIterator[WebhookRuntime]:
     timeout = httpx.Timeout(settings.host_timeout)
     async with httpx.AsyncClient(timeout=timeout, headers={"User-Agent": "reviewbot"}) as http:
-        installation_for, gitlab_known_id = _lookups(db)
-        clients = build_clients(settings, http, time.time, installation_for, gitlab_known_id)
+        clients = build_clients(settings.code_hosts, HostDeps(http, time.time, db))
         policy = RetryPolicy(give_up_after=settings.outbox_give_up_after)
-        worker = OutboxWorker(
-            db,
-            chooser,
-            changes,
-            clients,
-            policy=policy,
-            poll_interval=settings.outbox_poll_interval,
-        )
+        poll = settings.outbox_poll_interval
+        worker = OutboxWorker(db, chooser, changes, clients, policy=policy, poll_interval=poll)
         changes.subscribe(outbox_listener)
+        deliveries = WebhookSync(db, directory, chooser, changes, worker.wake, build_memories())
         runtime = WebhookRuntime(
-            deliveries=WebhookSync(db, directory, chooser, changes, worker.wake),
+            deliveries=deliveries,
             worker=worker,
             admin=OutboxAdmin(db, lambda: worker.clock(), worker.wake),
         )

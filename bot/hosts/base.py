@@ -1,26 +1,77 @@
-"""The one interface the outbox worker needs from a code host, and the shared HTTP plumbing.
+"""What a host implements on the I/O side, and the shared HTTP plumbing.
 
-Each host client only builds paths, bodies and auth headers; sending and decoding are here
-(and the decoding itself is the pure ``bot.hosts.decipher``).
+- ``HostClient``: the one interface the outbox worker needs (request, remove reviewers).
+  Each client only builds paths, bodies and auth headers; ``HttpHost`` sends and decodes
+  (the decoding itself is the pure ``bot.hosts.decipher``).
+- ``HostMemory``: what a host's payloads teach beyond the PR, kept in its own tables.
+- ``HostIO``: both, as a host's ``client.py`` declares them for its card.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from typing import Any, Protocol
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from typing import Any, Generic, Protocol, TypeVar
 
 import httpx
 
 from bot.hosts.decipher import Outcome, Retry, decipher
-from bot.hosts.events import Host, PrRef
+from bot.hosts.events import PrEvent, PrRef
+from bot.hosts.spec import S
+from store.db import Connection, Db
+
+K = TypeVar("K")
+V = TypeVar("V")
 
 
 class HostClient(Protocol):
-    host: Host
-
     async def request_reviewers(self, ref: PrRef, handles: Sequence[str]) -> Outcome: ...
 
     async def remove_reviewers(self, ref: PrRef, handles: Sequence[str]) -> Outcome: ...
+
+
+@dataclass(frozen=True)
+class HostDeps:
+    """What the app shares with every host client (its lifespan owns them)."""
+
+    http: httpx.AsyncClient
+    clock: Callable[[], float]  # epoch seconds
+    db: Db
+
+
+class HostMemory:
+    """What one host's deliveries teach beyond the PR (app installations, numeric user
+    ids…); one per app and host. This default remembers nothing and knows an author by
+    the handle in the payload."""
+
+    async def remember(self, conn: Connection, event: PrEvent) -> None:
+        """Save what the event teaches, inside the delivery's transaction."""
+
+    def committed(self, event: PrEvent) -> None:
+        """The delivery's transaction committed (a per-process cache may note it now)."""
+
+    async def author_handle(self, conn: Connection, event: PrEvent) -> str | None:
+        return event.author
+
+
+@dataclass(frozen=True)
+class HostIO(Generic[S]):
+    """The I/O half of a host card: loaded by the app, never by config/."""
+
+    connect: Callable[[S, HostDeps], HostClient | None]  # None: no credentials set
+    memory: Callable[[], HostMemory] = HostMemory
+
+
+def on_connection(
+    db: Db, query: Callable[[Connection, K], Awaitable[V]]
+) -> Callable[[K], Awaitable[V]]:
+    """``query`` on a pooled connection of its own: a lookup a client may call any time."""
+
+    async def run(key: K) -> V:
+        async with db.connection() as conn:
+            return await query(conn, key)
+
+    return run
 
 
 class HttpHost:

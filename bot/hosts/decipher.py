@@ -2,7 +2,7 @@
 
     Ok                 2xx (and 404 on a removal: nothing left to remove)
     RateLimited        403/429 with Retry-After or an exhausted rate-limit window: wait
-    InvalidReviewer    422 (GitHub/Gitea: not a collaborator…), GitLab 400: choose another
+    InvalidReviewer    400/422 (not a collaborator, no such user…): choose another
     Retry              5xx, timeouts, connection errors: back off and try again
     Failed             anything else (401, 404, other 4xx): an admin must look
 

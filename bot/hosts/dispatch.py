@@ -1,4 +1,4 @@
-"""One entry point over the three parsers: (host, headers, raw body) → typed result."""
+"""One entry point over the hosts' parsers: (host card, headers, raw body) → typed result."""
 
 from __future__ import annotations
 
@@ -8,24 +8,16 @@ from typing import Any
 import msgspec
 
 from bot.core.errors import BadRequest, UnsupportedMediaType
-from bot.hosts.events import Host, Parsed
-from bot.hosts.gitea import sansio as gitea
-from bot.hosts.github import sansio as github
-from bot.hosts.gitlab import sansio as gitlab
-
-EVENT_HEADERS = {
-    Host.GITHUB: ("x-github-event",),
-    Host.GITLAB: ("x-gitlab-event",),
-    Host.GITEA: ("x-forgejo-event", "x-gitea-event"),
-}
+from bot.hosts.events import Parsed
+from bot.hosts.spec import HostSpec
 
 
-def event_name(host: Host, headers: Mapping[str, str]) -> str:
-    for name in EVENT_HEADERS[host]:
+def event_name(spec: HostSpec[Any], headers: Mapping[str, str]) -> str:
+    for name in spec.event_headers:
         value = headers.get(name)
         if value:
             return value
-    raise BadRequest(f"missing {EVENT_HEADERS[host][-1]} header")
+    raise BadRequest(f"missing {spec.event_headers[-1]} header")
 
 
 def decode_json(headers: Mapping[str, str], body: bytes) -> Any:
@@ -40,13 +32,9 @@ def decode_json(headers: Mapping[str, str], body: bytes) -> Any:
         raise BadRequest(f"malformed JSON: {exc}") from None
 
 
-def parse(host: Host, headers: Mapping[str, str], body: bytes) -> Parsed:
-    event = event_name(host, headers)
+def parse(spec: HostSpec[Any], headers: Mapping[str, str], body: bytes) -> Parsed:
+    event = event_name(spec, headers)
     payload = decode_json(headers, body)
     if not isinstance(payload, dict):
         raise BadRequest("the payload must be a JSON object")
-    if host is Host.GITHUB:
-        return github.parse(event, payload)
-    if host is Host.GITLAB:
-        return gitlab.parse(event, payload)
-    return gitea.parse(event, payload)
+    return spec.parse(event, payload)

@@ -2,7 +2,7 @@
 
 A parser turns (event header, JSON payload) into exactly one of:
 - ``PrEvent``: what happened to one pull request, as a tuple of ``Kind`` in the order
-  they are applied (a GitLab ``update`` can rename, change reviewers and leave draft at once);
+  they are applied (one delivery can rename, change reviewers and leave draft at once);
 - ``Ping``: the host testing the hook (answered 200);
 - ``Ignored``: an event or action we deliberately do nothing for, with the reason (202).
 """
@@ -12,12 +12,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
-
-
-class Host(StrEnum):
-    GITHUB = "github"
-    GITLAB = "gitlab"
-    GITEA = "gitea"
 
 
 class Kind(StrEnum):
@@ -32,16 +26,17 @@ class Kind(StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class PrRef:
-    """Where a PR lives: ``repo`` is ``owner/name`` or the GitLab project path."""
+    """Where a PR lives: ``host`` is a registry name, ``repo`` the repository's path there
+    (``owner/name``, a project path…), ``separator`` the host's mark before the number."""
 
-    host: Host
+    host: str
     repo: str
     number: int
+    separator: str
 
     @property
     def pr_id(self) -> str:
-        separator = "!" if self.host is Host.GITLAB else "#"
-        return f"{self.host}:{self.repo}{separator}{self.number}"
+        return f"{self.host}:{self.repo}{self.separator}{self.number}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,10 +48,10 @@ class PrEvent:
     requested: tuple[str, ...] = ()  # handles requested on the host right now
     added: tuple[str, ...] = ()
     removed: tuple[str, ...] = ()
-    author_numeric_id: int | None = None  # GitLab gives the author as a number
-    installation_id: int | None = None  # GitHub App installation that sent it
-    # (numeric id, username) pairs seen in a GitLab payload: a free lookup cache.
-    known_users: tuple[tuple[int, str], ...] = ()
+    # Facts only some hosts send; the host's own memory (bot/hosts/<host>/store.py) reads them.
+    author_numeric_id: int | None = None  # the author as a number, when the handle is absent
+    installation_id: int | None = None  # the app installation that sent the delivery
+    known_users: tuple[tuple[int, str], ...] = ()  # (numeric id, username) pairs seen
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,25 +67,12 @@ class Ignored:
 Parsed = PrEvent | Ping | Ignored
 
 
-def parse_pr_id(pr_id: str) -> PrRef | None:
-    """The host coordinates inside a PR id, or None for ids that did not come from a host."""
-    host_name, sep, rest = pr_id.partition(":")
-    if not sep or host_name not in Host.__members__.values():
-        return None
-    host = Host(host_name)
-    separator = "!" if host is Host.GITLAB else "#"
-    repo, sep, number = rest.rpartition(separator)
-    if not sep or not repo or not (number.isascii() and number.isdigit()):
-        return None
-    return PrRef(host, repo, int(number))
-
-
 # -- helpers shared by the parsers (payloads are untrusted JSON) ------------------------
 
 
 def pull_request_of(payload: Any) -> tuple[dict[str, Any], str, int] | Ignored:
-    """The PR, its repository's full name and its number, from a GitHub or Gitea payload
-    (Gitea's pull_request event has GitHub's outline)."""
+    """The PR, its repository's full name and its number, from a payload shaped
+    ``{pull_request: {number…}, repository: {full_name}, number}``."""
     pr = obj(payload, "pull_request")
     repo = text(obj(payload, "repository"), "full_name")
     number = integer(pr, "number") or integer(payload, "number")

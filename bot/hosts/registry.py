@@ -1,44 +1,30 @@
-"""Code host clients (I/O): one per host, all behind ``bot.hosts.base.HostClient``."""
+"""The code hosts reviewbot serves: one line per host, in the order they are listed
+everywhere (routes, team-file keys, settings). Pure, like the cards it lists.
+
+Adding a host: a folder ``bot/hosts/<name>/`` and one line below (docs/hosts.md).
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Mapping
+from typing import Any
 
-import httpx
+from bot.hosts.events import PrRef
+from bot.hosts.gitea.spec import SPEC as GITEA
+from bot.hosts.github.spec import SPEC as GITHUB
+from bot.hosts.gitlab.spec import SPEC as GITLAB
+from bot.hosts.spec import HostSpec
 
-from bot.hosts.base import HostClient
-from bot.hosts.events import Host
-from bot.hosts.gitea.client import GiteaClient
-from bot.hosts.github.client import AppCredentials, GitHubClient, InstallationLookup
-from bot.hosts.gitlab.client import GitLabClient, KnownId
-from config.settings import Settings
+HOSTS: Mapping[str, HostSpec[Any]] = {spec.name: spec for spec in (GITHUB, GITLAB, GITEA)}
 
 
-def build_clients(
-    settings: Settings,
-    http: httpx.AsyncClient,
-    clock: Callable[[], float],
-    installation_for: InstallationLookup,
-    gitlab_known_id: KnownId,
-) -> dict[Host, HostClient]:
-    """A client for every host whose credentials are configured."""
-    clients: dict[Host, HostClient] = {}
-    token = settings.github_token.reveal() if settings.github_token else None
-    app = None
-    if settings.github_app_id and settings.github_app_private_key:
-        # A PEM in an environment variable often arrives with literal "\n" escapes.
-        key = settings.github_app_private_key.reveal().replace("\\n", "\n")
-        app = AppCredentials(settings.github_app_id, key, installation_for)
-    if token or app:
-        clients[Host.GITHUB] = GitHubClient(
-            http, settings.github_api_url, clock, token=token, app=app
-        )
-    if settings.gitlab_token:
-        clients[Host.GITLAB] = GitLabClient(
-            http, settings.gitlab_url, settings.gitlab_token.reveal(), clock, gitlab_known_id
-        )
-    if settings.gitea_url and settings.gitea_token:
-        clients[Host.GITEA] = GiteaClient(
-            http, settings.gitea_url, settings.gitea_token.reveal(), clock
-        )
-    return clients
+def parse_pr_id(pr_id: str) -> PrRef | None:
+    """The host coordinates inside a PR id, or None for ids that did not come from a host."""
+    host, sep, rest = pr_id.partition(":")
+    spec = HOSTS.get(host) if sep else None
+    if spec is None:
+        return None
+    repo, sep, number = rest.rpartition(spec.pr_separator)
+    if not sep or not repo or not (number.isascii() and number.isdigit()):
+        return None
+    return PrRef(host, repo, int(number), spec.pr_separator)

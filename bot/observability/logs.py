@@ -12,8 +12,12 @@ import sys
 import time
 from collections.abc import Iterable
 from contextvars import ContextVar
+from typing import TYPE_CHECKING
 
 import msgspec
+
+if TYPE_CHECKING:
+    from config.settings import Settings
 
 request_id: ContextVar[str | None] = ContextVar("request_id", default=None)
 
@@ -90,8 +94,6 @@ def configure(level: str, secrets: Iterable[str] = ()) -> None:
     uvicorn_access.propagate = False
 
 
-def secret_values(settings: object) -> list[str]:
+def secret_values(settings: Settings) -> list[str]:
     """Every ``Secret`` held by the settings, revealed only to be masked in logs."""
-    from config.settings import Secret
-
-    return [v.reveal() for v in vars(settings).values() if isinstance(v, Secret)]
+    return [secret.reveal() for secret in settings.secrets()]

@@ -8,12 +8,13 @@ changes that copy what a human did on the host are published as ``Origin.HOST``:
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
 from bot.core.models import MAX_REVIEWERS, PrStatus, PullRequest, User
-from bot.hosts.events import Host, Ignored, Kind, Parsed, Ping, PrEvent
+from bot.hosts.base import HostMemory
+from bot.hosts.events import Ignored, Kind, Parsed, Ping, PrEvent
 from bot.services.changes import ChangeFeed, Origin, ReviewerChange
 from bot.services.chooser import Chooser
 from bot.services.teams import TeamDirectory
@@ -58,17 +59,17 @@ class WebhookSync:
         chooser: Chooser,
         changes: ChangeFeed,
         on_enqueued: Callable[[], None],
+        memories: Mapping[str, HostMemory],
     ) -> None:
         self.db = db
         self.directory = directory
         self.chooser = chooser
         self.changes = changes
         self.on_enqueued = on_enqueued
-        # Installations this process already saved: saves a query on every delivery.
-        self._installations: dict[str, int] = {}
+        self.memories = memories  # per host: what its payloads teach beyond the PR
 
     @retry_transient
-    async def handle(self, host: Host, delivery: str, parsed: Parsed) -> Outcome:
+    async def handle(self, host: str, delivery: str, parsed: Parsed) -> Outcome:
         if isinstance(parsed, Ping):
             return Outcome(200, {"status": "pong", "note": parsed.note})
         if isinstance(parsed, Ignored):
@@ -81,8 +82,7 @@ class WebhookSync:
             if outcome.status == 202:
                 # Not remembered: a redelivery after fixing the team config is applied.
                 await host_sync.forget_delivery(conn, host, delivery)
-        if parsed.installation_id is not None:  # committed: no need to write it again
-            self._installations[parsed.ref.repo] = parsed.installation_id
+        self.memories[host].committed(parsed)
         if outcome.status == 202:
             log.info("%s delivery %s ignored: %s", host, delivery, outcome.body["reason"])
         elif outcome.body.get("assigned"):
@@ -90,7 +90,7 @@ class WebhookSync:
         return outcome
 
     async def _apply(self, conn: Connection, ev: PrEvent) -> Outcome:
-        await self._remember(conn, ev)
+        await self.memories[ev.ref.host].remember(conn, ev)
         pr_id = ev.ref.pr_id
         pr = await prs.fetch_pr(conn, pr_id, lock=True)
         if pr is None:
@@ -130,16 +130,8 @@ class WebhookSync:
         pr = PullRequest(pr_id, ev.title, author.user_id, PrStatus.OPEN, (), created_at, None)
         return _Run(pr, author=author, new=True)
 
-    async def _remember(self, conn: Connection, ev: PrEvent) -> None:
-        repo, installation = ev.ref.repo, ev.installation_id
-        if installation is not None and self._installations.get(repo) != installation:
-            await host_sync.save_installation(conn, repo, installation)
-        await host_sync.save_gitlab_users(conn, ev.known_users)
-
     async def _author(self, conn: Connection, ev: PrEvent) -> User | None:
-        handle = ev.author
-        if handle is None and ev.author_numeric_id is not None:
-            handle = await host_sync.gitlab_username(conn, ev.author_numeric_id)
+        handle = await self.memories[ev.ref.host].author_handle(conn, ev)
         if handle is None:
             return None
         return await host_sync.member_by_handle(conn, ev.ref.host, handle)
@@ -171,7 +163,7 @@ class WebhookSync:
                 run.notes.append("draft: reviewers are chosen when it is ready for review")
 
     async def _mirror_added(
-        self, conn: Connection, host: Host, handles: tuple[str, ...], run: _Run
+        self, conn: Connection, host: str, handles: tuple[str, ...], run: _Run
     ) -> None:
         pr = run.pr
         reviewers = list(pr.assigned_reviewers)
@@ -195,7 +187,7 @@ class WebhookSync:
         run.pr = replace(pr, assigned_reviewers=tuple(reviewers))
 
     async def _mirror_removed(
-        self, conn: Connection, host: Host, handles: tuple[str, ...], run: _Run
+        self, conn: Connection, host: str, handles: tuple[str, ...], run: _Run
     ) -> None:
         pr_id = run.pr.pull_request_id
         for handle in handles:

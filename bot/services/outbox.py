@@ -1,7 +1,7 @@
 """Durable post-back: the change listener that fills the outbox and the worker that drains it.
 
-Every reviewer change of a PR whose id names a host (``github:…``, ``gitlab:…``,
-``gitea:…``) becomes outbox rows in the same transaction; the change's ``Origin`` says
+Every reviewer change of a PR whose id names a host of ``bot.hosts.registry``
+(``<host>:…``) becomes outbox rows in the same transaction; the change's ``Origin`` says
 what goes out (a copy of what a human did on the host goes nowhere).
 
 The worker claims due rows, sends each through the host's client and settles it:
@@ -24,7 +24,7 @@ from datetime import UTC, datetime, timedelta
 from bot.core.models import PrStatus
 from bot.hosts.base import HostClient
 from bot.hosts.decipher import Failed, InvalidReviewer, Ok, Outcome, RateLimited, Retry
-from bot.hosts.events import Host, parse_pr_id
+from bot.hosts.registry import HOSTS, parse_pr_id
 from bot.observability.metrics import OUTBOX_FAILURES, POSTBACKS
 from bot.services.changes import ChangeFeed, Origin, ReviewerChange
 from bot.services.chooser import Chooser
@@ -40,12 +40,6 @@ _RESULTS: dict[type, str] = {
     Retry: "retry",
     RateLimited: "rate_limited",
     InvalidReviewer: "invalid_reviewer",
-}
-
-CREDENTIAL_VARIABLES = {
-    Host.GITHUB: "GITHUB_TOKEN or GITHUB_APP_ID + GITHUB_APP_PRIVATE_KEY",
-    Host.GITLAB: "GITLAB_TOKEN",
-    Host.GITEA: "GITEA_URL and GITEA_TOKEN",
 }
 
 
@@ -82,7 +76,7 @@ class OutboxWorker:
         db: Db,
         chooser: Chooser,
         changes: ChangeFeed,
-        clients: Mapping[Host, HostClient],
+        clients: Mapping[str, HostClient],
         *,
         clock: Callable[[], datetime] = utcnow,
         rng: random.Random | None = None,
@@ -140,10 +134,10 @@ class OutboxWorker:
         return len(entries)
 
     async def _process(self, batch: list[store.Entry]) -> None:
-        host = Host(batch[0].host)
+        host = batch[0].host
         client = self.clients.get(host)
         if client is None:
-            error = f"no {host} credentials: set {CREDENTIAL_VARIABLES[host]}"
+            error = f"no {host} credentials: set {HOSTS[host].credentials}"
             await self._finish(batch, "failed", error)
             return
         outcome = await self._send(client, batch)

@@ -29,7 +29,7 @@ from starlette.applications import Starlette
 from bot.app import create_app
 from bot.services.outbox import OutboxWorker
 from config.settings import Secret, Settings
-from tests.conftest import add_team, member, running
+from tests.conftest import add_team, member, running, with_hosts
 
 FIXTURES = Path(__file__).parent / "fixtures"
 GITHUB_API = "https://api.github.test"
@@ -37,17 +37,22 @@ GITLAB_URL = "https://gitlab.test"
 GITEA_URL = "https://gitea.test"
 SECRETS = {"github": "gh-secret", "gitlab": "gl-secret", "gitea": "gt-secret"}
 
-HOOK_SETTINGS: dict[str, Any] = {
-    "github_api_url": GITHUB_API,
-    "github_token": Secret("gh-token"),
-    "github_webhook_secret": Secret(SECRETS["github"]),
-    "gitlab_url": GITLAB_URL,
-    "gitlab_token": Secret("gl-token"),
-    "gitlab_webhook_secret": Secret(SECRETS["gitlab"]),
-    "gitea_url": GITEA_URL,
-    "gitea_token": Secret("gt-token"),
-    "gitea_webhook_secret": Secret(SECRETS["gitea"]),
-    "outbox_worker": False,
+HOOK_HOSTS: dict[str, dict[str, Any]] = {
+    "github": {
+        "api_url": GITHUB_API,
+        "token": Secret("gh-token"),
+        "webhook_secret": Secret(SECRETS["github"]),
+    },
+    "gitlab": {
+        "url": GITLAB_URL,
+        "token": Secret("gl-token"),
+        "webhook_secret": Secret(SECRETS["gitlab"]),
+    },
+    "gitea": {
+        "url": GITEA_URL,
+        "token": Secret("gt-token"),
+        "webhook_secret": Secret(SECRETS["gitea"]),
+    },
 }
 
 # Members of team "backend" and their handles per host (absent: the user_id is the handle).
@@ -62,30 +67,40 @@ def load(host: str, name: str) -> dict[str, Any]:
     return data
 
 
+# Per host: (event, body, delivery id, secret) -> the headers the host would send.
+SIGNERS: dict[str, Callable[[str, bytes, str, str], dict[str, str]]] = {
+    "github": lambda event, body, delivery, secret: {
+        "x-github-event": event,
+        "x-github-delivery": delivery,
+        "x-hub-signature-256": "sha256=" + _digest(secret, body),
+    },
+    "gitlab": lambda event, body, delivery, secret: {
+        "x-gitlab-event": event,
+        "x-gitlab-event-uuid": delivery,
+        "x-gitlab-token": secret,
+    },
+    "gitea": lambda event, body, delivery, secret: {
+        "x-gitea-event": event,
+        "x-gitea-delivery": delivery,
+        "x-gitea-signature": _digest(secret, body),
+    },
+}
+# Per host: the event header's value for a fixture (named <event>__<action>[__variant]).
+FIXTURE_EVENTS: dict[str, Callable[[str], str]] = {
+    "github": lambda fixture: fixture.split("__")[0],
+    "gitlab": lambda fixture: "Merge Request Hook",
+    "gitea": lambda fixture: "pull_request",
+}
+
+
+def _digest(secret: str, body: bytes) -> str:
+    return hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+
+
 def signed_headers(
     host: str, event: str, body: bytes, delivery: str, secret: str
 ) -> dict[str, str]:
-    digest = hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
-    headers = {"content-type": "application/json"}
-    if host == "github":
-        headers |= {
-            "x-github-event": event,
-            "x-github-delivery": delivery,
-            "x-hub-signature-256": "sha256=" + digest,
-        }
-    elif host == "gitlab":
-        headers |= {
-            "x-gitlab-event": event,
-            "x-gitlab-event-uuid": delivery,
-            "x-gitlab-token": secret,
-        }
-    else:
-        headers |= {
-            "x-gitea-event": event,
-            "x-gitea-delivery": delivery,
-            "x-gitea-signature": digest,
-        }
-    return headers
+    return {"content-type": "application/json", **SIGNERS[host](event, body, delivery, secret)}
 
 
 class FakeClock:
@@ -123,11 +138,7 @@ class Bot:
         if edit is not None:
             edit(payload)
         body = json.dumps(payload).encode()
-        event = {
-            "github": fixture.split("__")[0],
-            "gitlab": "Merge Request Hook",
-            "gitea": "pull_request",
-        }[host]
+        event = FIXTURE_EVENTS[host](fixture)
         headers = signed_headers(
             host, event, body, delivery or str(uuid.uuid4()), secret or SECRETS[host]
         )
@@ -174,7 +185,10 @@ def make_bot(
 ) -> BotFactory:
     @contextlib.asynccontextmanager
     async def factory(**overrides: Any) -> AsyncIterator[Bot]:
-        app = create_app(replace(settings, **{**HOOK_SETTINGS, **overrides}))
+        """Overrides are Settings fields, or per host ``gitea={"token": None}``."""
+        hosts = {name: {**fields, **overrides.pop(name, {})} for name, fields in HOOK_HOSTS.items()}
+        changed = replace(settings, **{"outbox_worker": False, **overrides})
+        app = create_app(with_hosts(changed, **hosts))
         async with running(app) as client:
             clock = FakeClock()
             if not app.state.services.settings.outbox_worker:  # driven by hand: time is the test's

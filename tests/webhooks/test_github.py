@@ -67,7 +67,7 @@ async def test_bad_and_missing_signatures_are_401_and_change_nothing(
 
 
 async def test_unconfigured_host_is_403_naming_the_variable(make_bot: BotFactory, pg: Any) -> None:
-    async with make_bot(github_webhook_secret=None) as b:
+    async with make_bot(github={"webhook_secret": None}) as b:
         response = await b.post("github", "pull_request__opened")
     assert response.status_code == 403
     assert "GITHUB_WEBHOOK_SECRET" in response.json()["error"]["message"]

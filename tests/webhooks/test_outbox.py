@@ -186,7 +186,7 @@ async def test_give_up_then_admin_lists_and_retries(
 
 
 async def test_missing_credentials_fail_visibly(make_bot: BotFactory, pg: asyncpg.Pool) -> None:
-    async with make_bot(gitea_token=None) as b:
+    async with make_bot(gitea={"token": None}) as b:
         await pg.execute("INSERT INTO teams VALUES ('t')")
         await pg.execute(
             "INSERT INTO users (user_id, username, team_name, is_active) VALUES "
@@ -290,12 +290,8 @@ async def test_github_app_mints_and_caches_installation_tokens(
     )
     route = github_api.post(path__regex=r"/repos/acme/widgets/pulls/\d+/requested_reviewers")
     route.mock(return_value=httpx.Response(201, json={}))
-    overrides = {
-        "github_token": None,
-        "github_app_id": "123",
-        "github_app_private_key": Secret(pem.replace("\n", "\\n")),
-    }
-    async with make_bot(**overrides) as b:
+    app = {"token": None, "app_id": "123", "app_private_key": Secret(pem.replace("\n", "\\n"))}
+    async with make_bot(github=app) as b:
         await pg.execute("INSERT INTO teams VALUES ('t')")
         await pg.execute(
             "INSERT INTO users (user_id, username, team_name, is_active) VALUES "

@@ -23,13 +23,13 @@ def test_webhook_settings_from_env() -> None:
     assert settings.outbox_poll_interval == 0.5
     assert settings.host_timeout == 3.0
     assert settings.outbox_worker is False
-    assert settings.gitea_url == "https://gitea.example.com"
+    assert settings.code_hosts["gitea"].url == "https://gitea.example.com"  # type: ignore[attr-defined]
 
 
 def test_webhook_defaults() -> None:
     settings = Settings.from_env({})
     assert (settings.webhook_max_bytes, settings.outbox_worker) == (5 << 20, True)
-    assert settings.github_webhook_secret is None
+    assert all(host.webhook_secret is None for host in settings.code_hosts.values())
 
 
 def test_a_tiny_body_limit_is_refused() -> None:

@@ -6,14 +6,13 @@ from collections.abc import Callable, Sequence
 
 import httpx
 
-from bot.hosts.base import HttpHost
+from bot.hosts.base import HostDeps, HostIO, HttpHost
 from bot.hosts.decipher import Outcome
-from bot.hosts.events import Host, PrRef
+from bot.hosts.events import PrRef
+from bot.hosts.gitea.spec import GiteaSettings
 
 
 class GiteaClient(HttpHost):
-    host = Host.GITEA
-
     def __init__(
         self, http: httpx.AsyncClient, url: str, token: str, clock: Callable[[], float]
     ) -> None:
@@ -30,3 +29,12 @@ class GiteaClient(HttpHost):
     async def remove_reviewers(self, ref: PrRef, handles: Sequence[str]) -> Outcome:
         body = {"reviewers": list(handles)}
         return await self.send("DELETE", self._path(ref), self._headers, json=body, removal=True)
+
+
+def connect(settings: GiteaSettings, deps: HostDeps) -> GiteaClient | None:
+    if not (settings.url and settings.token):
+        return None
+    return GiteaClient(deps.http, settings.url, settings.token.reveal(), deps.clock)
+
+
+IO = HostIO(connect)  # Gitea's payloads name everyone by login: nothing to remember

@@ -1,6 +1,7 @@
 """Gitea / Forgejo ``pull_request`` deliveries → typed events (the table is in README).
 
-Event name from ``X-Forgejo-Event`` or ``X-Gitea-Event`` (review requests arrive as
+Signed with ``X-Forgejo-Signature`` or ``X-Gitea-Signature``; event name from
+``X-Forgejo-Event`` or ``X-Gitea-Event`` (review requests arrive as
 ``pull_request`` with action ``review_requested``); action from the payload's ``action``.
 Drafts: the ``draft`` flag where the version sends it, else a work-in-progress title prefix
 (Gitea's default ``WORK_IN_PROGRESS_PREFIXES``).
@@ -8,10 +9,11 @@ Drafts: the ``draft`` flag where the version sends it, else a work-in-progress t
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
+from bot.core.errors import Unauthorized
 from bot.hosts.events import (
-    Host,
     Ignored,
     Kind,
     Parsed,
@@ -23,12 +25,24 @@ from bot.hosts.events import (
     pull_request_of,
     text,
 )
+from bot.hosts.verify import hmac_hex, same
 
+NAME = "gitea"
+PR_SEPARATOR = "#"
 WIP_PREFIXES = ("wip:", "[wip]")
 
 
 def is_wip(title: str) -> bool:
     return title.strip().lower().startswith(WIP_PREFIXES)
+
+
+def verify(headers: Mapping[str, str], body: bytes, secret: str) -> None:
+    # Forgejo sends its own header name (and, for compatibility, usually the Gitea one too).
+    given = headers.get("x-forgejo-signature") or headers.get("x-gitea-signature")
+    if not given:
+        raise Unauthorized("missing X-Gitea-Signature / X-Forgejo-Signature header")
+    if not same(given.lower(), hmac_hex(secret, body)):
+        raise Unauthorized("X-Gitea-Signature does not match the body")
 
 
 def parse(event: str, payload: Any) -> Parsed:
@@ -45,7 +59,7 @@ def parse(event: str, payload: Any) -> Parsed:
         return kinds
     reviewer = _reviewer(payload)
     return PrEvent(
-        ref=PrRef(Host.GITEA, repo, number),
+        ref=PrRef(NAME, repo, number, PR_SEPARATOR),
         kinds=kinds,
         title=title,
         author=text(obj(pr, "user"), "login"),

@@ -15,9 +15,11 @@ import httpx
 import jwt
 import msgspec
 
-from bot.hosts.base import HttpHost
+from bot.hosts.base import HostDeps, HostIO, HttpHost, on_connection
 from bot.hosts.decipher import Failed, Ok, Outcome, Retry
-from bot.hosts.events import Host, PrRef
+from bot.hosts.events import PrRef
+from bot.hosts.github import store
+from bot.hosts.github.spec import GitHubSettings
 
 InstallationLookup = Callable[[str], Awaitable[int | None]]
 
@@ -40,8 +42,6 @@ class AppCredentials:
 
 
 class GitHubClient(HttpHost):
-    host = Host.GITHUB
-
     def __init__(
         self,
         http: httpx.AsyncClient,
@@ -124,3 +124,18 @@ class GitHubClient(HttpHost):
             self._installation_tokens.clear()
             return Retry("GitHub refused the installation token; a new one will be minted")
         return outcome
+
+
+def connect(settings: GitHubSettings, deps: HostDeps) -> GitHubClient | None:
+    token = settings.token.reveal() if settings.token else None
+    app = None
+    if settings.app_id and settings.app_private_key:
+        # A PEM in an environment variable often arrives with literal "\n" escapes.
+        key = settings.app_private_key.reveal().replace("\\n", "\n")
+        app = AppCredentials(settings.app_id, key, on_connection(deps.db, store.installation_for))
+    if not (token or app):
+        return None
+    return GitHubClient(deps.http, settings.api_url, deps.clock, token=token, app=app)
+
+
+IO = HostIO(connect, store.GitHubMemory)

@@ -1,14 +1,16 @@
 """GitHub ``pull_request`` deliveries → typed events (the table is in README).
 
-Event name from ``X-GitHub-Event``; action from the payload's ``action``.
+Signed with ``X-Hub-Signature-256``; event name from ``X-GitHub-Event``; action from the
+payload's ``action``.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
+from bot.core.errors import Unauthorized
 from bot.hosts.events import (
-    Host,
     Ignored,
     Kind,
     Parsed,
@@ -22,11 +24,23 @@ from bot.hosts.events import (
     pull_request_of,
     text,
 )
+from bot.hosts.verify import hmac_hex, same
+
+NAME = "github"
+PR_SEPARATOR = "#"
 
 IGNORED_ACTIONS = {
     "converted_to_draft": "back to draft: reviewers already requested stay",
     "synchronize": "new commits do not change reviewers",
 }
+
+
+def verify(headers: Mapping[str, str], body: bytes, secret: str) -> None:
+    given = headers.get("x-hub-signature-256")
+    if not given:
+        raise Unauthorized("missing X-Hub-Signature-256 header")
+    if not same(given, "sha256=" + hmac_hex(secret, body)):
+        raise Unauthorized("X-Hub-Signature-256 does not match the body")
 
 
 def parse(event: str, payload: Any) -> Parsed:
@@ -43,7 +57,7 @@ def parse(event: str, payload: Any) -> Parsed:
     if isinstance(kinds, Ignored):
         return kinds
     return PrEvent(
-        ref=PrRef(Host.GITHUB, repo, number),
+        ref=PrRef(NAME, repo, number, PR_SEPARATOR),
         kinds=kinds,
         title=text(pr, "title") or "",
         author=text(obj(pr, "user"), "login"),

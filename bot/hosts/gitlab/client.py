@@ -13,16 +13,16 @@ from urllib.parse import quote
 import httpx
 import msgspec
 
-from bot.hosts.base import HttpHost
+from bot.hosts.base import HostDeps, HostIO, HttpHost, on_connection
 from bot.hosts.decipher import Failed, InvalidReviewer, Ok, Outcome
-from bot.hosts.events import Host, PrRef
+from bot.hosts.events import PrRef
+from bot.hosts.gitlab import store
+from bot.hosts.gitlab.spec import GitLabSettings
 
 KnownId = Callable[[str], Awaitable[int | None]]
 
 
 class GitLabClient(HttpHost):
-    host = Host.GITLAB
-
     def __init__(
         self,
         http: httpx.AsyncClient,
@@ -100,3 +100,13 @@ class GitLabClient(HttpHost):
             return current
         kept = [i for i in current if i not in unwanted]
         return await self._put(ref, kept) if kept != current else Ok()
+
+
+def connect(settings: GitLabSettings, deps: HostDeps) -> GitLabClient | None:
+    if not settings.token:
+        return None
+    known_id = on_connection(deps.db, store.user_id)
+    return GitLabClient(deps.http, settings.url, settings.token.reveal(), deps.clock, known_id)
+
+
+IO = HostIO(connect, store.GitLabMemory)

@@ -1,16 +1,18 @@
 """GitLab ``Merge Request Hook`` deliveries → typed events (the table is in README).
 
-Event name from ``X-Gitlab-Event``; action from ``object_attributes.action``. An
+Authenticated by ``X-Gitlab-Token`` (the secret itself); event name from ``X-Gitlab-Event``;
+action from ``object_attributes.action``. An
 ``update`` is read through its ``changes``: a title change renames, ``draft`` going from
 true to false makes the MR ready, a change of ``reviewers`` is mirrored.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
+from bot.core.errors import Unauthorized
 from bot.hosts.events import (
-    Host,
     Ignored,
     Kind,
     Parsed,
@@ -22,8 +24,19 @@ from bot.hosts.events import (
     obj,
     text,
 )
+from bot.hosts.verify import same
 
+NAME = "gitlab"
+PR_SEPARATOR = "!"
 MR_HOOK = "Merge Request Hook"
+
+
+def verify(headers: Mapping[str, str], body: bytes, secret: str) -> None:
+    given = headers.get("x-gitlab-token")
+    if not given:
+        raise Unauthorized("missing X-Gitlab-Token header")
+    if not same(given, secret):
+        raise Unauthorized("X-Gitlab-Token does not match the configured secret")
 
 
 def parse(event: str, payload: Any) -> Parsed:
@@ -44,7 +57,7 @@ def parse(event: str, payload: Any) -> Parsed:
     author_id = integer(attrs, "author_id")
     author = text(user, "username") if integer(user, "id") == author_id else None
     return PrEvent(
-        ref=PrRef(Host.GITLAB, project, iid),
+        ref=PrRef(NAME, project, iid, PR_SEPARATOR),
         kinds=kinds,
         title=text(attrs, "title") or "",
         author=author,

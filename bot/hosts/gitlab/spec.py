@@ -1,0 +1,51 @@
+"""GitLab (gitlab.com or self-managed) as the registry lists it, with its settings."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from bot.hosts.gitlab import sansio
+from bot.hosts.spec import HostSpec
+
+if TYPE_CHECKING:
+    from bot.hosts.base import HostIO
+    from config.settings import Env, Secret
+
+DEFAULT_URL = "https://gitlab.com"
+WEBHOOK_SECRET = "GITLAB_WEBHOOK_SECRET"
+
+
+@dataclass(frozen=True)
+class GitLabSettings:
+    url: str = DEFAULT_URL  # GITLAB_URL: the instance root; the API is under /api/v4
+    token: Secret | None = None  # GITLAB_TOKEN
+    webhook_secret: Secret | None = None
+
+
+def read_settings(env: Env) -> GitLabSettings:
+    return GitLabSettings(
+        url=(env.text("GITLAB_URL") or DEFAULT_URL).rstrip("/"),
+        token=env.secret("GITLAB_TOKEN"),
+        webhook_secret=env.secret(WEBHOOK_SECRET),
+    )
+
+
+def io() -> HostIO[GitLabSettings]:
+    from bot.hosts.gitlab.client import IO  # httpx and SQL: loaded when the app starts
+
+    return IO
+
+
+SPEC = HostSpec(
+    name=sansio.NAME,
+    pr_separator=sansio.PR_SEPARATOR,
+    event_headers=("x-gitlab-event",),
+    delivery_headers=("x-gitlab-event-uuid", "x-gitlab-webhook-uuid"),
+    verify=sansio.verify,
+    parse=sansio.parse,
+    read_settings=read_settings,
+    webhook_secret_variable=WEBHOOK_SECRET,
+    credentials="GITLAB_TOKEN",
+    io=io,
+)
