@@ -9,9 +9,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from bot.core.models import AwayPeriod
+from bot.core.selection import DEFAULT_STRATEGY, Strategy
 
 HOSTS = ("github", "gitlab", "gitea")
-STRATEGIES = ("random", "round_robin", "least_loaded")
 DEFAULT_REVIEWERS = 2
 MAX_REVIEWERS = 2  # the reference contract: 0..2 reviewers per PR
 MAX_ID_LENGTH = 255
@@ -50,7 +50,7 @@ def sort_away(periods: list[AwayPeriod]) -> tuple[AwayPeriod, ...]:
 @dataclass(frozen=True, slots=True)
 class TeamSpec:
     name: str
-    strategy: str = "random"
+    strategy: Strategy = DEFAULT_STRATEGY
     reviewers: int = DEFAULT_REVIEWERS
     members: tuple[MemberSpec, ...] = ()
 

@@ -6,6 +6,8 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from enum import StrEnum
 
+from bot.core.selection import DEFAULT_STRATEGY, Strategy
+
 
 class PrStatus(StrEnum):
     OPEN = "OPEN"
@@ -50,7 +52,7 @@ class User:
 class Team:
     team_name: str
     members: tuple[Member, ...]
-    strategy: str = "random"
+    strategy: Strategy = DEFAULT_STRATEGY
     reviewers: int = 2  # per new PR; the contract allows 0..2
 
     def active_ids(self) -> list[str]:

@@ -31,9 +31,9 @@ from dataclasses import dataclass
 import asyncpg
 import msgspec
 
-from bot.core.batch_selection import Vacancy
 from bot.core.deactivation import Move, OpenReview, leaving, pair_moves
 from bot.core.errors import Busy, NotFound
+from bot.core.selection import Vacancy
 from bot.services.reviews import ReviewerChange, ReviewService
 from store import deactivation as store
 from store.db import Connection

@@ -12,10 +12,9 @@ from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from typing import Any
 
-from bot.core.batch_selection import Pick, Vacancy
 from bot.core.errors import NoCandidate, NotAssigned, NotFound, PrExists, PrMerged, TeamExists
 from bot.core.models import Member, PrStatus, PullRequest, Team, User
-from bot.core.selection import exclusion_reasons
+from bot.core.selection import Pick, Vacancy, exclusion_reasons
 from bot.services.choosing import choose, choose_many
 from store import pull_requests as prs
 from store import selection as selection_store
