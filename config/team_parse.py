@@ -19,18 +19,11 @@ from typing import Any
 
 import yaml
 
+from bot.core.models import DEFAULT_REVIEWERS, MAX_REVIEWERS
 from bot.core.selection import DEFAULT_STRATEGY, STRATEGIES, Strategy
 from config.team_cross import check_across
 from config.team_member import Identity, read_member
-from config.team_spec import (
-    DEFAULT_REVIEWERS,
-    MAX_ID_LENGTH,
-    MAX_REVIEWERS,
-    ConfigInvalid,
-    ConfigIssue,
-    MemberSpec,
-    TeamSpec,
-)
+from config.team_spec import MAX_ID_LENGTH, ConfigInvalid, ConfigIssue, MemberSpec, TeamSpec
 from config.yaml_reader import Located, Reader
 
 FORMAT_VERSION = 1

@@ -8,12 +8,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from bot.core.models import AwayPeriod
+from bot.core.models import DEFAULT_REVIEWERS, AwayPeriod
 from bot.core.selection import DEFAULT_STRATEGY, Strategy
 
 HOSTS = ("github", "gitlab", "gitea")
-DEFAULT_REVIEWERS = 2
-MAX_REVIEWERS = 2  # the reference contract: 0..2 reviewers per PR
 MAX_ID_LENGTH = 255
 MAX_NAME_LENGTH = 1000
 

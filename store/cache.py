@@ -34,7 +34,7 @@ import redis.asyncio as redis
 from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
 
-from bot.core.models import AwayPeriod, Member, Team
+from bot.core.models import DEFAULT_REVIEWERS, AwayPeriod, Member, Team
 from bot.core.selection import DEFAULT_STRATEGY, strategy_named
 from store.local_cache import LocalTeams
 
@@ -67,7 +67,7 @@ class _CachedTeam(msgspec.Struct, array_like=True):
     team_name: str
     members: list[_CachedMember]
     strategy: str = DEFAULT_STRATEGY.name
-    reviewers: int = 2
+    reviewers: int = DEFAULT_REVIEWERS
 
 
 # get_team's key carries the local generation seen before the read: "<redis key>#<n>"

@@ -8,6 +8,11 @@ from enum import StrEnum
 
 from bot.core.selection import DEFAULT_STRATEGY, Strategy
 
+# Reviewers per PR: the reference contract allows 0..2; a team's own number (from its team
+# file) defaults to 2 and is what create and the webhooks' top-up ask for.
+MAX_REVIEWERS = 2
+DEFAULT_REVIEWERS = 2
+
 
 class PrStatus(StrEnum):
     OPEN = "OPEN"
@@ -53,7 +58,7 @@ class Team:
     team_name: str
     members: tuple[Member, ...]
     strategy: Strategy = DEFAULT_STRATEGY
-    reviewers: int = 2  # per new PR; the contract allows 0..2
+    reviewers: int = DEFAULT_REVIEWERS  # per new PR, 0..MAX_REVIEWERS
 
     def active_ids(self) -> list[str]:
         return [m.user_id for m in self.members if m.is_active]

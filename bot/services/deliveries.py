@@ -12,10 +12,10 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from bot.core.models import PrStatus, PullRequest, User
+from bot.core.models import DEFAULT_REVIEWERS, MAX_REVIEWERS, PrStatus, PullRequest, User
 from bot.hosts.events import Host, Ignored, Kind, Parsed, Ping, PrEvent
 from bot.services.outbox import mirroring
-from bot.services.reviews import REVIEWERS_PER_PR, ReviewerChange, ReviewService
+from bot.services.reviews import ReviewerChange, ReviewService
 from store import host_sync, users
 from store import outbox as outbox_store
 from store import pull_requests as prs
@@ -173,7 +173,7 @@ class WebhookSync:
                 continue
             if user.user_id == pr.author_id or user.user_id in reviewers:
                 continue
-            if len(reviewers) >= REVIEWERS_PER_PR:
+            if len(reviewers) >= MAX_REVIEWERS:
                 run.notes.append(f"'{handle}' not stored: the PR already has {len(reviewers)}")
                 continue
             slot = await self._next_slot(conn, pr.pull_request_id, reviewers)
@@ -209,7 +209,7 @@ class WebhookSync:
         if author is None:
             return
         team = await self.service.team(author.team_name, conn, local_ok=True)
-        target = team.reviewers if team is not None else REVIEWERS_PER_PR
+        target = team.reviewers if team is not None else DEFAULT_REVIEWERS
         wanted = target - len(pr.assigned_reviewers) - run.non_members
         if wanted <= 0:
             return

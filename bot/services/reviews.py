@@ -25,10 +25,6 @@ from store.retry import retry_transient
 
 ChangeListener = Callable[[Connection, "ReviewerChange"], Awaitable[None]]
 
-# The contract's maximum per PR; each team's own number (0..2) comes from its config and is
-# what create uses. Pass count=None to choose_and_lock for "the team's number".
-REVIEWERS_PER_PR = 2
-
 
 def utc_today() -> date:
     # Away periods are calendar days in UTC: one answer for every instance, whatever its TZ.
