@@ -1,18 +1,12 @@
-"""The pure selection core: strategies, skip reasons, reproducibility. No I/O."""
+"""The pure single choice (``select``): strategies, skip reasons, reproducibility. No I/O."""
 
 from __future__ import annotations
 
 import random
 from collections import Counter
+from collections.abc import Iterable
 
-from bot.core.selection import (
-    STRATEGIES,
-    Candidate,
-    Skip,
-    exclusion_reasons,
-    select,
-    select_reviewers,
-)
+from bot.core.selection import STRATEGIES, Candidate, Skip, exclusion_reasons, select
 from bot.core.selection.least_loaded import LEAST_LOADED
 from bot.core.selection.random import RANDOM
 from bot.core.selection.round_robin import ROUND_ROBIN
@@ -20,6 +14,14 @@ from bot.core.selection.round_robin import ROUND_ROBIN
 
 def _pool(*ids: str, **loads: int) -> list[Candidate]:
     return [Candidate(i, open_reviews=loads.get(i, 0)) for i in ids]
+
+
+def _random_ids(
+    ids: list[str], exclude: Iterable[str], count: int, rng: random.Random
+) -> list[str]:
+    """The random choice over plain ids, none of them in ``exclude``."""
+    pool = [Candidate(user_id) for user_id in ids]
+    return list(select(RANDOM, pool, dict.fromkeys(exclude, Skip.EXCLUDED), count, rng).chosen)
 
 
 def test_same_seed_same_choice_for_every_strategy() -> None:
@@ -105,6 +107,39 @@ def test_already_chosen_come_first_and_count_toward_the_total() -> None:
 
 
 def test_fewer_candidates_than_wanted_is_not_an_error() -> None:
-    assert sorted(select_reviewers(["a", "b"], {"a"}, 2, random.Random(1))) == ["b"]
-    assert select_reviewers([], set(), 2, random.Random(1)) == []
-    assert select_reviewers(["a"], set(), 0, random.Random(1)) == []
+    rng = random.Random(2)
+    assert _random_ids(["a", "b"], {"a"}, 2, rng) == ["b"]
+    assert _random_ids(["a"], {"a"}, 2, rng) == []
+    assert _random_ids([], set(), 2, rng) == []
+
+
+def test_zero_count_chooses_nobody() -> None:
+    assert _random_ids(["a", "b"], set(), 0, random.Random(3)) == []
+
+
+# The random choice over plain ids (formerly ``select_reviewers``, whose only users were tests).
+
+
+def test_random_never_returns_excluded_or_duplicates() -> None:
+    rng = random.Random(1)
+    for _ in range(500):
+        chosen = _random_ids(["a", "b", "c", "d", "b"], {"a", "d"}, 2, rng)
+        assert len(chosen) == len(set(chosen))
+        assert set(chosen) <= {"b", "c"}
+
+
+def test_random_same_seed_same_sequence_of_choices() -> None:
+    people = [f"u{i}" for i in range(20)]
+    first = [_random_ids(people, {"u0"}, 2, r) for r in [random.Random(7)] for _ in range(20)]
+    again = [_random_ids(people, {"u0"}, 2, r) for r in [random.Random(7)] for _ in range(20)]
+    assert first == again
+
+
+def test_random_choice_reaches_every_candidate_roughly_evenly() -> None:
+    rng = random.Random(11)
+    counts: Counter[str] = Counter()
+    for _ in range(3000):
+        counts.update(_random_ids(["a", "b", "c", "d"], {"a"}, 2, rng))
+    assert set(counts) == {"b", "c", "d"}
+    # 3000 PRs x 2 seats over 3 people: 2000 each in expectation.
+    assert all(1800 < n < 2200 for n in counts.values()), counts

@@ -60,9 +60,6 @@ class Team:
     strategy: Strategy = DEFAULT_STRATEGY
     reviewers: int = DEFAULT_REVIEWERS  # per new PR, 0..MAX_REVIEWERS
 
-    def active_ids(self) -> list[str]:
-        return [m.user_id for m in self.members if m.is_active]
-
 
 @dataclass(frozen=True, slots=True)
 class PullRequest:

@@ -11,7 +11,7 @@
 from bot.core.selection.batch import BatchChoice, Pick, Vacancy, choose_batch
 from bot.core.selection.candidates import Candidate, Skip
 from bot.core.selection.registry import DEFAULT_STRATEGY, STRATEGIES, strategy_named
-from bot.core.selection.single import Selection, exclusion_reasons, select, select_reviewers
+from bot.core.selection.single import Selection, exclusion_reasons, select
 from bot.core.selection.strategy import BatchQueue, Strategy
 
 __all__ = [
@@ -28,6 +28,5 @@ __all__ = [
     "choose_batch",
     "exclusion_reasons",
     "select",
-    "select_reviewers",
     "strategy_named",
 ]

@@ -98,18 +98,3 @@ def _skip_reason(candidate: Candidate, exclusions: Mapping[str, Skip]) -> Skip |
     if candidate.user_id in exclusions:
         return exclusions[candidate.user_id]
     return candidate.unavailable()
-
-
-def select_reviewers(
-    candidates: Sequence[str],
-    exclude: Iterable[str],
-    count: int,
-    rng: random.Random,
-    strategy: Strategy | None = None,
-) -> list[str]:
-    """Choose up to ``count`` distinct ids from ``candidates`` that are not in ``exclude``."""
-    from bot.core.selection.random import RANDOM
-
-    excluded = dict.fromkeys(exclude, Skip.EXCLUDED)
-    pool = [Candidate(user_id) for user_id in candidates]
-    return list(select(strategy or RANDOM, pool, excluded, count, rng).chosen)
