@@ -26,7 +26,7 @@ def export_yaml(state: StoredState) -> str:
         teams.append(
             {
                 "name": name,
-                "strategy": team.strategy,
+                "strategy": team.strategy.name,
                 "reviewers": team.reviewers,
                 "members": [_member(m) for m in members],
             }

@@ -19,18 +19,11 @@ from typing import Any
 
 import yaml
 
+from bot.core.models import DEFAULT_REVIEWERS, MAX_REVIEWERS
+from bot.core.selection import DEFAULT_STRATEGY, STRATEGIES, Strategy
 from config.team_cross import check_across
 from config.team_member import Identity, read_member
-from config.team_spec import (
-    DEFAULT_REVIEWERS,
-    MAX_ID_LENGTH,
-    MAX_REVIEWERS,
-    STRATEGIES,
-    ConfigInvalid,
-    ConfigIssue,
-    MemberSpec,
-    TeamSpec,
-)
+from config.team_spec import MAX_ID_LENGTH, ConfigInvalid, ConfigIssue, MemberSpec, TeamSpec
 from config.yaml_reader import Located, Reader, compose, size_problem
 
 FORMAT_VERSION = 1
@@ -129,7 +122,7 @@ def _read_team(reader: Reader, node: yaml.Node, key: str) -> ReadTeam | None:
     if "name" not in entries:
         reader.issue(node, f"{key}.name", "missing key; every team needs a name")
     reviewers = get("reviewers", lambda n, k: _reviewers(reader, n, k), DEFAULT_REVIEWERS)
-    strategy = get("strategy", lambda n, k: _strategy(reader, n, k), "random")
+    strategy = get("strategy", lambda n, k: _strategy(reader, n, k), DEFAULT_STRATEGY)
     members: list[MemberSpec] = []
     identities: list[Identity] = []
     if "members" not in entries:
@@ -155,10 +148,12 @@ def _reviewers(reader: Reader, node: yaml.Node, key: str) -> int | None:
     return value  # type: ignore[no-any-return]
 
 
-def _strategy(reader: Reader, node: yaml.Node, key: str) -> str | None:
+def _strategy(reader: Reader, node: yaml.Node, key: str) -> Strategy | None:
     expected = "one of " + ", ".join(STRATEGIES)
     value = reader.scalar(node, key, "str", expected)
-    if value is not None and value not in STRATEGIES:
+    if value is None:
+        return None
+    if value not in STRATEGIES:
         reader.issue(node, key, f"unknown strategy '{value}'; expected {expected}")
         return None
-    return value  # type: ignore[no-any-return]
+    return STRATEGIES[value]

@@ -8,11 +8,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from bot.core.models import AwayPeriod
+from bot.core.models import DEFAULT_REVIEWERS, AwayPeriod
+from bot.core.selection import DEFAULT_STRATEGY, Strategy
 
-STRATEGIES = ("random", "round_robin", "least_loaded")
-DEFAULT_REVIEWERS = 2
-MAX_REVIEWERS = 2  # the reference contract: 0..2 reviewers per PR
 MAX_ID_LENGTH = 255
 MAX_NAME_LENGTH = 1000
 
@@ -49,7 +47,7 @@ def sort_away(periods: list[AwayPeriod]) -> tuple[AwayPeriod, ...]:
 @dataclass(frozen=True, slots=True)
 class TeamSpec:
     name: str
-    strategy: str = "random"
+    strategy: Strategy = DEFAULT_STRATEGY
     reviewers: int = DEFAULT_REVIEWERS
     members: tuple[MemberSpec, ...] = ()
 

@@ -17,14 +17,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 
-from bot.core.selection import Candidate, Skip
+from bot.core.selection import Candidate, Skip, Strategy, strategy_named
 from store.db import Connection
 from store.selection import AWAY_ON, OPEN_LOAD, candidate
 
 
 @dataclass(frozen=True, slots=True)
 class TeamRow:
-    strategy: str
+    strategy: Strategy
     cursor: int  # round robin: teams.rr_cursor
 
 
@@ -40,7 +40,7 @@ async def lock_team(conn: Connection, team_name: str) -> TeamRow | None:
         "SELECT strategy, rr_cursor FROM teams WHERE team_name = $1 FOR NO KEY UPDATE",
         team_name,
     )
-    return None if row is None else TeamRow(row["strategy"], row["rr_cursor"])
+    return None if row is None else TeamRow(strategy_named(row["strategy"]), row["rr_cursor"])
 
 
 async def members(conn: Connection, team_name: str, today: date, *, all_loads: bool) -> Members:

@@ -34,7 +34,8 @@ import redis.asyncio as redis
 from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
 
-from bot.core.models import AwayPeriod, Member, Team
+from bot.core.models import DEFAULT_REVIEWERS, AwayPeriod, Member, Team
+from bot.core.selection import DEFAULT_STRATEGY, strategy_named
 from store.local_cache import LocalTeams
 
 log = logging.getLogger(__name__)
@@ -65,8 +66,8 @@ class _CachedMember(msgspec.Struct, array_like=True):
 class _CachedTeam(msgspec.Struct, array_like=True):
     team_name: str
     members: list[_CachedMember]
-    strategy: str = "random"
-    reviewers: int = 2
+    strategy: str = DEFAULT_STRATEGY.name
+    reviewers: int = DEFAULT_REVIEWERS
 
 
 # get_team's key carries the local generation seen before the read: "<redis key>#<n>"
@@ -228,7 +229,8 @@ def _encode_team(team: Team) -> bytes:
         )
         for m in team.members
     ]
-    return _encoder.encode(_CachedTeam(team.team_name, members, team.strategy, team.reviewers))
+    cached = _CachedTeam(team.team_name, members, team.strategy.name, team.reviewers)
+    return _encoder.encode(cached)
 
 
 def _team_from(cached: _CachedTeam) -> Team:
@@ -242,4 +244,4 @@ def _team_from(cached: _CachedTeam) -> Team:
         )
         for m in cached.members
     )
-    return Team(cached.team_name, members, cached.strategy, cached.reviewers)
+    return Team(cached.team_name, members, strategy_named(cached.strategy), cached.reviewers)

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections import defaultdict
 
 from bot.core.models import AwayPeriod
+from bot.core.selection import strategy_named
 from config.team_plan import Plan
 from config.team_spec import MemberSpec, StoredState, StoredUser, TeamSpec, sort_away
 from store.db import Connection
@@ -23,7 +24,7 @@ async def lock_for_apply(conn: Connection) -> None:
 
 async def load_state(conn: Connection) -> StoredState:
     teams = {
-        r["team_name"]: TeamSpec(r["team_name"], r["strategy"], r["reviewers"])
+        r["team_name"]: TeamSpec(r["team_name"], strategy_named(r["strategy"]), r["reviewers"])
         for r in await conn.fetch("SELECT team_name, strategy, reviewers FROM teams")
     }
     handles: dict[str, list[tuple[str, str]]] = defaultdict(list)
@@ -82,7 +83,7 @@ async def _upsert_teams(conn: Connection, teams: list[TeamSpec]) -> None:
            ON CONFLICT (team_name) DO UPDATE
               SET strategy = EXCLUDED.strategy, reviewers = EXCLUDED.reviewers""",
         [t.name for t in teams],
-        [t.strategy for t in teams],
+        [t.strategy.name for t in teams],
         [t.reviewers for t in teams],
     )
 

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from asyncpg import Record
 
 from bot.core.models import AwayPeriod, Member, Team
+from bot.core.selection import strategy_named
 from store.db import Connection
 
 
@@ -67,7 +68,7 @@ async def fetch_team(conn: Connection, team_name: str) -> Team | None:
         return None
     members = tuple(_member(r) for r in rows if r["user_id"] is not None)
     first = rows[0]
-    return Team(team_name, members, first["strategy"], first["reviewers"])
+    return Team(team_name, members, strategy_named(first["strategy"]), first["reviewers"])
 
 
 def _member(row: Record) -> Member:

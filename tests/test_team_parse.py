@@ -12,6 +12,8 @@ import pytest
 import yaml
 
 from bot.core.models import AwayPeriod
+from bot.core.selection.random import RANDOM
+from bot.core.selection.round_robin import ROUND_ROBIN
 from config.team_parse import parse_files, parse_text, parse_texts
 from config.team_spec import ConfigInvalid, ConfigIssue
 from config.yaml_reader import MAX_FILE_BYTES
@@ -35,7 +37,7 @@ def test_example_file_parses_with_defaults_applied() -> None:
     teams = {t.name: t for t in parse_files([EXAMPLE])}
     assert set(teams) == {"backend", "frontend", "docs"}
     backend = teams["backend"]
-    assert (backend.strategy, backend.reviewers) == ("round_robin", 2)
+    assert (backend.strategy, backend.reviewers) == (ROUND_ROBIN, 2)
     alice, bob, carol = backend.members
     assert alice.handles == (("github", "alice-gh"), ("gitlab", "alice"), ("gitea", "alice"))
     assert alice.max_open_reviews == 3 and alice.is_active
@@ -44,14 +46,14 @@ def test_example_file_parses_with_defaults_applied() -> None:
         AwayPeriod(date(2026, 12, 24), date(2027, 1, 2)),
     )
     assert not carol.is_active
-    assert teams["docs"].strategy == "random" and teams["docs"].reviewers == 1
+    assert teams["docs"].strategy is RANDOM and teams["docs"].reviewers == 1
     assert teams["frontend"].members[1].username == "Erin Brockovich"
 
 
 def test_defaults_for_a_minimal_file() -> None:
     (team,) = parse_texts([("teams:\n  - name: t\n    members:\n      - id: u\n", "m.yaml")])
     (member,) = team.members
-    assert (team.strategy, team.reviewers) == ("random", 2)
+    assert (team.strategy, team.reviewers) == (RANDOM, 2)
     assert (member.username, member.is_active, member.handles, member.away) == ("u", True, (), ())
     assert member.max_open_reviews is None
 

@@ -6,8 +6,12 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from enum import StrEnum
 
-# The reference contract: at most two reviewers per PR (each team asks for 0..2).
+from bot.core.selection import DEFAULT_STRATEGY, Strategy
+
+# Reviewers per PR: the reference contract allows 0..2; a team's own number (from its team
+# file) defaults to 2 and is what create and the webhooks' top-up ask for.
 MAX_REVIEWERS = 2
+DEFAULT_REVIEWERS = 2
 
 
 class PrStatus(StrEnum):
@@ -53,11 +57,8 @@ class User:
 class Team:
     team_name: str
     members: tuple[Member, ...]
-    strategy: str = "random"
-    reviewers: int = 2  # per new PR; the contract allows 0..2
-
-    def active_ids(self) -> list[str]:
-        return [m.user_id for m in self.members if m.is_active]
+    strategy: Strategy = DEFAULT_STRATEGY
+    reviewers: int = DEFAULT_REVIEWERS  # per new PR, 0..MAX_REVIEWERS
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,9 +9,8 @@ import random
 from collections.abc import Callable, Sequence, Set
 from datetime import UTC, date, datetime
 
-from bot.core.batch_selection import Pick, Vacancy
 from bot.core.models import Team
-from bot.core.selection import exclusion_reasons
+from bot.core.selection import Pick, Vacancy, exclusion_reasons
 from bot.services.choosing import choose, choose_many
 from bot.services.teams import TeamDirectory
 from store.db import Connection

@@ -11,9 +11,8 @@ from collections.abc import Mapping, Sequence, Set
 from dataclasses import replace
 from datetime import date
 
-from bot.core.batch_selection import Pick, Vacancy, choose_batch
 from bot.core.models import Team
-from bot.core.selection import Candidate, Selection, Skip, Strategy, select
+from bot.core.selection import Candidate, Pick, Selection, Skip, Vacancy, choose_batch, select
 from store import batch_selection as batch_store
 from store import selection as store
 from store.db import Connection
@@ -30,7 +29,8 @@ def _has_caps(team: Team) -> bool:
 
 def needs_team_lock(team: Team) -> bool:
     """Strategies that read load or turns, and caps, must see a team no one else is changing."""
-    return team.strategy != Strategy.RANDOM or _has_caps(team)
+    strategy = team.strategy
+    return strategy.reads_loads or strategy.takes_turns or _has_caps(team)
 
 
 async def choose(
@@ -58,8 +58,8 @@ async def _choose_under_team_lock(
 ) -> list[str]:
     if not await store.lock_team(conn, team.team_name):
         return []
-    strategy = Strategy(team.strategy)
-    with_load = strategy is Strategy.LEAST_LOADED or _has_caps(team)
+    strategy = team.strategy
+    with_load = strategy.reads_loads or _has_caps(team)
     active = await store.active_members(conn, team.team_name, today, with_load=with_load)
     active_ids = {c.user_id for c in active}
     # Members missing from the locked rows: inactive now, or being changed this instant.
@@ -72,7 +72,7 @@ async def _choose_under_team_lock(
         team.team_name,
         selection.chosen,
         selection.explain(),
-        advance_cursor=strategy is Strategy.ROUND_ROBIN,
+        advance_cursor=strategy.takes_turns,
     )
     return list(selection.chosen)
 
@@ -85,12 +85,14 @@ async def _choose_from_cache(
     rng: random.Random,
     today: date,
 ) -> list[str]:
+    # Only for a strategy that reads neither loads nor turns (random), in a team without caps.
+    strategy = team.strategy
     candidates = [Candidate(m.user_id, m.is_active, m.is_away(today)) for m in team.members]
     skip = dict(exclusions)
     kept: list[str] = []
     selection: Selection | None = None
     for _ in range(MAX_SELECTION_ROUNDS):
-        selection = select(Strategy.RANDOM, candidates, skip, count, rng, already_chosen=kept)
+        selection = select(strategy, candidates, skip, count, rng, already_chosen=kept)
         fresh = selection.chosen[len(kept) :]
         if not fresh:
             break
@@ -103,7 +105,7 @@ async def _choose_from_cache(
     if kept and selection is not None:
         # The last statement's explanation named someone we then rejected: set it right.
         final = replace(
-            select(Strategy.RANDOM, candidates, skip, len(kept), rng, already_chosen=kept),
+            select(strategy, candidates, skip, len(kept), rng, already_chosen=kept),
             count=count,
         )
         await store.record_choice(
@@ -130,10 +132,8 @@ async def choose_many(
     team = await batch_store.lock_team(conn, team_name)
     if team is None:
         return [Pick(v.pull_request_id, (), {}) for v in vacancies]
-    strategy = Strategy(team.strategy)
-    found = await batch_store.members(
-        conn, team_name, today, all_loads=strategy is Strategy.LEAST_LOADED
-    )
+    strategy = team.strategy
+    found = await batch_store.members(conn, team_name, today, all_loads=strategy.reads_loads)
     skipped = {**found.skipped, **dict.fromkeys(leaving, Skip.INACTIVE)}
     choice = choose_batch(strategy, found.candidates, skipped, vacancies, rng, team.cursor)
     if choice.turns:

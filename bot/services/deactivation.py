@@ -29,9 +29,9 @@ from dataclasses import dataclass
 
 import msgspec
 
-from bot.core.batch_selection import Vacancy
 from bot.core.deactivation import Move, OpenReview, leaving, pair_moves
 from bot.core.errors import Busy, NotFound
+from bot.core.selection import Vacancy
 from bot.services.changes import ChangeFeed, Origin, ReviewerChange
 from bot.services.chooser import Chooser
 from bot.services.teams import TeamDirectory

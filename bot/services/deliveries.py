@@ -12,7 +12,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from bot.core.models import MAX_REVIEWERS, PrStatus, PullRequest, User
+from bot.core.models import DEFAULT_REVIEWERS, MAX_REVIEWERS, PrStatus, PullRequest, User
 from bot.hosts.base import HostMemory
 from bot.hosts.events import Ignored, Kind, Parsed, Ping, PrEvent
 from bot.services.changes import ChangeFeed, Origin, ReviewerChange
@@ -212,7 +212,7 @@ class WebhookSync:
         if author is None:
             return
         team = await self.directory.team(author.team_name, conn, local_ok=True)
-        target = team.reviewers if team is not None else MAX_REVIEWERS
+        target = team.reviewers if team is not None else DEFAULT_REVIEWERS
         wanted = target - len(pr.assigned_reviewers) - run.non_members
         if wanted <= 0:
             return

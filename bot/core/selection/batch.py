@@ -3,12 +3,12 @@
 Bulk deactivation empties hundreds of review slots in one transaction. Choosing them one
 ``select`` call at a time costs O(team) Python work and a few statements per PR; here the
 team is read once (locked), and every choice updates the state the next one sees, so the
-result is what the per-PR choices would have produced:
+result is what the per-PR choices would have produced. The strategy's queue
+(``Strategy.queue``) says who goes next; the rules are the same for every strategy:
 
-- ``random``: uniform among the eligible members;
-- ``round_robin``: oldest turn first (ties by id); each pick takes the next turn of the
-  team cursor, exactly as ``record_choice`` stamps it, so the queue carries on afterwards;
-- ``least_loaded``: fewest open reviews, ties at random, loads growing as we assign;
+- each pick adds one open review; for a strategy that takes turns it also takes the next
+  turn of the team cursor, exactly as ``record_choice`` stamps it, so the queue carries on
+  afterwards;
 - caps: a member who reaches their cap through this batch is not chosen again;
 - never the author, never someone already on the PR, never a skipped member (inactive,
   being deactivated, away, changed concurrently).
@@ -18,13 +18,13 @@ Each PR's choice comes with a compact explanation (see ``_explain``).
 
 from __future__ import annotations
 
-import heapq
 import random
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from bot.core.selection import Candidate, Skip, Strategy
+from bot.core.selection.candidates import Candidate, Skip
+from bot.core.selection.strategy import Strategy
 
 # Enum .value lookups are slow enough to matter at hundreds of explanations per call.
 _AUTHOR = Skip.AUTHOR.value
@@ -53,8 +53,8 @@ class Pick:
 @dataclass(frozen=True, slots=True)
 class BatchChoice:
     picks: list[Pick]
-    turns: dict[str, int]  # round robin: each picked member's last turn
-    cursor: int  # round robin: the team cursor after every pick
+    turns: dict[str, int]  # strategies that take turns: each picked member's last turn
+    cursor: int  # the team cursor after every pick (moves only if the strategy takes turns)
 
 
 def choose_batch(
@@ -82,107 +82,61 @@ class _State:
         rng: random.Random,
         cursor: int,
     ) -> None:
-        self.strategy = strategy
-        self.strategy_name = strategy.value
-        self.rng = rng
+        self.strategy_name = strategy.name
+        self.takes_turns = strategy.takes_turns
         self.cursor = cursor
         self.turns: dict[str, int] = {}
         self.members = {c.user_id: c for c in pool if c.user_id not in skipped}
         self.loads = {u: c.open_reviews or 0 for u, c in self.members.items()}
-        self.skipped = dict(skipped)
+        all_skipped = dict(skipped)
         for user_id, candidate in self.members.items():
             reason = candidate.unavailable()
             if reason is not None:
-                self.skipped[user_id] = reason
-        self.eligible = sorted(u for u in self.members if u not in self.skipped)
-        self.eligible_set = set(self.eligible)
-        self.queue = self._queue()
-        self.inactive = sum(1 for r in self.skipped.values() if r is Skip.INACTIVE)
+                all_skipped[user_id] = reason
+        eligible = sorted(u for u in self.members if u not in all_skipped)
+        self.eligible = set(eligible)
+        self.queue = strategy.queue([self.members[u] for u in eligible], rng)
+        self.inactive = sum(1 for r in all_skipped.values() if r is Skip.INACTIVE)
         # Skipped for availability: named in every explanation (see _explain).
-        self.notable = {u: r.value for u, r in self.skipped.items() if r is not Skip.INACTIVE}
-
-    def _queue(self) -> list[tuple[Any, ...]]:
-        queue: list[tuple[Any, ...]]
-        if self.strategy is Strategy.ROUND_ROBIN:
-            queue = [(self.members[u].turn, u) for u in self.eligible]
-        elif self.strategy is Strategy.LEAST_LOADED:
-            queue = [(self.loads[u], self.rng.random(), u) for u in self.eligible]
-        else:
-            return []
-        heapq.heapify(queue)
-        return queue
+        self.notable = {u: r.value for u, r in all_skipped.items() if r is not Skip.INACTIVE}
 
     def fill(self, vacancy: Vacancy) -> Pick:
         taken = {vacancy.author_id, *vacancy.reviewers}
         wanted = len(vacancy.leaving)
-        considered = len(self.eligible) - len(taken & self.eligible_set)
-        if self.strategy is Strategy.RANDOM:
-            chosen = self._sample(taken, wanted, considered)
-        else:
-            chosen = self._pop(taken, wanted)
+        considered = len(self.eligible) - len(taken & self.eligible)
+        chosen = self.queue.take(taken, wanted, considered)
         described = [self._describe(u) for u in chosen]
         self._record(chosen)
         explain = _explain(self, vacancy, chosen, described, considered)
         return Pick(vacancy.pull_request_id, tuple(chosen), explain)
-
-    def _sample(self, taken: set[str], wanted: int, free: int) -> list[str]:
-        """Uniform among the eligible not in ``taken`` (``free`` of them)."""
-        if free > 2 * wanted and 2 * free > len(self.eligible):
-            # Most are free: draw and redraw (on average < 2 draws), no O(team) list.
-            chosen: list[str] = []
-            while len(chosen) < wanted:
-                user_id = self.eligible[self.rng.randrange(len(self.eligible))]
-                if user_id not in taken and user_id not in chosen:
-                    chosen.append(user_id)
-            return chosen
-        pool = [u for u in self.eligible if u not in taken]
-        return self.rng.sample(pool, min(wanted, len(pool)))
-
-    def _pop(self, taken: set[str], wanted: int) -> list[str]:
-        """The first ``wanted`` in queue order that may review this PR; the rest keep place."""
-        chosen: list[str] = []
-        passed_over: list[tuple[Any, ...]] = []
-        while self.queue and len(chosen) < wanted:
-            entry = heapq.heappop(self.queue)
-            if entry[-1] in taken:
-                passed_over.append(entry)
-            else:
-                chosen.append(entry[-1])
-        for entry in passed_over:
-            heapq.heappush(self.queue, entry)
-        return chosen
 
     def _describe(self, user_id: str) -> dict[str, Any]:
         """The chosen member as the choice saw them (before this pick)."""
         described: dict[str, Any] = {"user_id": user_id}
         if self.members[user_id].open_reviews is not None:
             described["open_reviews"] = self.loads[user_id]
-        if self.strategy is Strategy.ROUND_ROBIN:
+        if self.takes_turns:
             described["last_turn"] = self.turns.get(user_id, self.members[user_id].turn)
         return described
 
     def _record(self, chosen: list[str]) -> None:
-        """Each pick adds one open review and, for round robin, takes the next turn."""
+        """Each pick adds one open review and, when taking turns, takes the next turn."""
         for position, user_id in enumerate(chosen, start=1):
-            self.loads[user_id] += 1
-            if self.strategy is Strategy.ROUND_ROBIN:
-                self.turns[user_id] = self.cursor + position
-            if _full(self.members[user_id], self.loads[user_id]):
-                self.eligible.remove(user_id)
-                self.eligible_set.discard(user_id)
-                self.skipped[user_id] = Skip.AT_CAPACITY
+            member = self.members[user_id]
+            load = self.loads[user_id] = self.loads[user_id] + 1
+            if self.takes_turns:
+                turn = self.turns[user_id] = self.cursor + position
+            else:
+                turn = member.turn
+            cap = member.max_open_reviews
+            if cap is not None and load >= cap:
+                self.eligible.discard(user_id)
+                self.queue.drop(user_id)
                 self.notable[user_id] = _AT_CAPACITY
-            elif self.strategy is Strategy.ROUND_ROBIN:
-                heapq.heappush(self.queue, (self.turns[user_id], user_id))
-            elif self.strategy is Strategy.LEAST_LOADED:
-                heapq.heappush(self.queue, (self.loads[user_id], self.rng.random(), user_id))
-        if self.strategy is Strategy.ROUND_ROBIN:
+            else:
+                self.queue.put_back(user_id, load, turn)
+        if self.takes_turns:
             self.cursor += len(chosen)
-
-
-def _full(candidate: Candidate, load: int) -> bool:
-    cap = candidate.max_open_reviews
-    return cap is not None and load >= cap
 
 
 def _explain(
