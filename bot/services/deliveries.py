@@ -12,8 +12,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from bot.core.events import Kind
 from bot.core.models import MAX_REVIEWERS, PrStatus, PullRequest, User
-from bot.hosts.events import Host, Ignored, Kind, Parsed, Ping, PrEvent
+from bot.hosts.events import Host, Ignored, Parsed, Ping, PrEvent
 from bot.services.changes import ChangeFeed, Origin, ReviewerChange
 from bot.services.chooser import Chooser
 from bot.services.teams import TeamDirectory

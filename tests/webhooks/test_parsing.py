@@ -10,9 +10,10 @@ import random
 import pytest
 
 from bot.core.errors import Unauthorized, UnsupportedMediaType, WebhookNotConfigured
+from bot.core.events import Kind
 from bot.hosts.decipher import Failed, InvalidReviewer, Ok, RateLimited, Retry, decipher
 from bot.hosts.dispatch import parse
-from bot.hosts.events import Host, Ignored, Kind, Ping, PrEvent, PrRef, parse_pr_id
+from bot.hosts.events import Host, Ignored, Ping, PrEvent, PrRef, parse_pr_id
 from bot.hosts.verify import delivery_id, verify
 from bot.services.outbox import RetryPolicy
 from tests.webhooks.conftest import FIXTURES, signed_headers

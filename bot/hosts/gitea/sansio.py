@@ -10,10 +10,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from bot.core.events import Kind
 from bot.hosts.events import (
     Host,
     Ignored,
-    Kind,
     Parsed,
     PrEvent,
     PrRef,
