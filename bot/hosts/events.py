@@ -10,18 +10,9 @@ A parser turns (event header, JSON payload) into exactly one of:
 from __future__ import annotations
 
 from dataclasses import dataclass
-from enum import StrEnum
 from typing import Any
 
-
-class Kind(StrEnum):
-    OPENED = "opened"  # open and ready: store, mirror requested reviewers, top up
-    DRAFT_OPENED = "draft_opened"  # store only; assigned once it is ready
-    RENAMED = "renamed"
-    REVIEWERS_ADDED = "reviewers_added"  # a human requested someone on the host
-    REVIEWERS_REMOVED = "reviewers_removed"  # a human took a request back on the host
-    MERGED = "merged"
-    CLOSED = "closed"  # closed without merge
+from bot.core.events import Kind
 
 
 @dataclass(frozen=True, slots=True)

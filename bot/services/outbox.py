@@ -4,11 +4,12 @@ Every reviewer change of a PR whose id names a host of ``bot.hosts.registry``
 (``<host>:…``) becomes outbox rows in the same transaction; the change's ``Origin`` says
 what goes out (a copy of what a human did on the host goes nowhere).
 
-The worker claims due rows, sends each through the host's client and settles it:
-done; rescheduled with exponential backoff and jitter (5xx, timeouts, connection errors)
-or after the host's rate-limit wait; the reviewer replaced (the host refused them);
-failed (permanent error, or the time budget ran out) — visible at ``GET /outbox/failed``.
-Time comes from an injectable clock, so tests move it instead of sleeping.
+The worker claims due rows, sends each batch through the host's client and applies what
+the pure ``bot.core.postback.settle`` decides: done; rescheduled with exponential backoff
+and jitter (5xx, timeouts, connection errors) or after the host's rate-limit wait; split
+into one row per person; the reviewer replaced (the host refused them); failed (permanent
+error, or the time budget ran out) — visible at ``GET /outbox/failed``. Time comes from an
+injectable clock, so tests move it instead of sleeping.
 """
 
 from __future__ import annotations
@@ -18,10 +19,13 @@ import contextlib
 import logging
 import random
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import assert_never
 
-from bot.core.models import PrStatus
+from bot.core import postback
+from bot.core.delivery import exclusions
+from bot.core.postback import Answer, Verdict, settle, still_reviewing
+from bot.core.postback import RetryPolicy as RetryPolicy  # re-exported: the lifespan's import
 from bot.hosts.base import HostClient
 from bot.hosts.decipher import Failed, InvalidReviewer, Ok, Outcome, RateLimited, Retry
 from bot.hosts.registry import HOSTS, parse_pr_id
@@ -34,13 +38,6 @@ from store import pull_requests as prs
 from store.db import Connection, Db
 
 log = logging.getLogger(__name__)
-
-_RESULTS: dict[type, str] = {
-    Ok: "sent",
-    Retry: "retry",
-    RateLimited: "rate_limited",
-    InvalidReviewer: "invalid_reviewer",
-}
 
 
 async def outbox_listener(conn: Connection, change: ReviewerChange) -> None:
@@ -58,16 +55,19 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
-@dataclass(frozen=True)
-class RetryPolicy:
-    base_delay: float = 1.0
-    max_delay: float = 300.0
-    give_up_after: float = 7200.0  # long enough to outlast an hourly rate-limit window
-    lease: float = 60.0  # longer than any single host call (the client's timeout is 10 s)
-
-    def backoff(self, attempts: int, rng: random.Random) -> float:
-        delay = min(self.max_delay, self.base_delay * 2.0 ** max(attempts - 1, 0))
-        return delay * (0.5 + rng.random() / 2)  # "equal jitter": spread, never zero
+def _answer(outcome: Outcome) -> Answer:
+    """The host's answer in the terms of ``settle`` (``bot.core`` imports no ``bot.hosts``)."""
+    match outcome:
+        case Ok():
+            return Answer(Verdict.SENT)
+        case RateLimited(wait=wait, message=message):
+            return Answer(Verdict.RATE_LIMITED, message, wait)
+        case InvalidReviewer(message=message):
+            return Answer(Verdict.INVALID_REVIEWER, message)
+        case Retry(message=message):
+            return Answer(Verdict.RETRY, message)
+        case Failed(message=message):
+            return Answer(Verdict.FAILED, message)
 
 
 class OutboxWorker:
@@ -80,7 +80,7 @@ class OutboxWorker:
         *,
         clock: Callable[[], datetime] = utcnow,
         rng: random.Random | None = None,
-        policy: RetryPolicy = RetryPolicy(),
+        policy: RetryPolicy | None = None,
         batch: int = 20,
         poll_interval: float = 1.0,
     ) -> None:
@@ -90,7 +90,7 @@ class OutboxWorker:
         self.clients = clients
         self.clock = clock
         self.rng = rng or random.Random()
-        self.policy = policy
+        self.policy = policy or RetryPolicy()
         self.batch = batch
         self.poll_interval = poll_interval
         self._wake = asyncio.Event()
@@ -140,15 +140,11 @@ class OutboxWorker:
             error = f"no {host} credentials: set {HOSTS[host].credentials}"
             await self._finish(batch, "failed", error)
             return
-        outcome = await self._send(client, batch)
-        if isinstance(outcome, InvalidReviewer) and len(batch) > 1:
-            # The host does not say whom it refused: ask for each person alone.
-            async with self.db.transaction() as conn:
-                await store.relax(conn)
-                await store.split(conn, [e.id for e in batch], outcome.message)
-            self.wake()
-            return
-        await self._settle(batch, outcome)
+        answer = _answer(await self._send(client, batch))
+        decision = settle(answer, batch, self.clock(), self.policy, self.rng.random)
+        if not isinstance(decision, postback.Split):  # a split batch is asked again, alone
+            POSTBACKS.labels(batch[0].host, answer.verdict.value).inc()
+        await self._apply(batch, decision)
 
     async def _send(self, client: HostClient, batch: list[store.Entry]) -> Outcome:
         first = batch[0]
@@ -164,23 +160,25 @@ class OutboxWorker:
             log.exception("post-back %s crashed", [e.id for e in batch])
             return Retry(f"{type(exc).__name__}: {exc}")
 
-    async def _settle(self, batch: list[store.Entry], outcome: Outcome) -> None:
-        """One outcome for the whole batch (a refused batch of several was split before)."""
-        POSTBACKS.labels(batch[0].host, _RESULTS.get(type(outcome), "failed")).inc()
-        if isinstance(outcome, Ok):
-            await self._finish(batch, "done", None)
-        elif isinstance(outcome, InvalidReviewer):
-            if batch[0].kind == "request":
-                await self._replace(batch[0], outcome.message)
-            else:  # nobody to remove
-                await self._finish(batch, "done", outcome.message)
-        elif isinstance(outcome, RateLimited):
-            await self._later(batch, outcome.wait, "rate limited: " + outcome.message)
-        elif isinstance(outcome, Retry):
-            attempts = max(e.attempts for e in batch)
-            await self._later(batch, self.policy.backoff(attempts, self.rng), outcome.message)
-        else:
-            await self._finish(batch, "failed", outcome.message)
+    async def _apply(self, batch: list[store.Entry], decision: postback.Decision) -> None:
+        match decision:
+            case postback.Done(error=error):
+                await self._finish(batch, "done", error)
+            case postback.Split(error=error):
+                async with self.db.transaction() as conn:
+                    await store.relax(conn)
+                    await store.split(conn, [e.id for e in batch], error)
+                self.wake()
+            case postback.Replace(error=error):
+                await self._replace(batch[0], error)
+            case postback.RetryAt(at=at, error=error):
+                async with self.db.transaction() as conn:
+                    await store.relax(conn)
+                    await store.reschedule(conn, [e.id for e in batch], at, error)
+            case postback.Failed(reason=reason):
+                await self._finish(batch, "failed", reason)
+            case _:
+                assert_never(decision)
 
     async def _finish(self, entries: list[store.Entry], state: str, error: str | None) -> None:
         if state == "failed":
@@ -198,28 +196,13 @@ class OutboxWorker:
             await store.relax(conn)
             await store.finish(conn, [e.id for e in entries], state, self.clock(), error)
 
-    async def _later(self, batch: list[store.Entry], wait: float, error: str) -> None:
-        """Try again after ``wait`` seconds, unless that is past the time budget."""
-        now = self.clock()
-        started = min((e.first_attempt_at or now) for e in batch)
-        at = now + timedelta(seconds=wait)
-        if at > started + timedelta(seconds=self.policy.give_up_after):
-            attempts = max(e.attempts for e in batch)
-            await self._finish(batch, "failed", f"gave up after {attempts} attempts: {error}")
-            return
-        async with self.db.transaction() as conn:
-            await store.relax(conn)
-            await store.reschedule(conn, [e.id for e in batch], at, error)
-
     async def _replace(self, entry: store.Entry, error: str) -> None:
         """The host refused this reviewer: take them off and choose someone else."""
         new_id = None
         async with self.db.transaction() as conn:
             await store.finish(conn, [entry.id], "replaced", self.clock(), error)
             pr = await prs.fetch_pr(conn, entry.pull_request_id, lock=True)
-            if pr is None or pr.status is not PrStatus.OPEN:
-                return
-            if entry.user_id not in pr.assigned_reviewers:
+            if pr is None or not still_reviewing(pr, entry.user_id):
                 return
             new_id = await self._choose_replacement(
                 conn, pr.author_id, pr.assigned_reviewers, entry
@@ -241,7 +224,7 @@ class OutboxWorker:
         if author is None:
             return None
         refused = await store.rejected_users(conn, entry.pull_request_id)
-        exclude = {author_id, *reviewers, *refused}
+        exclude = exclusions(author_id, reviewers, refused)
         chosen = await self.chooser.choose_and_lock(
             conn, author.team_name, exclude=exclude, count=1
         )

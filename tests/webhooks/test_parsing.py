@@ -10,9 +10,10 @@ import random
 import pytest
 
 from bot.core.errors import Unauthorized, UnsupportedMediaType, WebhookNotConfigured
+from bot.core.events import Kind
 from bot.hosts import dispatch
 from bot.hosts.decipher import Failed, InvalidReviewer, Ok, RateLimited, Retry, decipher
-from bot.hosts.events import Ignored, Kind, Parsed, Ping, PrEvent, PrRef
+from bot.hosts.events import Ignored, Parsed, Ping, PrEvent, PrRef
 from bot.hosts.registry import HOSTS, parse_pr_id
 from bot.hosts.verify import delivery_id, verify
 from bot.services.outbox import RetryPolicy

@@ -12,9 +12,9 @@ from collections.abc import Mapping
 from typing import Any
 
 from bot.core.errors import Unauthorized
+from bot.core.events import Kind
 from bot.hosts.events import (
     Ignored,
-    Kind,
     Parsed,
     PrEvent,
     PrRef,
