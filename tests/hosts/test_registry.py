@@ -22,7 +22,7 @@ from bot.hosts.spec import HostSpec
 from config.settings import Settings
 from config.team_member import MEMBER_KEYS
 from handlers import webhooks
-from tests.webhooks import test_parsing
+from tests.hosts import test_sansio
 from tests.webhooks.conftest import FIXTURE_EVENTS, FIXTURES, HOOK_HOSTS, SECRETS, SIGNERS
 
 ROOT = Path(bot.__file__).resolve().parent.parent
@@ -100,9 +100,9 @@ def test_the_openapi_fragment_documents_every_host() -> None:
 
 
 def test_the_webhook_test_kit_covers_every_host() -> None:
-    for kit in (SECRETS, HOOK_HOSTS, SIGNERS, FIXTURE_EVENTS, test_parsing.EVENTS):
+    for kit in (SECRETS, HOOK_HOSTS, SIGNERS, FIXTURE_EVENTS, test_sansio.EVENTS):
         assert set(kit) == set(HOSTS)
-    assert {host for host, _, _ in test_parsing.TABLE} == set(HOSTS)
+    assert {host for host, _, _ in test_sansio.TABLE} == set(HOSTS)
     for name in HOSTS:
         assert sorted((FIXTURES / name).glob("*__*.json")), f"no fixtures for {name}"
 

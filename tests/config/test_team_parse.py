@@ -18,7 +18,7 @@ from config.team_parse import parse_files, parse_text, parse_texts
 from config.team_spec import ConfigInvalid, ConfigIssue
 from config.yaml_reader import MAX_FILE_BYTES
 
-CONFIG = Path(__file__).resolve().parent.parent / "config"
+CONFIG = Path(__file__).resolve().parents[2] / "config"
 EXAMPLE = CONFIG / "teams.example.yaml"
 
 

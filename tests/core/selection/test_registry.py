@@ -21,7 +21,7 @@ from bot.core.selection.round_robin import ROUND_ROBIN
 from config.team_parse import parse_texts
 from config.team_spec import ConfigInvalid
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[3]
 SCHEMA = ROOT / "config" / "teams.schema.json"
 EXAMPLE = ROOT / "config" / "teams.example.yaml"
 OPENAPI = ROOT / "handlers" / "openapi"

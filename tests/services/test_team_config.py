@@ -12,7 +12,7 @@ import pytest
 from bot.services.team_config import TeamConfigService
 from config.team_spec import ConfigInvalid
 from tests.conftest import add_team, member
-from tests.teams_support import configs, write_file
+from tests.services.teams_support import configs, write_file
 
 __all__ = ["configs"]  # the fixture, imported for pytest
 

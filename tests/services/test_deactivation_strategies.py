@@ -12,8 +12,8 @@ import asyncpg
 import httpx
 
 from bot.services.team_config import TeamConfigService
-from tests.teams_support import apply_text, configs, open_pr
-from tests.test_deactivate_races import assert_invariants
+from tests.services.teams_support import apply_text, configs, open_pr
+from tests.services.test_deactivation_concurrency import assert_invariants
 
 __all__ = ["configs"]  # the fixture, imported for pytest
 

@@ -12,7 +12,7 @@ import httpx
 
 from bot.services.team_config import TeamConfigService
 from tests.conftest import AppFactory
-from tests.teams_support import apply_text, chooser_for, configs, open_pr
+from tests.services.teams_support import apply_text, chooser_for, configs, open_pr
 
 __all__ = ["configs"]  # the fixture, imported for pytest
 
