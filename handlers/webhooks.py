@@ -49,7 +49,8 @@ def _endpoint(spec: HostSpec[Any]) -> Callable[[Request], Awaitable[Response]]:
             WEBHOOK_DELIVERIES.labels(spec.name, status_of(exc)[1].lower()).inc()
             raise
         WEBHOOK_DELIVERIES.labels(spec.name, str(outcome.body.get("status", "other"))).inc()
-        return json_response(outcome.body, outcome.status)
+        # Accepted but not acted on is 202: the host shows it, and nothing needs a retry.
+        return json_response(outcome.body, 202 if outcome.ignored else 200)
 
     return receive
 

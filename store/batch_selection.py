@@ -2,7 +2,7 @@
 
 Two statements read one locked snapshot of the team, whatever its strategy, without the
 team cache:
-1. the team row, ``FOR NO KEY UPDATE`` (as for strategies in ``store.selection``): the
+1. the team row, locked by ``store.selection.lock_team`` as for a single choice: the
    batch takes its turns and reads loads that no other chooser in the team is changing;
    it gives the strategy and the round-robin cursor;
 2. every member: the active ones share-locked (``SKIP LOCKED``: a member someone is
@@ -17,15 +17,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 
-from bot.core.selection import Candidate, Skip, Strategy, strategy_named
+from bot.core.selection import Candidate, Skip
 from store.db import Connection
 from store.selection import AWAY_ON, OPEN_LOAD, candidate
-
-
-@dataclass(frozen=True, slots=True)
-class TeamRow:
-    strategy: Strategy
-    cursor: int  # round robin: teams.rr_cursor
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,17 +28,8 @@ class Members:
     skipped: dict[str, Skip]  # the others: inactive, or unavailable (locked by someone)
 
 
-async def lock_team(conn: Connection, team_name: str) -> TeamRow | None:
-    """Take the team's selection lock until commit; None when the team does not exist."""
-    row = await conn.fetchrow(
-        "SELECT strategy, rr_cursor FROM teams WHERE team_name = $1 FOR NO KEY UPDATE",
-        team_name,
-    )
-    return None if row is None else TeamRow(strategy_named(row["strategy"]), row["rr_cursor"])
-
-
 async def members(conn: Connection, team_name: str, today: date, *, all_loads: bool) -> Members:
-    """Read the team's members, share-locking the active ones (after ``lock_team``).
+    """Read the team's members, share-locking the active ones (after ``store.selection.lock_team``).
 
     The open load is counted for everyone when ``all_loads`` (least loaded), otherwise
     only for members with a cap.

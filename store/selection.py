@@ -18,12 +18,14 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+import msgspec
 from asyncpg import Record
 
-from bot.core.selection import Candidate
+from bot.core.selection import Candidate, Strategy, strategy_named
 from store.db import Connection
 
 AWAY_ON = """EXISTS (SELECT 1 FROM user_away a
@@ -34,8 +36,9 @@ AWAY_ON = """EXISTS (SELECT 1 FROM user_away a
 OPEN_LOAD = """(SELECT count(*) FROM pr_reviewers r WHERE r.user_id = u.user_id AND r.pr_open)"""
 
 
-def _json(explain: dict[str, Any]) -> str:
-    return json.dumps(explain, separators=(",", ":"))
+def encode_explain(explain: dict[str, Any]) -> str:
+    """An explanation as the JSON text the assignment events store (one encoder for all)."""
+    return msgspec.json.encode(explain).decode()
 
 
 _ASSIGNABLE = f"""u.user_id = ANY($1::text[]) AND u.team_name = $2 AND u.is_active
@@ -70,7 +73,7 @@ async def lock_available(
         list(user_ids),
         team_name,
         today,
-        _json(explain),
+        encode_explain(explain),
     )
     locked = [r["user_id"] for r in rows]
     if not any(newer_than_snapshot(int(r["version"]), r["snapshot"]) for r in rows):
@@ -99,12 +102,23 @@ def newer_than_snapshot(xid: int, snapshot: str) -> bool:
     return any(int(x) % wrap == xid for x in in_progress.split(",") if x)
 
 
-async def lock_team(conn: Connection, team_name: str) -> bool:
-    """Take the team's selection lock until commit; False when the team does not exist."""
-    found = await conn.fetchval(
-        "SELECT true FROM teams WHERE team_name = $1 FOR NO KEY UPDATE", team_name
+@dataclass(frozen=True, slots=True)
+class TeamRow:
+    strategy: Strategy
+    cursor: int  # round robin: teams.rr_cursor
+
+
+async def lock_team(conn: Connection, team_name: str) -> TeamRow | None:
+    """Take the team's selection lock until commit; None when the team does not exist.
+
+    ``FOR NO KEY UPDATE``: assignments in the team take turns and read loads and turns
+    that no one else is changing. The row's strategy and cursor come along for free.
+    """
+    row = await conn.fetchrow(
+        "SELECT strategy, rr_cursor FROM teams WHERE team_name = $1 FOR NO KEY UPDATE",
+        team_name,
     )
-    return bool(found)
+    return None if row is None else TeamRow(strategy_named(row["strategy"]), row["rr_cursor"])
 
 
 async def active_members(
@@ -156,7 +170,9 @@ async def record_choice(
 ) -> None:
     """Leave the explanation; for round robin also stamp the chosen with new turns."""
     if not advance_cursor or not chosen:
-        await conn.execute("SELECT set_config('reviewbot.explain', $1, true)", _json(explain))
+        await conn.execute(
+            "SELECT set_config('reviewbot.explain', $1, true)", encode_explain(explain)
+        )
         return
     await conn.execute(
         """WITH t AS (
@@ -171,7 +187,7 @@ async def record_choice(
            SELECT set_config('reviewbot.explain', $3, true), (SELECT count(*) FROM stamped)""",
         team_name,
         list(chosen),
-        _json(explain),
+        encode_explain(explain),
     )
 
 

@@ -32,15 +32,15 @@ DRAFT_NOTE = "draft: reviewers are chosen when it is ready for review"
 
 @dataclass(frozen=True, slots=True)
 class Outcome:
-    """The webhook's answer: HTTP status and JSON body."""
+    """The webhook's answer, as the JSON body; its ``status`` is applied, ignored,
+    duplicate or pong (the edge picks the HTTP status from it)."""
 
-    status: int
     body: dict[str, Any]
 
     @property
     def ignored(self) -> bool:
         """Ignored deliveries are not remembered: a redelivery after a fix is applied."""
-        return self.status == 202
+        return bool(self.body["status"] == "ignored")
 
     @property
     def enqueued(self) -> bool:
@@ -49,15 +49,15 @@ class Outcome:
 
 
 def pong(note: str) -> Outcome:
-    return Outcome(200, {"status": "pong", "note": note})
+    return Outcome({"status": "pong", "note": note})
 
 
 def duplicate(delivery: str) -> Outcome:
-    return Outcome(200, {"status": "duplicate", "delivery": delivery})
+    return Outcome({"status": "duplicate", "delivery": delivery})
 
 
 def ignored(reason: str) -> Outcome:
-    return Outcome(202, {"status": "ignored", "reason": reason})
+    return Outcome({"status": "ignored", "reason": reason})
 
 
 def unknown_pr(pr_id: str, kinds: Iterable[Kind]) -> Outcome | None:
@@ -262,7 +262,6 @@ class Progress:
 
     def answer(self, kinds: Iterable[Kind]) -> Outcome:
         return Outcome(
-            200,
             {
                 "status": "applied",
                 "pull_request_id": self.pr.pull_request_id,

@@ -56,7 +56,7 @@ async def _choose_under_team_lock(
     rng: random.Random,
     today: date,
 ) -> list[str]:
-    if not await store.lock_team(conn, team.team_name):
+    if await store.lock_team(conn, team.team_name) is None:
         return []
     strategy = team.strategy
     with_load = strategy.reads_loads or _has_caps(team)
@@ -129,7 +129,7 @@ async def choose_many(
     the database, not the team cache. ``leaving`` (being deactivated in this transaction)
     are skipped as inactive.
     """
-    team = await batch_store.lock_team(conn, team_name)
+    team = await store.lock_team(conn, team_name)
     if team is None:
         return [Pick(v.pull_request_id, (), {}) for v in vacancies]
     strategy = team.strategy

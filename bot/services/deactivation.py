@@ -27,8 +27,6 @@ import random
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-import msgspec
-
 from bot.core.deactivation import Move, OpenReview, leaving, pair_moves
 from bot.core.errors import Busy, NotFound
 from bot.core.selection import Vacancy
@@ -38,6 +36,7 @@ from bot.services.teams import TeamDirectory
 from store import deactivation as store
 from store.db import Connection, Db
 from store.retry import LOCK_RACES, retrying
+from store.selection import encode_explain
 
 log = logging.getLogger(__name__)
 
@@ -124,7 +123,7 @@ class Deactivations:
         for vacancy, pick in zip(vacancies, picks, strict=True):
             pr_moves = pair_moves(vacancy.pull_request_id, vacancy.leaving, pick.chosen)
             moves += pr_moves
-            explains += [_json(pick.explain)] * len(pr_moves)
+            explains += [encode_explain(pick.explain)] * len(pr_moves)
         await store.apply_moves(conn, moves, explains)
         for vacancy, pick in zip(vacancies, picks, strict=True):
             change = ReviewerChange(
@@ -152,7 +151,3 @@ def _log_done(result: Deactivation, attempts: int) -> None:
         removed,
         extra={"team_name": result.team_name, "attempts": attempts},
     )
-
-
-def _json(explain: dict[str, object]) -> str:
-    return msgspec.json.encode(explain).decode()
