@@ -1,6 +1,6 @@
 """The database side of reviewer selection: locks, member state, and the explanation.
 
-Two ways in, chosen by ``ReviewService``:
+Two ways in, chosen by ``bot.services.choosing``:
 - random choice with no caps in the team: choose from cached data, then one statement
   locks the chosen users (``FOR SHARE``), re-checks them (active, same team, not away, under
   their cap) and leaves the explanation for the assignment events (see migration 0004);
