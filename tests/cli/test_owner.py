@@ -79,6 +79,7 @@ def test_commands_attach_to_a_running_serve_and_never_stop_its_servers(
         assert all(_alive(p) for p in servers)
         assert httpx.get(f"{service.url}/ready", timeout=10).status_code == 200
         assert _add_team(service.url, "after-migrate") == 201
+        assert f"listening on 127.0.0.1:{service.port} only" in service.log.read_text()
     finally:
         assert service.stop() == 0
 
