@@ -101,6 +101,20 @@ class Env:
         return _secret(self._env, name)
 
 
+# Where an open API (no token set) listens unless HOST says otherwise: this machine only.
+LOOPBACK = "127.0.0.1"
+ALL_INTERFACES = "0.0.0.0"
+
+
+def _listen_host(env: Mapping[str, str]) -> str:
+    """HOST if set; else all interfaces when a token guards the API, loopback when none does."""
+    explicit = env.get("HOST", "").strip()
+    if explicit:
+        return explicit
+    tokens = env.get("ADMIN_TOKEN", "") or env.get("USER_TOKEN", "")
+    return ALL_INTERFACES if tokens else LOOPBACK
+
+
 def _code_hosts(env: Mapping[str, str]) -> dict[str, HostSettings]:
     reader = Env(env)
     return {name: spec.read_settings(reader) for name, spec in HOSTS.items()}
@@ -108,7 +122,7 @@ def _code_hosts(env: Mapping[str, str]) -> dict[str, HostSettings]:
 
 @dataclass(frozen=True)
 class Settings:
-    host: str = "0.0.0.0"
+    host: str = LOOPBACK  # from_env: 0.0.0.0 when a token is set (see _listen_host)
     port: int = 8080
     workers: int = 1
     database_url: str | None = None
@@ -146,7 +160,7 @@ class Settings:
     def from_env(cls, env: Mapping[str, str]) -> Settings:
         seed = env.get("SELECTION_SEED", "")
         return cls(
-            host=env.get("HOST", "") or "0.0.0.0",
+            host=_listen_host(env),
             port=_int(env, "PORT", 8080, minimum=0),
             workers=_int(env, "WORKERS", 1, minimum=1),
             database_url=_optional(env, "DATABASE_URL"),

@@ -11,6 +11,7 @@ from bot.services.deactivation import Deactivations
 from bot.services.deliveries import WebhookSync
 from bot.services.outbox_admin import OutboxAdmin
 from bot.services.pull_requests import PullRequests
+from bot.services.readiness import Readiness
 from bot.services.stats import Stats
 from bot.services.team_config import TeamsReloader
 from bot.services.teams import Teams
@@ -30,6 +31,7 @@ class Services:
     deliveries: WebhookSync
     outbox: OutboxAdmin
     metrics_registry: CollectorRegistry  # this process's resource gauges
+    readiness: Readiness
 
 
 def services(request: Request) -> Services:

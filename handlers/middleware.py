@@ -27,8 +27,9 @@ REQUEST_ID_HEADER = b"x-request-id"
 # An id from the caller is kept only if it is short and harmless to echo and to log.
 _SAFE_ID = re.compile(rb"^[A-Za-z0-9._:@/+=-]{1,128}$")
 
-# Paths anyone may call: liveness, scraping, signed webhooks and the API description.
-EXEMPT_EXACT = frozenset({"/health", "/metrics", "/openapi.json", "/docs"})
+# Paths anyone may call: liveness, readiness, scraping, signed webhooks and the API
+# description (probes of a load balancer or orchestrator carry no token).
+EXEMPT_EXACT = frozenset({"/health", "/ready", "/metrics", "/openapi.json", "/docs"})
 EXEMPT_PREFIXES = ("/webhooks/", "/docs/")
 READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 # Reads that show admin material (host answers, handles of refused reviewers): admin only.

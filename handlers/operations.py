@@ -1,4 +1,4 @@
-"""Operational endpoints: ``/health``, ``/metrics``, ``/openapi.json`` and ``/docs``.
+"""Operational endpoints: ``/health``, ``/ready``, ``/metrics``, ``/openapi.json`` and ``/docs``.
 
 The Swagger UI files come from the ``swagger-ui-py`` package and are served from here, so
 the page works with no network access at all.
@@ -54,6 +54,17 @@ async def health(request: Request) -> Response:
     return json_response({"status": "ok"})
 
 
+async def ready(request: Request) -> Response:
+    """200 when PostgreSQL answers (Redis reported alongside); 503 ``UNAVAILABLE`` if not."""
+    found = services_if_started(request)
+    if found is None:
+        raise Unavailable("not ready: the service is still starting")
+    report = await found.readiness.check()  # Unavailable → the error table's 503
+    return json_response(
+        {"status": "ready", "checks": {"postgres": report.postgres, "redis": report.redis}}
+    )
+
+
 async def metrics(request: Request) -> Response:
     found = services_if_started(request)
     if found is not None:
@@ -79,6 +90,7 @@ def routes() -> list[BaseRoute]:
     openapi.spec_json()  # assemble now: a broken fragment stops the start, not a request
     return [
         Route("/health", health, methods=["GET"]),
+        Route("/ready", ready, methods=["GET"]),
         Route("/metrics", metrics, methods=["GET"]),
         Route("/openapi.json", openapi_json, methods=["GET"]),
         Route("/docs", docs, methods=["GET"]),

@@ -110,6 +110,19 @@ class TeamCache:
         )
         return cls(client, LocalTeams(url, timeout))
 
+    @property
+    def enabled(self) -> bool:
+        return self._client is not None
+
+    async def reachable(self) -> bool:
+        """One PING now, whatever the back-off state (readiness probes ask this)."""
+        if self._client is None:
+            return False
+        try:
+            return bool(await self._client.ping())
+        except (redis.RedisError, OSError):
+            return False
+
     async def close(self) -> None:
         if self._local is not None:
             await self._local.close()

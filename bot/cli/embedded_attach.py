@@ -1,11 +1,16 @@
-"""Embedded servers for short commands (``reviewbot teams …``) next to a running service.
+"""The store of a short command (``reviewbot migrate``, ``reviewbot teams …``).
 
-pgserver reuses a PostgreSQL already running on the same data directory (it reads
-``postmaster.pid``) and keeps a list of processes holding a handle on it. A command must
-therefore never stop a server it did not start: the service would lose its database. And
-a server the command did start is left running if a service attached to it meanwhile.
-Redis is never started for a command: if the service's embedded Redis is up we invalidate
-its cache there; if it is not, the next service start begins with an empty cache anyway.
+Given the same environment a command works on the same store as the service. With
+``DATABASE_URL`` unset that is the embedded PostgreSQL under ``DATA_DIR``:
+
+- a ``serve`` owns DATA_DIR (bot/cli/embedded_owner.py): the command uses the servers
+  that serve's lock record names, and never stops them;
+- nobody owns it: the command owns it for its run, starts (or adopts) PostgreSQL and
+  stops it at the end; a ``serve`` started meanwhile waits for it.
+
+Redis is never started for a command. With ``REDIS_URL`` unset the command uses the running
+serve's embedded Redis (to invalidate its cache); with no serve there is no cache to keep
+right, since the next start begins with an empty one.
 """
 
 from __future__ import annotations
@@ -14,46 +19,41 @@ import contextlib
 import logging
 import os
 from collections.abc import Iterator
-from pathlib import Path
 
-from bot.cli.embedded import redis_socket_path, stop_postgres
+from bot.cli.embedded import embedded_postgres
+from bot.cli.embedded_owner import DataDirBusy, Owner, OwnerLock, acquire, wait_until_ready
+from config.settings import Settings
 
 log = logging.getLogger(__name__)
 
 
-def _running_pid(pgdata: Path) -> int | None:
-    try:
-        pid = int((pgdata / "postmaster.pid").read_text().splitlines()[0])
-    except (OSError, ValueError, IndexError):
-        return None
-    return pid if Path(f"/proc/{pid}").exists() else None
-
-
-def _alive(pid: int) -> bool:
-    return pid != os.getpid() and Path(f"/proc/{pid}").exists()
-
-
 @contextlib.contextmanager
-def attached_postgres(data_dir: Path) -> Iterator[str]:
-    """The embedded PostgreSQL under DATA_DIR: the running one, or one started for us."""
-    from pgserver import get_server  # type: ignore[attr-defined]
-
-    pgdata = (data_dir / "postgres").resolve()
-    pgdata.parent.mkdir(parents=True, exist_ok=True)
-    started_here = _running_pid(pgdata) is None
-    server = get_server(pgdata, cleanup_mode=None)
+def command_store(settings: Settings, command: str) -> Iterator[tuple[str, str | None]]:
+    """(database_url, redis_url or None) for a command, from its settings and DATA_DIR."""
+    embedded_cache = settings.redis_url is None  # the serve's, if one runs
+    external_redis = None if settings.redis_url in (None, "off") else settings.redis_url
+    if settings.database_url is not None and not embedded_cache:
+        yield settings.database_url, external_redis
+        return
+    lock = OwnerLock(settings.data_dir)
+    holder = acquire(lock, Owner(pid=os.getpid(), command=command), refuse_serve=False)
+    if holder is not None:
+        holder = wait_until_ready(lock, holder)
+        database_url = settings.database_url or holder.postgres
+        if database_url is None:
+            raise DataDirBusy(
+                f"{holder.describe()} uses an external DATABASE_URL, not the embedded "
+                "PostgreSQL: give this command the same DATABASE_URL"
+            )
+        log.info("using the servers of %s", holder.describe())
+        yield database_url, holder.redis if embedded_cache else external_redis
+        return
     try:
-        yield server.get_uri()
+        if settings.database_url is not None:
+            yield settings.database_url, external_redis
+            return
+        with embedded_postgres(settings.data_dir) as database_url:
+            lock.update(postgres=database_url, ready=True)
+            yield database_url, external_redis
     finally:
-        holders = server.global_process_id_list.get_and_remove(os.getpid())
-        others = [pid for pid in holders if _alive(pid)]
-        if started_here and not others:
-            stop_postgres(server, pgdata)
-        elif started_here:
-            log.info("leaving embedded PostgreSQL running: process %s uses it", others)
-
-
-def running_embedded_redis(data_dir: Path) -> str | None:
-    """The URL of the service's embedded Redis when it is running, else None."""
-    sock = redis_socket_path((data_dir / "redis").resolve())
-    return f"unix://{sock}" if sock.exists() else None
+        lock.release()

@@ -1,8 +1,9 @@
 """``reviewbot teams validate|plan|apply|export``: team files from the command line.
 
 Works on the same store as the service given the same environment: ``DATABASE_URL``, or
-the embedded PostgreSQL under ``DATA_DIR`` (reused when the service is running, started
-for the command otherwise). Exit status: 0 done, 1 the files are invalid, 2 bad usage.
+the embedded PostgreSQL under ``DATA_DIR`` (the running service's, never stopped by a
+command; started for the command otherwise — see bot/cli/embedded_attach.py).
+Exit status: 0 done, 1 the files are invalid, 2 bad usage.
 """
 
 from __future__ import annotations
@@ -46,7 +47,7 @@ def run_teams(args: argparse.Namespace, settings: Settings) -> int:
     try:
         if args.action == "validate":
             return _validate(args.files)
-        with _store_urls(settings) as (db_url, redis_url):
+        with _store_urls(settings, args.action) as (db_url, redis_url):
             output = asyncio.run(_run(args, db_url, redis_url, settings.redis_timeout))
         if getattr(args, "output", None):
             Path(args.output).write_text(output, encoding="utf-8")
@@ -68,19 +69,11 @@ def _validate(files: list[str]) -> int:
 
 
 @contextlib.contextmanager
-def _store_urls(settings: Settings) -> Iterator[tuple[str, str | None]]:
-    from bot.cli.embedded_attach import attached_postgres, running_embedded_redis
+def _store_urls(settings: Settings, action: str) -> Iterator[tuple[str, str | None]]:
+    from bot.cli.embedded_attach import command_store
 
-    redis_url = settings.redis_url
-    if redis_url is None:
-        redis_url = running_embedded_redis(settings.data_dir)
-    elif redis_url == "off":
-        redis_url = None
-    if settings.database_url is not None:
-        yield settings.database_url, redis_url
-        return
-    with attached_postgres(settings.data_dir) as db_url:
-        yield db_url, redis_url
+    with command_store(settings, f"teams {action}") as urls:
+        yield urls
 
 
 @contextlib.asynccontextmanager

@@ -12,7 +12,7 @@ from tests.conftest import AppFactory
 
 ADMIN = "admin-secret-token"
 USER = "user-secret-token"
-OPEN_PATHS = {"/health", "/metrics", "/openapi.json", "/docs"}
+OPEN_PATHS = {"/health", "/ready", "/metrics", "/openapi.json", "/docs"}
 
 
 def _protected_routes() -> list[tuple[str, str]]:

@@ -13,7 +13,7 @@ import httpx
 import pytest
 import redis.asyncio as redis
 
-from bot.cli.embedded import embedded_postgres, embedded_redis
+from bot.cli.embedded import embedded_servers
 from config.settings import Settings
 
 GOOD = """\
@@ -102,7 +102,7 @@ async def test_embedded_store_is_shared_with_a_running_service(tmp_path: Path) -
     data_dir = tmp_path / "data"
     env = {"DATA_DIR": str(data_dir)}
     files = _write(tmp_path, GOOD)
-    with embedded_postgres(data_dir) as url, embedded_redis(data_dir) as cache_url:
+    with embedded_servers(None, None, data_dir) as (url, cache_url):
         # ^ the "service"
         assert _cli("apply", files, env=env).returncode == 0
         assert await _team_count(url) == 1, "the CLI wrote to the service's database"

@@ -9,7 +9,7 @@ from config.settings import Settings, SettingsError
 
 def test_defaults_follow_the_contract() -> None:
     s = Settings.from_env({})
-    assert (s.host, s.port) == ("0.0.0.0", 8080)
+    assert (s.host, s.port) == ("127.0.0.1", 8080)  # no token: this machine only
     assert s.database_url is None and s.redis_url is None
     assert s.data_dir == Path(".reviewbot")
     assert s.code_hosts["github"].api_url == "https://api.github.com"  # type: ignore[attr-defined]
@@ -17,6 +17,14 @@ def test_defaults_follow_the_contract() -> None:
     assert s.code_hosts["gitea"].url is None  # type: ignore[attr-defined]
     assert s.cache_enabled
     assert Settings() == s  # the defaults are those of an empty environment
+
+
+def test_an_open_api_listens_on_loopback_unless_host_says_otherwise() -> None:
+    assert Settings.from_env({}).host == "127.0.0.1"
+    assert Settings.from_env({"HOST": "0.0.0.0"}).host == "0.0.0.0"
+    assert Settings.from_env({"ADMIN_TOKEN": "a-token"}).host == "0.0.0.0"
+    assert Settings.from_env({"USER_TOKEN": "u-token"}).host == "0.0.0.0"
+    assert Settings.from_env({"ADMIN_TOKEN": "a-token", "HOST": "127.0.0.1"}).host == "127.0.0.1"
 
 
 def test_redis_off_disables_the_cache() -> None:
