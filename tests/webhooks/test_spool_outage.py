@@ -15,6 +15,7 @@ from typing import Any
 import asyncpg
 import httpx
 import pytest
+import pytest_asyncio
 
 from bot.app import create_app
 from bot.cli.embedded import stop_postgres
@@ -22,7 +23,15 @@ from config.settings import Settings
 from store.db import migrate
 from store.spool import Spool
 from tests.conftest import add_team, member, running, with_hosts
-from tests.webhooks.conftest import HOOK_HOSTS, SECRETS, load, signed_headers
+from tests.webhooks.conftest import (
+    HANDLES,
+    HOOK_HOSTS,
+    SECRETS,
+    Bot,
+    BotFactory,
+    load,
+    signed_headers,
+)
 
 
 @dataclass
@@ -50,6 +59,22 @@ def postgres(tmp_path: Path) -> Iterator[Postgres]:
         yield found
     finally:
         found.stop()
+
+
+@pytest_asyncio.fixture
+async def bot_with_spool(
+    make_bot: BotFactory, pg: asyncpg.Pool, tmp_path: Path
+) -> AsyncIterator[Bot]:
+    """The suite's PostgreSQL (up), a spool under this test's directory, team backend."""
+    async with make_bot(spool_dir=tmp_path / "spool") as b:
+        await add_team(b.client, "backend", member("alice"), member("bob"), member("carol"))
+        for user_id, handles in HANDLES.items():
+            await pg.execute(
+                "INSERT INTO user_handles (user_id, host, handle) VALUES ($1, 'github', $2)",
+                user_id,
+                handles["github"],
+            )
+        yield b
 
 
 def opened(number: int) -> bytes:
@@ -171,3 +196,32 @@ async def test_with_the_spool_off_a_delivery_during_an_outage_is_503(
         await asyncio.to_thread(postgres.start)
     assert answer.status_code == 503 and answer.json()["error"]["code"] == "UNAVAILABLE"
     assert not (tmp_path / "spool").exists()
+
+
+async def test_while_anything_is_spooled_a_new_event_queues_behind_it(
+    bot_with_spool: Bot, tmp_path: Path
+) -> None:
+    waiting = Spool(tmp_path / "elsewhere", 1 << 20)  # a spool no drainer of this app reads
+    waiting.append("github", "older", {"x-github-event": "pull_request"}, opened(1))
+    bot_with_spool.app.state.services.deliveries.spool = waiting
+    answer = await bot_with_spool.post("github", "pull_request__opened", delivery="newer")
+    assert answer.status_code == 202 and answer.json()["status"] == "queued"
+    assert [e.record.delivery for e in waiting.read(10)] == ["older", "newer"]
+    assert waiting.read(10)[1].record.headers == {
+        "x-github-event": "pull_request",
+        "content-type": "application/json",
+    }  # never the signature
+
+
+async def test_a_record_that_can_never_apply_is_set_aside_and_the_rest_applied(
+    bot_with_spool: Bot, pg: asyncpg.Pool, tmp_path: Path
+) -> None:
+    spool = Spool(tmp_path / "spool", 1 << 20)
+    spool.append("nohost", "lost-cause", {}, b"{}")
+    spool.append("github", "fine", {"x-github-event": "pull_request"}, opened(7))
+    bot_with_spool.app.state.services.deliveries.on_spooled()  # wake the drainer
+    await wait_drained(spool)
+    rejected = (spool.directory / "rejected.jsonl").read_text().splitlines()
+    assert len(rejected) == 1 and "no code host 'nohost'" in rejected[0]
+    assert await pg.fetchval("SELECT count(*) FROM pull_requests") == 1
+    assert await pg.fetchval("SELECT delivery_id FROM webhook_deliveries") == "fine"
