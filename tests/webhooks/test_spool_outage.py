@@ -95,11 +95,16 @@ async def send(client: httpx.AsyncClient, body: bytes, delivery: str) -> httpx.R
 
 
 @contextlib.asynccontextmanager
-async def bot(pg: Postgres, spool_dir: Path, **settings: Any) -> AsyncIterator[httpx.AsyncClient]:
+async def bot(
+    pg: Postgres, spool_dir: Path, arrange: bool = True, **settings: Any
+) -> AsyncIterator[httpx.AsyncClient]:
     await migrate(pg.url)
     base = Settings(database_url=pg.url, redis_url="off", outbox_worker=False, selection_seed=7)
     app = create_app(with_hosts(replace(base, spool_dir=spool_dir, **settings), **HOOK_HOSTS))
     async with running(app) as client:
+        if not arrange:
+            yield client
+            return
         await add_team(client, "backend", member("alice"), member("bob"), member("carol"))
         conn = await asyncpg.connect(pg.url)
         try:
@@ -157,6 +162,26 @@ async def test_deliveries_during_an_outage_are_applied_once_in_order_when_it_is_
     assert deliveries == 7  # six spooled, one live: the redelivery was a duplicate
     assert {r["pull_request_id"]: r["n"] for r in reviewers} == dict.fromkeys(ids, 2)
     assert {r["pull_request_id"]: r["n"] for r in outbox} == dict.fromkeys(ids, 2)
+
+
+async def test_what_is_still_spooled_at_shutdown_is_applied_by_the_next_start(
+    postgres: Postgres, tmp_path: Path
+) -> None:
+    spool = Spool(tmp_path / "spool", 1 << 30)
+    async with bot(postgres, spool.directory) as client:
+        await asyncio.to_thread(postgres.stop)
+        answer = await send(client, opened(1), "kept-on-disk")
+    assert answer.status_code == 202 and spool.pending()  # the app stopped, PostgreSQL down
+    await asyncio.to_thread(postgres.start)
+    async with bot(postgres, spool.directory, arrange=False):
+        await wait_drained(spool)
+    conn = await asyncpg.connect(postgres.url)
+    try:
+        applied = await conn.fetchval("SELECT delivery_id FROM webhook_deliveries")
+        posted = await conn.fetchval("SELECT count(*) FROM outbox")
+    finally:
+        await conn.close()
+    assert (applied, posted) == ("kept-on-disk", 2)
 
 
 async def test_beyond_the_bound_deliveries_get_503_and_nothing_is_half_kept(
