@@ -146,6 +146,13 @@ class Settings:
     outbox_give_up_after: float = 7200.0
     outbox_poll_interval: float = 1.0
     host_timeout: float = 10.0
+    # Verified webhooks kept while PostgreSQL is down (issue 11): None = DATA_DIR/spool.
+    spool_dir: Path | None = None
+    spool_max_bytes: int = 128 << 20  # 0: no spool, such deliveries are refused with 503
+
+    @property
+    def webhook_spool_dir(self) -> Path:
+        return self.spool_dir if self.spool_dir is not None else self.data_dir / "spool"
 
     @property
     def cache_enabled(self) -> bool:
@@ -179,4 +186,6 @@ class Settings:
             outbox_give_up_after=_positive_float(env, "OUTBOX_GIVE_UP_SECONDS", 7200.0),
             outbox_poll_interval=_positive_float(env, "OUTBOX_POLL_SECONDS", 1.0),
             host_timeout=_positive_float(env, "HOST_TIMEOUT", 10.0),
+            spool_dir=Path(d) if (d := _optional(env, "SPOOL_DIR")) else None,
+            spool_max_bytes=_int(env, "SPOOL_MAX_BYTES", 128 << 20, minimum=0),
         )

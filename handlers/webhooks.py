@@ -38,7 +38,8 @@ async def _apply(request: Request, spec: HostSpec[Any]) -> Outcome:
     verify(spec, request.headers, body, _secret(settings, spec.name))
     parsed = parse(spec, request.headers, body)
     delivery = delivery_id(spec, request.headers, body)
-    return await found.deliveries.handle(spec.name, delivery, parsed)
+    # PostgreSQL unreachable: the delivery is spooled and answered 202 queued.
+    return await found.deliveries.receive(spec.name, delivery, parsed, request.headers, body)
 
 
 def _endpoint(spec: HostSpec[Any]) -> Callable[[Request], Awaitable[Response]]:
@@ -49,8 +50,9 @@ def _endpoint(spec: HostSpec[Any]) -> Callable[[Request], Awaitable[Response]]:
             WEBHOOK_DELIVERIES.labels(spec.name, status_of(exc)[1].lower()).inc()
             raise
         WEBHOOK_DELIVERIES.labels(spec.name, str(outcome.body.get("status", "other"))).inc()
-        # Accepted but not acted on is 202: the host shows it, and nothing needs a retry.
-        return json_response(outcome.body, 202 if outcome.ignored else 200)
+        # Accepted but not acted on (yet) is 202: the host shows it, and nothing needs a retry.
+        later = outcome.ignored or outcome.accepted_later
+        return json_response(outcome.body, 202 if later else 200)
 
     return receive
 

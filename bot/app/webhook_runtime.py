@@ -20,9 +20,11 @@ from bot.services.chooser import Chooser
 from bot.services.deliveries import WebhookSync
 from bot.services.outbox import OutboxWorker, RetryPolicy, outbox_listener
 from bot.services.outbox_admin import OutboxAdmin
+from bot.services.spool_drain import SpoolDrainer
 from bot.services.teams import TeamDirectory
 from config.settings import Settings
 from store.db import Db
+from store.spool import Spool
 
 log = logging.getLogger(__name__)
 
@@ -45,19 +47,36 @@ async def webhook_runtime(
         poll = settings.outbox_poll_interval
         worker = OutboxWorker(db, chooser, changes, clients, policy=policy, poll_interval=poll)
         changes.subscribe(outbox_listener)
-        deliveries = WebhookSync(db, directory, chooser, changes, worker.wake, build_memories())
+        spool = Spool(settings.webhook_spool_dir, settings.spool_max_bytes)
+        taking = spool if settings.spool_max_bytes > 0 else None  # 0: drain what is left only
+        deliveries = WebhookSync(
+            db, directory, chooser, changes, worker.wake, build_memories(), spool=taking
+        )
+        drainer = SpoolDrainer(spool, deliveries.apply_spooled)
+        deliveries.on_spooled = drainer.wake
         runtime = WebhookRuntime(
             deliveries=deliveries,
             worker=worker,
             admin=OutboxAdmin(db, lambda: worker.clock(), worker.wake),
         )
         task = asyncio.create_task(worker.run_forever()) if settings.outbox_worker else None
+        draining = asyncio.create_task(drainer.run_forever())
         try:
             yield runtime
         finally:
+            await _stop_drainer(drainer, draining)
             if task is not None:
                 worker.stop()
                 try:  # a round ends within the host timeout; do not wait for ever
                     await asyncio.wait_for(task, settings.host_timeout * 2)
                 except TimeoutError:
                     log.warning("outbox worker did not stop in time; its leases will expire")
+
+
+async def _stop_drainer(drainer: SpoolDrainer, task: asyncio.Task[None]) -> None:
+    """What is still spooled stays on disk; the next start (or another process) applies it."""
+    drainer.stop()
+    try:
+        await asyncio.wait_for(task, 5)
+    except TimeoutError:
+        log.warning("webhook spool drainer did not stop in time")

@@ -33,7 +33,7 @@ DRAFT_NOTE = "draft: reviewers are chosen when it is ready for review"
 @dataclass(frozen=True, slots=True)
 class Outcome:
     """The webhook's answer, as the JSON body; its ``status`` is applied, ignored,
-    duplicate or pong (the edge picks the HTTP status from it)."""
+    duplicate, queued or pong (the edge picks the HTTP status from it)."""
 
     body: dict[str, Any]
 
@@ -41,6 +41,11 @@ class Outcome:
     def ignored(self) -> bool:
         """Ignored deliveries are not remembered: a redelivery after a fix is applied."""
         return bool(self.body["status"] == "ignored")
+
+    @property
+    def accepted_later(self) -> bool:
+        """Kept to be applied later (202 like ignored, but remembered)."""
+        return bool(self.body["status"] == "queued")
 
     @property
     def enqueued(self) -> bool:
@@ -54,6 +59,11 @@ def pong(note: str) -> Outcome:
 
 def duplicate(delivery: str) -> Outcome:
     return Outcome({"status": "duplicate", "delivery": delivery})
+
+
+def queued(delivery: str) -> Outcome:
+    """Kept in the spool while the store is unreachable; applied, in order, once it is back."""
+    return Outcome({"status": "queued", "delivery": delivery})
 
 
 def ignored(reason: str) -> Outcome:

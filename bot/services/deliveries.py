@@ -9,6 +9,7 @@ changes that copy what a human did on the host are published as ``Origin.HOST``:
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Callable, Mapping, Sequence
 
@@ -30,13 +31,17 @@ from bot.core.delivery import (
     nobody_left,
     plan,
     pong,
+    queued,
     unknown_author,
     unknown_pr,
     wanted,
 )
+from bot.core.errors import BadRequest, Unavailable
 from bot.core.models import User
 from bot.hosts.base import HostMemory
+from bot.hosts.dispatch import parse
 from bot.hosts.events import Ignored, Parsed, Ping, PrEvent
+from bot.hosts.registry import HOSTS
 from bot.services.changes import ChangeFeed, Origin, ReviewerChange
 from bot.services.chooser import Chooser
 from bot.services.teams import TeamDirectory
@@ -45,10 +50,16 @@ from store import outbox as outbox_store
 from store import pull_requests as prs
 from store.db import Connection, Db
 from store.retry import retry_transient
+from store.spool import Entry, Spool
 
 __all__ = ["Outcome", "WebhookSync"]
 
 log = logging.getLogger(__name__)
+
+
+def replay_headers(host: str) -> tuple[str, ...]:
+    """What parsing reads besides the body: the event header(s) and the content type."""
+    return (*HOSTS[host].event_headers, "content-type")
 
 
 class WebhookSync:
@@ -60,6 +71,8 @@ class WebhookSync:
         changes: ChangeFeed,
         on_enqueued: Callable[[], None],
         memories: Mapping[str, HostMemory],
+        spool: Spool | None = None,
+        on_spooled: Callable[[], None] = lambda: None,
     ) -> None:
         self.db = db
         self.directory = directory
@@ -67,6 +80,37 @@ class WebhookSync:
         self.changes = changes
         self.on_enqueued = on_enqueued
         self.memories = memories  # per host: what its payloads teach beyond the PR
+        self.spool = spool  # None: deliveries are refused (503) while PostgreSQL is down
+        self.on_spooled = on_spooled
+
+    async def receive(
+        self, host: str, delivery: str, parsed: Parsed, headers: Mapping[str, str], body: bytes
+    ) -> Outcome:
+        """A verified delivery: applied now, or spooled while PostgreSQL is unreachable.
+
+        While the spool holds anything, PR events queue behind it so that they are applied
+        in arrival order; pings and ignored events never touch the store.
+        """
+        if self.spool is None or not isinstance(parsed, PrEvent):
+            return await self.handle(host, delivery, parsed)
+        if not self.spool.pending():  # one stat(): cheaper than a hop to a thread
+            try:
+                return await self.handle(host, delivery, parsed)
+            except Unavailable as exc:
+                log.warning("%s delivery %s spooled: %s", host, delivery, exc.message)
+        kept = {k: v for k in replay_headers(host) if (v := headers.get(k))}
+        await asyncio.to_thread(self.spool.append, host, delivery, kept, body)
+        self.on_spooled()
+        return queued(delivery)
+
+    async def apply_spooled(self, entry: Entry) -> Outcome:
+        """A spooled delivery, parsed again from what was kept; the same dedupe applies."""
+        r = entry.record
+        spec = HOSTS.get(r.host)
+        if spec is None:
+            raise BadRequest(f"no code host {r.host!r} in this version of reviewbot")
+        parsed = parse(spec, r.headers, r.body.encode())
+        return await self.handle(r.host, r.delivery, parsed)
 
     @retry_transient
     async def handle(self, host: str, delivery: str, parsed: Parsed) -> Outcome:
