@@ -61,7 +61,7 @@ def test_redis_timeout_must_be_positive(value: str) -> None:
 def test_the_outbox_lease_is_configurable_and_outlasts_a_host_call() -> None:
     assert Settings.from_env({}).outbox_lease == 60.0
     assert Settings.from_env({"OUTBOX_LEASE_SECONDS": "15"}).outbox_lease == 15.0
-    with pytest.raises(SettingsError, match="OUTBOX_LEASE_SECONDS.*HOST_TIMEOUT"):
+    with pytest.raises(SettingsError, match=r"OUTBOX_LEASE_SECONDS.*HOST_TIMEOUT"):
         Settings.from_env({"OUTBOX_LEASE_SECONDS": "10", "HOST_TIMEOUT": "10"})
     with pytest.raises(SettingsError, match="OUTBOX_LEASE_SECONDS"):
         Settings.from_env({"OUTBOX_LEASE_SECONDS": "0"})

@@ -25,7 +25,8 @@ def at(seconds: float) -> datetime:
     return NOW + timedelta(seconds=seconds)
 
 
-def failed(times: int, circuit: Circuit = Circuit()) -> Circuit:
+def failed(times: int, circuit: Circuit | None = None) -> Circuit:
+    circuit = circuit or Circuit()
     for _ in range(times):
         circuit = observe(circuit, Health.DOWN, NOW, POLICY).circuit
     return circuit
