@@ -14,6 +14,7 @@ import respx
 from bot.core.circuit import State
 from store import outbox as store
 from tests.webhooks.conftest import Bot, BotFactory, outbox_rows
+from tests.webhooks.test_metrics import _sample
 
 PRS = r"/repos/acme/widgets/pulls/\d+/requested_reviewers"
 
@@ -111,6 +112,8 @@ async def test_a_hosts_backlog_goes_out_as_soon_as_it_is_back(
     await bot.drain()
     assert route.call_count == 10  # sent together, before anything was known to fail
     assert bot.worker.circuits["github"].state is State.OPEN
+    circuit_open = "reviewbot_host_circuit_open"
+    assert await _sample(bot.client, circuit_open, host="github") == 1
     for _ in range(80):  # a 20 s outage in 0.25 s steps: one probe at a time
         bot.clock.advance(0.25)
         await bot.drain()
@@ -123,6 +126,7 @@ async def test_a_hosts_backlog_goes_out_as_soon_as_it_is_back(
         await bot.drain()
     assert await states(pg) == {"done"}
     assert bot.worker.circuits["github"].state is State.CLOSED
+    assert await _sample(bot.client, circuit_open, host="github") == 0
 
 
 async def test_a_rate_limit_holds_every_post_back_to_that_host(
