@@ -48,7 +48,7 @@ class Admission(StrEnum):
 class CircuitPolicy:
     threshold: int = 3  # consecutive failures that open the circuit (a lone 502 does not)
     probe_base: float = 0.5  # seconds before the first probe
-    probe_max: float = 2.0  # the longest wait between probes (bounds the drain delay)
+    probe_max: float = 1.0  # the longest wait between probes (bounds the drain delay)
     probe_timeout: float = 60.0  # a probe never answered frees the slot after this
 
 
