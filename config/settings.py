@@ -145,6 +145,8 @@ class Settings:
     outbox_worker: bool = True  # tests that drive the worker by hand turn it off
     outbox_give_up_after: float = 7200.0
     outbox_poll_interval: float = 1.0
+    # A claim held by a live but stuck worker is retaken after this (a dead one's at once).
+    outbox_lease: float = 60.0
     host_timeout: float = 10.0
     # Verified webhooks kept while PostgreSQL is down (issue 11): None = DATA_DIR/spool.
     spool_dir: Path | None = None
@@ -153,6 +155,13 @@ class Settings:
     @property
     def webhook_spool_dir(self) -> Path:
         return self.spool_dir if self.spool_dir is not None else self.data_dir / "spool"
+
+    def __post_init__(self) -> None:
+        if self.outbox_lease <= self.host_timeout:  # else a slow call could be sent twice
+            raise SettingsError(
+                f"OUTBOX_LEASE_SECONDS ({self.outbox_lease:g}) must be longer than "
+                f"HOST_TIMEOUT ({self.host_timeout:g})"
+            )
 
     @property
     def cache_enabled(self) -> bool:
@@ -185,6 +194,7 @@ class Settings:
             outbox_worker=(env.get("OUTBOX_WORKER", "") or "on").lower() not in ("off", "0"),
             outbox_give_up_after=_positive_float(env, "OUTBOX_GIVE_UP_SECONDS", 7200.0),
             outbox_poll_interval=_positive_float(env, "OUTBOX_POLL_SECONDS", 1.0),
+            outbox_lease=_positive_float(env, "OUTBOX_LEASE_SECONDS", 60.0),
             host_timeout=_positive_float(env, "HOST_TIMEOUT", 10.0),
             spool_dir=Path(d) if (d := _optional(env, "SPOOL_DIR")) else None,
             spool_max_bytes=_int(env, "SPOOL_MAX_BYTES", 128 << 20, minimum=0),

@@ -1,11 +1,14 @@
 """The post-back outbox: rows written with the reviewer change, leased and sent by workers.
 
 Claiming leases rows (``lease_until``) instead of holding a transaction open across the
-HTTP call: the lock of ``FOR UPDATE SKIP LOCKED`` lasts only for the claim, the lease keeps
-other workers away while the request is in flight, and a crashed worker's lease simply
-runs out. Only the oldest pending row of each PR is claimable, so one PR's post-backs go
-out in order and never overlap (a host whose reviewer list is read, changed and written back
-needs that).
+HTTP call: the lock of ``FOR UPDATE SKIP LOCKED`` lasts only for the claim, and the lease
+keeps other workers away while the request is in flight. A lease also names its owner
+(``claimed_by``): the key of a session-level advisory lock the worker holds on a connection
+of its own (``Owner``). A crashed worker's session ends, its lock leaves ``pg_locks`` and
+its rows are claimable at once; the lease running out is only the backstop (a frozen
+process whose session lives on). Only the oldest pending row of each PR is claimable, so
+one PR's post-backs go out in order and never overlap (a host whose reviewer list is read,
+changed and written back needs that).
 """
 
 from __future__ import annotations
@@ -14,9 +17,22 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
+import asyncpg
 from asyncpg import Record
 
 from store.db import Connection
+
+# The advisory-lock class of outbox owners: (OWNER_LOCK_CLASS, n) is held by the worker
+# whose claims say ``claimed_by = n``. Any constant works; every instance must use it.
+OWNER_LOCK_CLASS = 0x72766F62  # "rvob"
+
+# TCP keepalives of the owner's session, so PostgreSQL notices a vanished machine (no FIN
+# ever comes) in about idle + interval * count seconds; a killed process is seen at once.
+_KEEPALIVE = {
+    "tcp_keepalives_idle": "5",
+    "tcp_keepalives_interval": "2",
+    "tcp_keepalives_count": "3",
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,33 +83,55 @@ async def enqueue(
     )
 
 
-async def claim(conn: Connection, now: datetime, lease_until: datetime, limit: int) -> list[Entry]:
+def _claimable(alias: str) -> str:
+    """SQL: row ``alias`` is not leased, or its lease ran out, or its owner is gone."""
+    return f"""({alias}.lease_until IS NULL OR {alias}.lease_until <= $1
+             OR ({alias}.claimed_by IS NOT NULL
+                 AND {alias}.claimed_by NOT IN (SELECT owner FROM live)))"""
+
+
+async def claim(
+    conn: Connection,
+    now: datetime,
+    lease_until: datetime,
+    limit: int,
+    owner: int,
+    *,
+    skip_hosts: Sequence[str] = (),
+    only_host: str | None = None,
+) -> list[Entry]:
     """Lease the oldest due row of up to ``limit`` PRs, each with the rows right behind it
-    of the same kind (they go out in one call)."""
+    of the same kind (they go out in one call), for ``owner``. Rows of ``skip_hosts`` stay.
+    With ``only_host`` (a circuit's probe) only that host's rows are claimed, and the head
+    row even if it is backing off: whether the host is back must not wait for a row's turn."""
     rows = await conn.fetch(
-        f"""WITH heads AS (
+        f"""WITH live AS MATERIALIZED (
+                SELECT l.objid::int8 AS owner FROM pg_locks l
+                 WHERE l.locktype = 'advisory' AND l.classid = {OWNER_LOCK_CLASS}
+                   AND l.objsubid = 2 AND l.granted),
+            heads AS (
                 SELECT c.id, c.pull_request_id, c.kind, c.solo FROM outbox c
-                 WHERE c.state = 'pending' AND c.next_attempt_at <= $1
-                   AND (c.lease_until IS NULL OR c.lease_until <= $1)
+                 WHERE c.state = 'pending' AND {_claimable("c")}
+                   AND (c.next_attempt_at <= $1 OR $6::text IS NOT NULL)
+                   AND c.host <> ALL($5::text[]) AND ($6::text IS NULL OR c.host = $6)
                    AND NOT EXISTS (SELECT 1 FROM outbox e
                                     WHERE e.pull_request_id = c.pull_request_id
                                       AND e.state = 'pending' AND e.id < c.id)
                  ORDER BY c.id
                  LIMIT $3
-                 FOR UPDATE SKIP LOCKED),
+                 FOR UPDATE OF c SKIP LOCKED),
             followers AS (
                 SELECT f.id FROM heads h
                   JOIN outbox f ON f.pull_request_id = h.pull_request_id AND f.id > h.id
                  WHERE NOT h.solo AND NOT f.solo AND f.state = 'pending' AND f.kind = h.kind
-                   AND f.next_attempt_at <= $1
-                   AND (f.lease_until IS NULL OR f.lease_until <= $1)
+                   AND f.next_attempt_at <= $1 AND {_claimable("f")}
                    AND NOT EXISTS (
                        SELECT 1 FROM outbox b
                         WHERE b.pull_request_id = h.pull_request_id AND b.state = 'pending'
                           AND b.id > h.id AND b.id < f.id
                           AND (b.kind <> h.kind OR b.solo OR b.next_attempt_at > $1)))
             UPDATE outbox o
-               SET lease_until = $2, attempts = attempts + 1,
+               SET lease_until = $2, claimed_by = $4, attempts = attempts + 1,
                    first_attempt_at = COALESCE(first_attempt_at, $1)
              WHERE o.id IN (SELECT id FROM heads UNION ALL SELECT id FROM followers)
          RETURNING {_COLUMNS},
@@ -103,14 +141,29 @@ async def claim(conn: Connection, now: datetime, lease_until: datetime, limit: i
         now,
         lease_until,
         limit,
+        owner,
+        list(skip_hosts),
+        only_host,
     )
     return sorted((_entry(r) for r in rows), key=lambda e: e.id)
+
+
+async def release(conn: Connection, host: str, now: datetime) -> int:
+    """The host is back: its pending rows that were backing off are due at once."""
+    done = await conn.execute(
+        """UPDATE outbox SET next_attempt_at = $2
+            WHERE host = $1 AND state = 'pending' AND next_attempt_at > $2""",
+        host,
+        now,
+    )
+    return int(str(done).split()[-1])
 
 
 async def split(conn: Connection, entry_ids: Sequence[int], error: str) -> None:
     """A batch was refused as a whole: send its rows one by one, at once."""
     await conn.execute(
-        """UPDATE outbox SET solo = true, lease_until = NULL, last_error = $2
+        """UPDATE outbox SET solo = true, lease_until = NULL, claimed_by = NULL,
+                  last_error = $2
             WHERE id = ANY($1::bigint[])""",
         list(entry_ids),
         error,
@@ -123,7 +176,7 @@ async def finish(
     """Leave the pending state: done, failed (an admin may retry) or replaced."""
     await conn.execute(
         """UPDATE outbox SET state = $2, finished_at = $3, last_error = COALESCE($4, last_error),
-                  lease_until = NULL
+                  lease_until = NULL, claimed_by = NULL
             WHERE id = ANY($1::bigint[])""",
         list(entry_ids),
         state,
@@ -134,7 +187,8 @@ async def finish(
 
 async def reschedule(conn: Connection, entry_ids: Sequence[int], at: datetime, error: str) -> None:
     await conn.execute(
-        """UPDATE outbox SET next_attempt_at = $2, last_error = $3, lease_until = NULL
+        """UPDATE outbox SET next_attempt_at = $2, last_error = $3,
+                  lease_until = NULL, claimed_by = NULL
             WHERE id = ANY($1::bigint[])""",
         list(entry_ids),
         at,
@@ -153,7 +207,7 @@ async def retry_failed(conn: Connection, ids: Sequence[int] | None, now: datetim
     """Put failed rows (all, or the given ids) back to pending with a fresh time budget."""
     rows = await conn.fetch(
         """UPDATE outbox SET state = 'pending', attempts = 0, first_attempt_at = NULL,
-                  next_attempt_at = $2, finished_at = NULL, lease_until = NULL
+                  next_attempt_at = $2, finished_at = NULL, lease_until = NULL, claimed_by = NULL
             WHERE state = 'failed' AND ($1::bigint[] IS NULL OR id = ANY($1::bigint[]))
          RETURNING id""",
         None if ids is None else list(ids),
@@ -179,3 +233,50 @@ async def depth(conn: Connection) -> dict[str, int]:
     )
     found = {r["state"]: r["n"] for r in rows}
     return {state: found.get(state, 0) for state in ("pending", "failed")}
+
+
+class Owner:
+    """The session whose advisory lock vouches for this worker's claims.
+
+    A connection outside the pool, held for the worker's life: the lock lives exactly as
+    long as the session, which ends when the process dies (or the server restarts).
+    """
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.key: int | None = None
+        self._conn: asyncpg.Connection | None = None
+
+    @property
+    def alive(self) -> bool:
+        return self._conn is not None and not self._conn.is_closed()
+
+    async def ensure(self) -> int:
+        """The owner key, taking a new session (and key) if the old one is gone."""
+        if self.alive and self.key is not None:
+            return self.key
+        await self.close()
+        conn = await asyncpg.connect(self.url, timeout=10, server_settings=_KEEPALIVE)
+        try:
+            while True:  # a wrapped-around key may still be held by a live worker
+                key = int(await conn.fetchval("SELECT nextval('outbox_owner_seq')::int"))
+                if await conn.fetchval(
+                    "SELECT pg_try_advisory_lock($1, $2)", OWNER_LOCK_CLASS, key
+                ):
+                    break
+        except BaseException:
+            await conn.close()
+            raise
+        self._conn, self.key = conn, key
+        return key
+
+    async def close(self) -> None:
+        conn, self._conn, self.key = self._conn, None, None
+        if conn is not None and not conn.is_closed():
+            try:
+                await conn.close(timeout=5)
+            except (OSError, asyncpg.PostgresError, TimeoutError):
+                conn.terminate()
+
+    def backend_pid(self) -> int | None:
+        return self._conn.get_server_pid() if self.alive and self._conn else None

@@ -43,7 +43,9 @@ async def webhook_runtime(
     timeout = httpx.Timeout(settings.host_timeout)
     async with httpx.AsyncClient(timeout=timeout, headers={"User-Agent": "reviewbot"}) as http:
         clients = build_clients(settings.code_hosts, HostDeps(http, time.time, db))
-        policy = RetryPolicy(give_up_after=settings.outbox_give_up_after)
+        policy = RetryPolicy(
+            give_up_after=settings.outbox_give_up_after, lease=settings.outbox_lease
+        )
         poll = settings.outbox_poll_interval
         worker = OutboxWorker(db, chooser, changes, clients, policy=policy, poll_interval=poll)
         changes.subscribe(outbox_listener)
@@ -70,7 +72,8 @@ async def webhook_runtime(
                 try:  # a round ends within the host timeout; do not wait for ever
                     await asyncio.wait_for(task, settings.host_timeout * 2)
                 except TimeoutError:
-                    log.warning("outbox worker did not stop in time; its leases will expire")
+                    log.warning("outbox worker did not stop in time; its claims are released")
+            await worker.close()  # ends the owner session: any claim left is anybody's
 
 
 async def _stop_drainer(drainer: SpoolDrainer, task: asyncio.Task[None]) -> None:

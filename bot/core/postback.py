@@ -22,6 +22,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Protocol
 
+from bot.core.circuit import Health
 from bot.core.models import PrStatus, PullRequest
 
 
@@ -56,7 +57,9 @@ class RetryPolicy:
     base_delay: float = 1.0
     max_delay: float = 300.0
     give_up_after: float = 7200.0  # long enough to outlast an hourly rate-limit window
-    lease: float = 60.0  # longer than any single host call (the client's timeout is 10 s)
+    # The backstop when a claimer's session outlives it (a frozen process): longer than any
+    # single host call (the client's timeout is 10 s). A dead worker's rows need no lease.
+    lease: float = 60.0
 
     def delay(self, attempts: int, jitter: float) -> float:
         """Seconds before the next try; ``jitter`` in [0, 1) spreads it over [½, 1] of the
@@ -133,6 +136,15 @@ def later(
         attempts = max(r.attempts for r in rows)
         return Failed(f"gave up after {attempts} attempts: {error}")
     return RetryAt(at, error)
+
+
+def health(verdict: Verdict) -> Health:
+    """What an answer says about the host as a whole (its circuit's input)."""
+    if verdict is Verdict.RETRY:
+        return Health.DOWN
+    if verdict is Verdict.RATE_LIMITED:
+        return Health.LIMITED
+    return Health.UP
 
 
 def still_reviewing(pr: PullRequest, user_id: str) -> bool:

@@ -50,6 +50,11 @@ OUTBOX_FAILURES = Counter(
     "Post-backs given up on (now listed at GET /outbox/failed), by host.",
     ["host"],
 )
+HOST_CIRCUIT = Gauge(
+    "reviewbot_host_circuit_open",
+    "1 while this worker holds a host's post-backs back because the host is failing",
+    ["host"],
+)
 OUTBOX_DEPTH = Gauge(
     "reviewbot_outbox_depth",
     "Post-backs in the outbox by state: pending (waiting to be sent) and failed.",

@@ -1,7 +1,7 @@
 """Choosing reviewers inside a transaction: the pure choice plus the locks that make it hold.
 
-``bot.services.chooser.Chooser`` delegates here. The choice itself is
-``bot.core.selection`` (``select`` / ``choose_batch``); this module feeds it candidates and locks the result.
+``bot.services.chooser.Chooser`` delegates here. The choice itself is ``bot.core.selection``
+(``select`` / ``choose_batch``); this module feeds it candidates and locks the result.
 """
 
 from __future__ import annotations

@@ -10,6 +10,11 @@ and jitter (5xx, timeouts, connection errors) or after the host's rate-limit wai
 into one row per person; the reviewer replaced (the host refused them); failed (permanent
 error, or the time budget ran out) — visible at ``GET /outbox/failed``. Time comes from an
 injectable clock, so tests move it instead of sleeping.
+
+Claims carry this worker's owner key (``store.outbox.Owner``, a session-level advisory
+lock): if the process dies, any instance retakes its rows at the next claim. Each host has
+one circuit (``bot.core.circuit``): while the host fails, its rows stay unclaimed but for
+one probe at a time; when it answers again the rows that backed off are released at once.
 """
 
 from __future__ import annotations
@@ -22,14 +27,15 @@ from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, timedelta
 from typing import assert_never
 
-from bot.core import postback
+from bot.core import circuit, postback
+from bot.core.circuit import Admission, Circuit, CircuitPolicy
 from bot.core.delivery import exclusions
-from bot.core.postback import Answer, Verdict, settle, still_reviewing
+from bot.core.postback import Answer, Verdict, health, settle, still_reviewing
 from bot.core.postback import RetryPolicy as RetryPolicy  # re-exported: the lifespan's import
 from bot.hosts.base import HostClient
 from bot.hosts.decipher import Failed, InvalidReviewer, Ok, Outcome, RateLimited, Retry
 from bot.hosts.registry import HOSTS, parse_pr_id
-from bot.observability.metrics import OUTBOX_FAILURES, POSTBACKS
+from bot.observability.metrics import HOST_CIRCUIT, OUTBOX_FAILURES, POSTBACKS
 from bot.services.changes import ChangeFeed, Origin, ReviewerChange
 from bot.services.chooser import Chooser
 from store import host_sync, users
@@ -83,6 +89,7 @@ class OutboxWorker:
         policy: RetryPolicy | None = None,
         batch: int = 20,
         poll_interval: float = 1.0,
+        circuit_policy: CircuitPolicy | None = None,
     ) -> None:
         self.db = db
         self.chooser = chooser
@@ -93,6 +100,9 @@ class OutboxWorker:
         self.policy = policy or RetryPolicy()
         self.batch = batch
         self.poll_interval = poll_interval
+        self.circuit_policy = circuit_policy or CircuitPolicy()
+        self.circuits: dict[str, Circuit] = {}
+        self.owner = store.Owner(db.url)
         self._wake = asyncio.Event()
         self._stopping = False
 
@@ -108,30 +118,56 @@ class OutboxWorker:
         self._stopping = True
         self._wake.set()
 
+    async def close(self) -> None:
+        """End the owner session (its claims are then anybody's)."""
+        await self.owner.close()
+
     async def run_forever(self) -> None:
-        while not self._stopping:
-            self._wake.clear()
-            try:
-                sent = await self.run_once()
-            except Exception:  # the database may be briefly away; keep the worker alive
-                log.exception("outbox round failed; trying again shortly")
-                sent = 0
-            if sent == 0 and not self._stopping:
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._wake.wait(), self.poll_interval)
+        try:
+            while not self._stopping:
+                self._wake.clear()
+                try:
+                    sent = await self.run_once()
+                except Exception:  # the database may be briefly away; keep the worker alive
+                    log.exception("outbox round failed; trying again shortly")
+                    sent = 0
+                if sent == 0 and not self._stopping:
+                    with contextlib.suppress(TimeoutError):
+                        await asyncio.wait_for(self._wake.wait(), self._idle_wait())
+        finally:
+            await self.close()
+
+    def _idle_wait(self) -> float:
+        """The poll interval, or less if a host's probe is due sooner."""
+        now = self.clock()
+        probes = [c.probe_at for c in self.circuits.values() if c.probe_at is not None]
+        soonest = min(((at - now).total_seconds() for at in probes), default=self.poll_interval)
+        return max(0.01, min(self.poll_interval, soonest))
 
     async def run_once(self) -> int:
         """Claim the due rows (one batch per PR) and settle each; returns how many rows."""
-        now = self.clock()
-        lease_until = now + timedelta(seconds=self.policy.lease)
-        async with self.db.transaction() as conn:
-            await store.relax(conn)
-            entries = await store.claim(conn, now, lease_until, self.batch)
+        entries = await self._claim(self.clock())
         batches: dict[str, list[store.Entry]] = {}
         for entry in entries:
             batches.setdefault(entry.pull_request_id, []).append(entry)
         await asyncio.gather(*(self._process(batch) for batch in batches.values()))
         return len(entries)
+
+    async def _claim(self, now: datetime) -> list[store.Entry]:
+        """Every admitted host's due rows, and one probe of each host whose probe is due."""
+        owner = await self.owner.ensure()
+        lease_until = now + timedelta(seconds=self.policy.lease)
+        admitted = {h: circuit.admit(c, now) for h, c in self.circuits.items()}
+        held = [h for h, a in admitted.items() if a is not Admission.ALL]
+        async with self.db.transaction() as conn:
+            await store.relax(conn)
+            entries = await store.claim(conn, now, lease_until, self.batch, owner, skip_hosts=held)
+            for host in (h for h, a in admitted.items() if a is Admission.PROBE):
+                probe = await store.claim(conn, now, lease_until, 1, owner, only_host=host)
+                step = circuit.probing if probe else circuit.nothing_to_probe
+                self.circuits[host] = step(self.circuits[host], now, self.circuit_policy)
+                entries.extend(probe)
+        return entries
 
     async def _process(self, batch: list[store.Entry]) -> None:
         host = batch[0].host
@@ -141,10 +177,29 @@ class OutboxWorker:
             await self._finish(batch, "failed", error)
             return
         answer = _answer(await self._send(client, batch))
-        decision = settle(answer, batch, self.clock(), self.policy, self.rng.random)
+        now = self.clock()
+        await self._observe(host, answer, now)
+        decision = settle(answer, batch, now, self.policy, self.rng.random)
         if not isinstance(decision, postback.Split):  # a split batch is asked again, alone
             POSTBACKS.labels(batch[0].host, answer.verdict.value).inc()
         await self._apply(batch, decision)
+
+    async def _observe(self, host: str, answer: Answer, now: datetime) -> None:
+        """Feed the host's circuit; when the host is back, its waiting rows are due now."""
+        before = self.circuits.get(host, Circuit())
+        verdict, policy = health(answer.verdict), self.circuit_policy
+        seen = circuit.observe(before, verdict, now, policy, answer.wait)
+        self.circuits[host] = seen.circuit
+        is_open = seen.circuit.state is not circuit.State.CLOSED
+        HOST_CIRCUIT.labels(host).set(1 if is_open else 0)
+        if is_open and before.state is circuit.State.CLOSED:
+            log.warning("%s is failing (%s); holding its post-backs, probing", host, answer.message)
+        if seen.release:
+            async with self.db.transaction() as conn:
+                await store.relax(conn)
+                released = await store.release(conn, host, now)
+            log.info("%s answers again; %d waiting post-backs released", host, released)
+            self.wake()
 
     async def _send(self, client: HostClient, batch: list[store.Entry]) -> Outcome:
         first = batch[0]

@@ -64,3 +64,12 @@ def test_redis_timeout_must_be_positive(value: str) -> None:
     # A zero or negative socket timeout makes every Redis call fail: a silent cache outage.
     with pytest.raises(SettingsError, match="REDIS_TIMEOUT"):
         Settings.from_env({"REDIS_TIMEOUT": value})
+
+
+def test_the_outbox_lease_is_configurable_and_outlasts_a_host_call() -> None:
+    assert Settings.from_env({}).outbox_lease == 60.0
+    assert Settings.from_env({"OUTBOX_LEASE_SECONDS": "15"}).outbox_lease == 15.0
+    with pytest.raises(SettingsError, match=r"OUTBOX_LEASE_SECONDS.*HOST_TIMEOUT"):
+        Settings.from_env({"OUTBOX_LEASE_SECONDS": "10", "HOST_TIMEOUT": "10"})
+    with pytest.raises(SettingsError, match="OUTBOX_LEASE_SECONDS"):
+        Settings.from_env({"OUTBOX_LEASE_SECONDS": "0"})
