@@ -142,6 +142,9 @@ class Settings:
     log_level: str = "INFO"
     # Webhooks and the post-back outbox (issue 3).
     webhook_max_bytes: int = 5 << 20
+    # Every request body (issue 10): received within this many seconds, this many at once.
+    body_read_timeout: float = 10.0
+    bodies_in_flight: int = 16
     outbox_worker: bool = True  # tests that drive the worker by hand turn it off
     outbox_give_up_after: float = 7200.0
     outbox_poll_interval: float = 1.0
@@ -191,6 +194,8 @@ class Settings:
             selection_seed=_int(env, "SELECTION_SEED", 0) if seed else None,
             log_level=(env.get("LOG_LEVEL", "") or "INFO").upper(),
             webhook_max_bytes=_int(env, "WEBHOOK_MAX_BYTES", 5 << 20, minimum=1024),
+            body_read_timeout=_positive_float(env, "BODY_READ_TIMEOUT", 10.0),
+            bodies_in_flight=_int(env, "MAX_BODIES_IN_FLIGHT", 16, minimum=1),
             outbox_worker=(env.get("OUTBOX_WORKER", "") or "on").lower() not in ("off", "0"),
             outbox_give_up_after=_positive_float(env, "OUTBOX_GIVE_UP_SECONDS", 7200.0),
             outbox_poll_interval=_positive_float(env, "OUTBOX_POLL_SECONDS", 1.0),

@@ -7,13 +7,17 @@ the offending field with a JSON path (``$.members[0].user_id``), which is exactl
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any, TypeVar
+from weakref import WeakKeyDictionary
 
 import msgspec
 from starlette.requests import Request
 from starlette.responses import Response
 
-from bot.core.errors import BadRequest, PayloadTooLarge
+from bot.core.errors import BadRequest, Busy, PayloadTooLarge, RequestTimeout
+from config.settings import Settings
+from handlers.deps import services_if_started
 
 T = TypeVar("T")
 
@@ -41,13 +45,49 @@ def decode(raw: bytes, into: type[T]) -> T:
 
 
 async def read_raw(request: Request, limit: int = MAX_BODY_BYTES, what: str = "request") -> bytes:
-    """The body, refused with 413 as soon as it is known to exceed ``limit`` bytes."""
+    """The body, refused with 413 as soon as it is known to exceed ``limit`` bytes.
+
+    At most ``MAX_BODIES_IN_FLIGHT`` bodies are received at once in a process (memory stays
+    bounded under a flood of slow uploads: a waiting upload sits in the socket, not here);
+    waiting for a turn and receiving each take at most ``BODY_READ_TIMEOUT`` seconds.
+    """
     too_large = PayloadTooLarge(f"{what} body is larger than {limit} bytes")
     declared = request.headers.get("content-length", "")
     # isascii: isdigit() also accepts '²' (headers are latin-1), which int() refuses; and
     # int() refuses over 4,300 digits, so a long number is simply too large.
     if declared.isascii() and declared.isdigit() and (len(declared) > 18 or int(declared) > limit):
         raise too_large
+    found = services_if_started(request)
+    settings = found.settings if found else Settings()
+    slots = _slots(request, settings.bodies_in_flight)
+    deadline = settings.body_read_timeout
+    try:
+        async with asyncio.timeout(deadline):
+            await slots.acquire()
+    except TimeoutError:
+        raise Busy(f"too many {what} bodies are being received at once; try again") from None
+    try:
+        async with asyncio.timeout(deadline):
+            return await _collect(request, limit, too_large)
+    except TimeoutError:
+        raise RequestTimeout(f"{what} body was not received within {deadline:g} s") from None
+    finally:
+        slots.release()
+
+
+# One semaphore per app (an app lives in one event loop; tests build many apps).
+_SLOTS: WeakKeyDictionary[Any, asyncio.Semaphore] = WeakKeyDictionary()
+
+
+def _slots(request: Request, size: int) -> asyncio.Semaphore:
+    app = request.app
+    slots = _SLOTS.get(app)
+    if slots is None:
+        slots = _SLOTS[app] = asyncio.Semaphore(size)
+    return slots
+
+
+async def _collect(request: Request, limit: int, too_large: PayloadTooLarge) -> bytes:
     chunks, size = [], 0
     async for chunk in request.stream():
         size += len(chunk)

@@ -33,6 +33,7 @@ _HTTP_CODES = {
 ERROR_STATUS: dict[type[ReviewbotError], tuple[int, str]] = {
     errors.BadRequest: (400, "BAD_REQUEST"),
     errors.PayloadTooLarge: (413, "PAYLOAD_TOO_LARGE"),
+    errors.RequestTimeout: (408, "REQUEST_TIMEOUT"),
     errors.Unauthorized: (401, "UNAUTHORIZED"),
     errors.WebhookNotConfigured: (403, "WEBHOOK_NOT_CONFIGURED"),
     errors.NotFound: (404, "NOT_FOUND"),
@@ -64,6 +65,22 @@ def envelope(status: int, code: str, message: str) -> Response:
     return json_response({"error": {"code": code, "message": message}}, status)
 
 
+# Answered possibly before the whole body arrived (or any of it): the connection is closed
+# rather than kept waiting for the rest.
+_REFUSED_UPLOADS = (
+    errors.RequestTimeout,
+    errors.PayloadTooLarge,
+    errors.Busy,
+    errors.Unauthorized,
+    errors.WebhookNotConfigured,
+)
+
+
+def _has_body(request: Request) -> bool:
+    headers = request.headers
+    return headers.get("content-length", "0") != "0" or "transfer-encoding" in headers
+
+
 async def reviewbot_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, ReviewbotError)
     status, code = status_of(exc)
@@ -71,6 +88,8 @@ async def reviewbot_error(request: Request, exc: Exception) -> Response:
     retry_after = RETRY_AFTER.get(type(exc))
     if retry_after is not None:
         response.headers["retry-after"] = retry_after
+    if isinstance(exc, _REFUSED_UPLOADS) and _has_body(request):
+        response.headers["connection"] = "close"  # the rest of the body is not awaited
     if isinstance(exc, errors.Unavailable):
         # One line per request, no traceback: the cause is outside and already named.
         log.warning("%s %s: %s", request.method, request.url.path, exc.message)

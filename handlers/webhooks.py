@@ -1,6 +1,7 @@
 """Webhook endpoints, one per host of ``bot.hosts.registry``.
 
-A delivery is read with a size cap, verified, parsed by the pure ``bot.hosts`` parsers and
+A delivery's headers are checked first (secret set, signature present), then its body is
+read with a size cap and a deadline, verified, parsed by the pure ``bot.hosts`` parsers and
 applied by ``WebhookSync`` in one transaction; the answer never waits for the host.
 """
 
@@ -17,7 +18,7 @@ from bot.core.errors import ReviewbotError
 from bot.hosts.dispatch import parse
 from bot.hosts.registry import HOSTS
 from bot.hosts.spec import HostSpec
-from bot.hosts.verify import delivery_id, verify
+from bot.hosts.verify import delivery_id, precheck, verify
 from bot.observability.metrics import WEBHOOK_DELIVERIES
 from bot.services.deliveries import Outcome
 from config.settings import Settings
@@ -34,8 +35,12 @@ def _secret(settings: Settings, host: str) -> str | None:
 async def _apply(request: Request, spec: HostSpec[Any]) -> Outcome:
     found = services(request)
     settings = found.settings
+    secret = _secret(settings, spec.name)
+    # Refused before a byte of the body is read: no secret set, no signature header, or
+    # (a host whose token is the secret) the wrong token. Unauthenticated floods stop here.
+    precheck(spec, request.headers, secret)
     body = await read_raw(request, settings.webhook_max_bytes, "webhook")
-    verify(spec, request.headers, body, _secret(settings, spec.name))
+    verify(spec, request.headers, body, secret)
     parsed = parse(spec, request.headers, body)
     delivery = delivery_id(spec, request.headers, body)
     # PostgreSQL unreachable: the delivery is spooled and answered 202 queued.

@@ -3,7 +3,8 @@
     ReviewbotError                 message; the edge (handlers/errors.py) maps each class
     │                              to an HTTP status and the contract's error code
     ├── BadRequest                 malformed JSON, a missing or mistyped field
-    │   └── PayloadTooLarge        a request body over its size limit
+    │   ├── PayloadTooLarge        a request body over its size limit
+    │   └── RequestTimeout         a request body not received within its deadline
     ├── Unauthorized               a missing or wrong token or webhook signature
     ├── WebhookNotConfigured       the host's webhook secret is not set
     ├── NotFound                   no such team, user or pull request
@@ -37,6 +38,10 @@ class BadRequest(ReviewbotError):
 
 class PayloadTooLarge(BadRequest):
     pass
+
+
+class RequestTimeout(BadRequest):
+    """The client did not send the whole body in time; nothing was applied."""
 
 
 class Unauthorized(ReviewbotError):

@@ -30,6 +30,8 @@ def decode_json(headers: Mapping[str, str], body: bytes) -> Any:
         return msgspec.json.decode(body)
     except msgspec.DecodeError as exc:
         raise BadRequest(f"malformed JSON: {exc}") from None
+    except RecursionError:  # msgspec's depth guard, even inside a field no parser reads
+        raise BadRequest("malformed JSON: nested too deeply") from None
 
 
 def parse(spec: HostSpec[Any], headers: Mapping[str, str], body: bytes) -> Parsed:

@@ -9,10 +9,17 @@ A parser turns (event header, JSON payload) into exactly one of:
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from bot.core.errors import BadRequest
 from bot.core.events import Kind
+
+# Bounds on what a delivery may store (issue 10): a title like the REST API's name, a
+# handle longer than any host allows is no handle.
+TITLE_MAX = 1000
+HANDLE_MAX = 255
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,7 +68,9 @@ Parsed = PrEvent | Ping | Ignored
 # -- helpers shared by the parsers (payloads are untrusted JSON) ------------------------
 
 
-def pull_request_of(payload: Any) -> tuple[dict[str, Any], str, int] | Ignored:
+def pull_request_of(
+    payload: Any, valid_repo: Callable[[str], bool]
+) -> tuple[dict[str, Any], str, int] | Ignored:
     """The PR, its repository's full name and its number, from a payload shaped
     ``{pull_request: {number…}, repository: {full_name}, number}``."""
     pr = obj(payload, "pull_request")
@@ -69,7 +78,26 @@ def pull_request_of(payload: Any) -> tuple[dict[str, Any], str, int] | Ignored:
     number = integer(pr, "number") or integer(payload, "number")
     if repo is None or number is None:
         return Ignored("pull_request payload without repository.full_name or number")
-    return pr, repo, number
+    return pr, checked_path(repo, valid_repo, "repository.full_name"), number
+
+
+def checked_path(path: str, valid: Callable[[str], bool], field: str) -> str:
+    """``path`` if the host could have sent it, else a 400 naming the field."""
+    if not valid(path):
+        shown = path if len(path) <= 80 else path[:80] + "…"
+        raise BadRequest(f"{field} {shown!r} is not a repository path this host allows")
+    return path
+
+
+def title_of(value: Any, key: str) -> str:
+    """A PR title, cut to ``TITLE_MAX`` characters (hosts cap theirs at about 255)."""
+    return (text(value, key) or "")[:TITLE_MAX]
+
+
+def handle(value: Any, key: str) -> str | None:
+    """A user name on the host; one longer than ``HANDLE_MAX`` counts as absent."""
+    found = text(value, key)
+    return found if found is not None and len(found) <= HANDLE_MAX else None
 
 
 def obj(value: Any, key: str) -> dict[str, Any]:
@@ -98,4 +126,4 @@ def items(value: Any, key: str) -> list[dict[str, Any]]:
 
 
 def logins(users: list[dict[str, Any]], key: str = "login") -> tuple[str, ...]:
-    return tuple(name for u in users if (name := text(u, key)))
+    return tuple(name for u in users if (name := handle(u, key)))

@@ -38,9 +38,15 @@ class HostSpec(Generic[S]):
     pr_separator: str  # between the repository and the number in a PR id
     event_headers: tuple[str, ...]  # lower-case; the first one present names the event
     delivery_headers: tuple[str, ...]  # lower-case; the first one present is the delivery id
+    # (headers, secret) -> None, or raises bot.core.errors.Unauthorized: run before the
+    # body is read, it refuses what needs no body to refuse (a missing signature…).
+    precheck: Callable[[Mapping[str, str], str], None]
     # (headers, raw body, secret) -> None, or raises bot.core.errors.Unauthorized.
     verify: Callable[[Mapping[str, str], bytes, str], None]
     parse: Callable[[str, Any], Parsed]  # (event name, decoded JSON object) -> typed result
+    # Whether a repository path (``owner/name``, a project path) is one the host allows:
+    # checked wherever a PR reference is parsed (bot.hosts.paths).
+    valid_repo: Callable[[str], bool]
     # Its settings from the environment (names, defaults, secrets wrapped in Secret).
     read_settings: Callable[[Env], S]
     webhook_secret_variable: str  # named when a delivery arrives and no secret is set

@@ -10,8 +10,9 @@ from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
-from bot.core.errors import NoCandidate, NotAssigned, NotFound, PrExists, PrMerged
+from bot.core.errors import BadRequest, NoCandidate, NotAssigned, NotFound, PrExists, PrMerged
 from bot.core.models import PrFilter, PrStatus, PullRequest
+from bot.hosts.registry import host_prefix
 from bot.services.changes import ChangeFeed, Origin, ReviewerChange
 from bot.services.chooser import Chooser
 from bot.services.teams import TeamDirectory
@@ -32,6 +33,12 @@ class PullRequests:
 
     @retry_transient
     async def create(self, pr_id: str, name: str, author_id: str) -> PullRequest:
+        host = host_prefix(pr_id)
+        if host is not None:  # else a reassign would post back to a PR that is not there
+            raise BadRequest(
+                f"pull_request_id '{pr_id[:80]}': ids starting '{host}:' are kept for"
+                f" pull requests that arrive from {host} by webhook; choose another id"
+            )
         async with self._db.transaction() as conn:
             created = await prs.insert_pr_for_author(conn, pr_id, name, author_id)
             if created is None:

@@ -10,15 +10,17 @@ import httpx
 import pytest
 
 from bot.app import create_app
-from config.settings import Settings
-from tests.conftest import serving
+from config.settings import Secret, Settings
+from tests.conftest import serving, with_hosts
 
 
 def _send_half_a_body(base_url: str, path: str) -> None:
     host, port = base_url.removeprefix("http://").split(":")
     with socket.create_connection((host, int(port)), timeout=5) as sock:
+        # A signature header of the right shape: a webhook body is read only after that.
         head = (
             f"POST {path} HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+            f"X-GitHub-Event: ping\r\nX-Hub-Signature-256: sha256={'0' * 64}\r\n"
             "Content-Length: 1000\r\n\r\n"
         )
         sock.sendall(head.encode() + b'{"team_name": "t", "mem')
@@ -37,6 +39,7 @@ def _count(metrics: str, status: str) -> float:
 def test_a_client_hanging_up_mid_body_is_logged_as_info_and_counted_apart(
     settings: Settings, caplog: pytest.LogCaptureFixture, path: str
 ) -> None:
+    settings = with_hosts(settings, github={"webhook_secret": Secret("s")})
     with serving(create_app(settings)) as url, caplog.at_level(logging.INFO):
         before = httpx.get(f"{url}/metrics").text
         _send_half_a_body(url, path)

@@ -9,7 +9,8 @@ import httpx
 import msgspec
 import pytest
 
-from tests.conftest import add_team, create_pr, member
+from bot.hosts.registry import parse_pr_id
+from tests.conftest import add_team, member
 
 
 def _cursor(at: str, pr_id: str) -> str:
@@ -54,9 +55,15 @@ async def test_a_pr_id_that_looks_like_a_host_pr_with_a_non_ascii_number_is_no_5
     client: httpx.AsyncClient,
 ) -> None:
     # The outbox listener parses every PR id for host coordinates; '²' passed isdigit().
+    # Host-shaped ids are now refused on create altogether (issue 10): a clean 400.
     await add_team(client, "t", member("a"), member("b"))
-    pr = await create_pr(client, "github:o/r#²", "a")
-    assert pr["assigned_reviewers"] == ["b"]
+    response = await client.post(
+        "/pullRequest/create",
+        json={"pull_request_id": "github:o/r#²", "pull_request_name": "x", "author_id": "a"},
+    )
+    assert response.status_code == 400, response.text
+    assert response.json()["error"]["code"] == "BAD_REQUEST"
+    assert parse_pr_id("github:o/r#²") is None
 
 
 async def test_outbox_retry_caps_its_body_like_every_other_endpoint(

@@ -55,9 +55,10 @@ def test_every_card_reads_its_settings_and_has_an_io_half(spec: HostSpec[Any]) -
 
 @pytest.mark.parametrize("spec", SPECS, ids=list(HOSTS))
 def test_pr_ids_use_the_hosts_separator(spec: HostSpec[Any]) -> None:
-    ref = parse_pr_id(f"{spec.name}:group/sub/repo{spec.pr_separator}42")
-    assert ref is not None and (ref.host, ref.repo, ref.number) == (spec.name, "group/sub/repo", 42)
-    assert ref.pr_id == f"{spec.name}:group/sub/repo{spec.pr_separator}42"
+    repo = "group/sub/repo" if spec.name == "gitlab" else "owner/repo.js"
+    ref = parse_pr_id(f"{spec.name}:{repo}{spec.pr_separator}42")
+    assert ref is not None and (ref.host, ref.repo, ref.number) == (spec.name, repo, 42)
+    assert ref.pr_id == f"{spec.name}:{repo}{spec.pr_separator}42"
 
 
 def test_cards_and_the_app_config_import_no_io() -> None:

@@ -10,6 +10,7 @@ from bot.hosts.base import HostDeps, HostIO, HttpHost
 from bot.hosts.decipher import Outcome
 from bot.hosts.events import PrRef
 from bot.hosts.gitea.spec import GiteaSettings
+from bot.hosts.paths import encoded
 
 
 class GiteaClient(HttpHost):
@@ -20,7 +21,10 @@ class GiteaClient(HttpHost):
         self._headers = {"Authorization": f"token {token}", "Accept": "application/json"}
 
     def _path(self, ref: PrRef) -> str:
-        return f"/repos/{ref.repo}/pulls/{ref.number}/requested_reviewers"
+        # Each segment percent-encoded: the path stays /repos/{owner}/{name}/… whatever it holds.
+        return encoded(
+            "repos", *ref.repo.split("/"), "pulls", str(ref.number), "requested_reviewers"
+        )
 
     async def request_reviewers(self, ref: PrRef, handles: Sequence[str]) -> Outcome:
         body = {"reviewers": list(handles)}

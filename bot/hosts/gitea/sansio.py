@@ -19,13 +19,16 @@ from bot.hosts.events import (
     Parsed,
     PrEvent,
     PrRef,
+    handle,
     items,
     logins,
     obj,
     pull_request_of,
     text,
+    title_of,
 )
-from bot.hosts.verify import hmac_hex, same
+from bot.hosts.paths import owner_and_name
+from bot.hosts.verify import hmac_hex, same, well_formed_hex
 
 NAME = "gitea"
 PR_SEPARATOR = "#"
@@ -36,11 +39,29 @@ def is_wip(title: str) -> bool:
     return title.strip().lower().startswith(WIP_PREFIXES)
 
 
-def verify(headers: Mapping[str, str], body: bytes, secret: str) -> None:
+def _signature(headers: Mapping[str, str]) -> str:
     # Forgejo sends its own header name (and, for compatibility, usually the Gitea one too).
     given = headers.get("x-forgejo-signature") or headers.get("x-gitea-signature")
     if not given:
         raise Unauthorized("missing X-Gitea-Signature / X-Forgejo-Signature header")
+    if not well_formed_hex(given):
+        raise Unauthorized("X-Gitea-Signature is not 64 hex digits")
+    return given
+
+
+def valid_repo(path: str) -> bool:
+    """Users and organisations: letters, digits, '-', '_', '.', at most 40; repository
+    names: the same alphabet, at most 100."""
+    return owner_and_name(path, 40, 100)
+
+
+def precheck(headers: Mapping[str, str], secret: str) -> None:
+    """What can be refused before the body is read: no signature, or not one at all."""
+    _signature(headers)
+
+
+def verify(headers: Mapping[str, str], body: bytes, secret: str) -> None:
+    given = _signature(headers)
     if not same(given.lower(), hmac_hex(secret, body)):
         raise Unauthorized("X-Gitea-Signature does not match the body")
 
@@ -49,11 +70,11 @@ def parse(event: str, payload: Any) -> Parsed:
     if event != "pull_request":
         return Ignored(f"Gitea event '{event}' is not handled")
     action = text(payload, "action") or ""
-    found = pull_request_of(payload)
+    found = pull_request_of(payload, valid_repo)
     if isinstance(found, Ignored):
         return found
     pr, repo, number = found
-    title = text(pr, "title") or ""
+    title = title_of(pr, "title")
     kinds = _kinds(action, pr, payload, title)
     if isinstance(kinds, Ignored):
         return kinds
@@ -62,7 +83,7 @@ def parse(event: str, payload: Any) -> Parsed:
         ref=PrRef(NAME, repo, number, PR_SEPARATOR),
         kinds=kinds,
         title=title,
-        author=text(obj(pr, "user"), "login"),
+        author=handle(obj(pr, "user"), "login"),
         requested=logins(items(pr, "requested_reviewers")),
         added=reviewer if action == "review_requested" else (),
         removed=reviewer if action == "review_request_removed" else (),
@@ -91,5 +112,5 @@ def _kinds(action: str, pr: dict[str, Any], payload: Any, title: str) -> tuple[K
 
 
 def _reviewer(payload: Any) -> tuple[str, ...]:
-    login = text(obj(payload, "requested_reviewer"), "login")
+    login = handle(obj(payload, "requested_reviewer"), "login")
     return (login,) if login else ()

@@ -20,6 +20,7 @@ from bot.hosts.decipher import Failed, Ok, Outcome, Retry
 from bot.hosts.events import PrRef
 from bot.hosts.github import store
 from bot.hosts.github.spec import GitHubSettings
+from bot.hosts.paths import encoded
 
 InstallationLookup = Callable[[str], Awaitable[int | None]]
 
@@ -100,7 +101,10 @@ class GitHubClient(HttpHost):
         return token
 
     def _path(self, ref: PrRef) -> str:
-        return f"/repos/{ref.repo}/pulls/{ref.number}/requested_reviewers"
+        # Each segment percent-encoded: the path stays /repos/{owner}/{name}/… whatever it holds.
+        return encoded(
+            "repos", *ref.repo.split("/"), "pulls", str(ref.number), "requested_reviewers"
+        )
 
     async def request_reviewers(self, ref: PrRef, handles: Sequence[str]) -> Outcome:
         return await self._call("POST", ref, handles)

@@ -6,6 +6,7 @@ payload's ``action``.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -17,14 +18,17 @@ from bot.hosts.events import (
     Ping,
     PrEvent,
     PrRef,
+    handle,
     integer,
     items,
     logins,
     obj,
     pull_request_of,
     text,
+    title_of,
 )
-from bot.hosts.verify import hmac_hex, same
+from bot.hosts.paths import owner_and_name
+from bot.hosts.verify import hmac_hex, same, well_formed_hex
 
 NAME = "github"
 PR_SEPARATOR = "#"
@@ -35,10 +39,27 @@ IGNORED_ACTIONS = {
 }
 
 
-def verify(headers: Mapping[str, str], body: bytes, secret: str) -> None:
+# Logins: letters, digits and '-' ('_' in Enterprise Managed Users), at most 39; repository
+# names: letters, digits, '.', '-', '_', at most 100 (GitHub's documented limits).
+_LOGIN = re.compile(r"[A-Za-z0-9_-]+")
+
+
+def valid_repo(path: str) -> bool:
+    return owner_and_name(path, 39, 100, _LOGIN)
+
+
+def precheck(headers: Mapping[str, str], secret: str) -> None:
+    """What can be refused before the body is read: no signature, or not one at all."""
     given = headers.get("x-hub-signature-256")
     if not given:
         raise Unauthorized("missing X-Hub-Signature-256 header")
+    if not (given.startswith("sha256=") and well_formed_hex(given[7:])):
+        raise Unauthorized("X-Hub-Signature-256 is not 'sha256=' and 64 hex digits")
+
+
+def verify(headers: Mapping[str, str], body: bytes, secret: str) -> None:
+    precheck(headers, secret)
+    given = headers["x-hub-signature-256"]
     if not same(given, "sha256=" + hmac_hex(secret, body)):
         raise Unauthorized("X-Hub-Signature-256 does not match the body")
 
@@ -49,7 +70,7 @@ def parse(event: str, payload: Any) -> Parsed:
     if event != "pull_request":
         return Ignored(f"GitHub event '{event}' is not handled")
     action = text(payload, "action") or ""
-    found = pull_request_of(payload)
+    found = pull_request_of(payload, valid_repo)
     if isinstance(found, Ignored):
         return found
     pr, repo, number = found
@@ -59,8 +80,8 @@ def parse(event: str, payload: Any) -> Parsed:
     return PrEvent(
         ref=PrRef(NAME, repo, number, PR_SEPARATOR),
         kinds=kinds,
-        title=text(pr, "title") or "",
-        author=text(obj(pr, "user"), "login"),
+        title=title_of(pr, "title"),
+        author=handle(obj(pr, "user"), "login"),
         requested=logins(items(pr, "requested_reviewers")),
         added=_reviewer(payload) if action == "review_requested" else (),
         removed=_reviewer(payload) if action == "review_request_removed" else (),
@@ -89,5 +110,5 @@ def _kinds(action: str, pr: dict[str, Any], payload: Any) -> tuple[Kind, ...] | 
 
 
 def _reviewer(payload: Any) -> tuple[str, ...]:
-    login = text(obj(payload, "requested_reviewer"), "login")
+    login = handle(obj(payload, "requested_reviewer"), "login")
     return (login,) if login else ()

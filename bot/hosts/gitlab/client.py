@@ -8,7 +8,6 @@ through ids already seen in webhook payloads, then ``GET /users?username=``, cac
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
-from urllib.parse import quote
 
 import httpx
 import msgspec
@@ -18,6 +17,7 @@ from bot.hosts.decipher import Failed, InvalidReviewer, Ok, Outcome
 from bot.hosts.events import PrRef
 from bot.hosts.gitlab import store
 from bot.hosts.gitlab.spec import GitLabSettings
+from bot.hosts.paths import encoded
 
 KnownId = Callable[[str], Awaitable[int | None]]
 
@@ -37,7 +37,8 @@ class GitLabClient(HttpHost):
         self._ids: dict[str, int] = {}
 
     def _path(self, ref: PrRef) -> str:
-        return f"/projects/{quote(ref.repo, safe='')}/merge_requests/{ref.number}"
+        # The whole project path is one segment (its '/' encoded), as GitLab's API wants.
+        return encoded("projects", ref.repo, "merge_requests", str(ref.number))
 
     async def user_id(self, username: str) -> int | Outcome:
         if username in self._ids:

@@ -18,12 +18,16 @@ from bot.hosts.events import (
     Parsed,
     PrEvent,
     PrRef,
+    checked_path,
+    handle,
     integer,
     items,
     logins,
     obj,
     text,
+    title_of,
 )
+from bot.hosts.paths import plain
 from bot.hosts.verify import same
 
 NAME = "gitlab"
@@ -31,12 +35,35 @@ PR_SEPARATOR = "!"
 MR_HOOK = "Merge Request Hook"
 
 
-def verify(headers: Mapping[str, str], body: bytes, secret: str) -> None:
+# reviewbot's own bound on a whole path: it keeps the PR id indexable. GitLab nests up to
+# 20 levels of subgroups under a top-level namespace.
+MAX_PATH = 1000
+MAX_SEGMENTS = 21
+
+
+def valid_repo(path: str) -> bool:
+    """``namespace[/subgroup…]/project``: segments of letters, digits, '_', '.', '-', at
+    most 255 each, not starting with '-' nor ending in '.git' or '.atom'."""
+    if len(path) > MAX_PATH:
+        return False
+    segments = path.split("/")
+    return 2 <= len(segments) <= MAX_SEGMENTS and all(
+        plain(s, 255) and not s.startswith("-") and not s.endswith((".git", ".atom"))
+        for s in segments
+    )
+
+
+def precheck(headers: Mapping[str, str], secret: str) -> None:
+    """The token is the secret itself: the whole check needs no body."""
     given = headers.get("x-gitlab-token")
     if not given:
         raise Unauthorized("missing X-Gitlab-Token header")
     if not same(given, secret):
         raise Unauthorized("X-Gitlab-Token does not match the configured secret")
+
+
+def verify(headers: Mapping[str, str], body: bytes, secret: str) -> None:
+    precheck(headers, secret)
 
 
 def parse(event: str, payload: Any) -> Parsed:
@@ -48,6 +75,7 @@ def parse(event: str, payload: Any) -> Parsed:
     iid = integer(attrs, "iid")
     if project is None or iid is None:
         return Ignored("merge request payload without project.path_with_namespace or iid")
+    project = checked_path(project, valid_repo, "project.path_with_namespace")
     changes = obj(payload, "changes")
     kinds = _kinds(action, attrs, changes)
     if isinstance(kinds, Ignored):
@@ -55,11 +83,11 @@ def parse(event: str, payload: Any) -> Parsed:
     previous, current = _reviewer_change(changes)
     user = obj(payload, "user")
     author_id = integer(attrs, "author_id")
-    author = text(user, "username") if integer(user, "id") == author_id else None
+    author = handle(user, "username") if integer(user, "id") == author_id else None
     return PrEvent(
         ref=PrRef(NAME, project, iid, PR_SEPARATOR),
         kinds=kinds,
-        title=text(attrs, "title") or "",
+        title=title_of(attrs, "title"),
         author=author,
         requested=logins(items(payload, "reviewers"), "username"),
         added=tuple(h for h in current if h not in previous),
@@ -109,5 +137,7 @@ def _known_users(payload: Any, changes: dict[str, Any]) -> tuple[tuple[int, str]
     change = obj(changes, "reviewers")
     users = [obj(payload, "user"), *items(payload, "reviewers")]
     users += items(change, "previous") + items(change, "current")
-    pairs = {(i, name) for u in users if (i := integer(u, "id")) and (name := text(u, "username"))}
+    pairs = {
+        (i, name) for u in users if (i := integer(u, "id")) and (name := handle(u, "username"))
+    }
     return tuple(sorted(pairs))
