@@ -79,6 +79,14 @@ def _positive_float(env: Mapping[str, str], name: str, default: float) -> float:
     return value
 
 
+def _choice(env: Mapping[str, str], name: str, choices: tuple[str, ...]) -> str:
+    """One of ``choices`` (case-insensitive); unset means the first."""
+    value = env.get(name, "").strip().lower() or choices[0]
+    if value not in choices:
+        raise SettingsError(f"{name} must be one of {', '.join(choices)}, got {value!r}")
+    return value
+
+
 def _optional(env: Mapping[str, str], name: str) -> str | None:
     value = env.get(name, "").strip()
     return value or None
@@ -126,6 +134,7 @@ class Settings:
     redis_timeout: float = 0.25
     selection_seed: int | None = None
     log_level: str = "INFO"
+    log_format: str = "json"  # LOG_FORMAT: json lines, or text for a person at a terminal
     # Webhooks and the post-back outbox (issue 3).
     webhook_max_bytes: int = 5 << 20
     outbox_worker: bool = True  # tests that drive the worker by hand turn it off
@@ -160,6 +169,7 @@ class Settings:
             redis_timeout=_positive_float(env, "REDIS_TIMEOUT", 0.25),
             selection_seed=_int(env, "SELECTION_SEED", 0) if seed else None,
             log_level=(env.get("LOG_LEVEL", "") or "INFO").upper(),
+            log_format=_choice(env, "LOG_FORMAT", ("json", "text")),
             webhook_max_bytes=_int(env, "WEBHOOK_MAX_BYTES", 5 << 20, minimum=1024),
             outbox_worker=(env.get("OUTBOX_WORKER", "") or "on").lower() not in ("off", "0"),
             outbox_give_up_after=_positive_float(env, "OUTBOX_GIVE_UP_SECONDS", 7200.0),
