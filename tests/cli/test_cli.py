@@ -92,7 +92,7 @@ def test_log_format_text_is_one_readable_line() -> None:
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     line = done.stderr.strip()
-    assert " WARNING x: hello pr=\"p1\"" in line and not line.startswith("{")
+    assert ' WARNING x: hello pr="p1"' in line and not line.startswith("{")
     bad = _cli("doctor", env={"LOG_FORMAT": "xml"})
     assert bad.returncode == 2 and "LOG_FORMAT must be one of json, text" in bad.stderr
 
