@@ -63,9 +63,10 @@ def run_teams(args: argparse.Namespace, settings: Settings) -> int:
         return 0
     except ConfigInvalid as invalid:
         problems = plural(len(invalid.issues), "problem")
-        print(f"{problems}; nothing was applied:", file=sys.stderr)
+        # On stdout, like any linter's findings: stderr carries only log lines.
+        print(f"{problems}; nothing was applied:")
         for issue in invalid.issues:
-            print(f"  {issue}", file=sys.stderr)
+            print(f"  {issue}")
         return 1
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import logging
 import sys
 import uuid
 
@@ -62,7 +63,7 @@ def run_webhook(args: argparse.Namespace, settings: Settings) -> int:
     try:
         response = httpx.post(url, content=body, headers=headers, timeout=settings.host_timeout)
     except httpx.HTTPError as exc:
-        print(f"reviewbot: cannot reach {url}: {exc}", file=sys.stderr)
+        logging.getLogger(__name__).error("cannot reach %s: %s", url, exc)
         return 1
     print(f"POST {url} ({sample.event}) -> {response.status_code}")
     print(response.text)

@@ -122,3 +122,44 @@ async def test_webhook_send_delivers_a_signed_sample_that_assigns_reviewers(
     assert await pg.fetchval("SELECT count(*) FROM pr_reviewers") == 2
     assert wrong.returncode == 1 and "-> 401" in wrong.stdout
     assert _cli("webhook", "send", host, "--url", url).returncode == 2  # no secret set
+
+
+def test_serve_writes_only_json_lines_warnings_included(tmp_path: Path) -> None:
+    """The embedded PostgreSQL path, where platformdirs warns about XDG_RUNTIME_DIR."""
+    import signal
+    import socket
+    import time
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    base = {k: v for k, v in os.environ.items() if not k.startswith(("DATABASE", "REDIS"))}
+    base.pop("XDG_RUNTIME_DIR", None)
+    env = {**base, "DATA_DIR": str(tmp_path / "data"), "REDIS_URL": "off"}
+    env.update(PORT=str(port), HOST="127.0.0.1", OUTBOX_WORKER="off")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "bot.cli", "serve"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                if httpx.get(f"http://127.0.0.1:{port}/health", timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                time.sleep(0.2)
+        else:
+            raise AssertionError("the service did not start")
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        out, err = proc.communicate(timeout=60)
+    lines = [json.loads(line) for line in err.splitlines()]  # every line is JSON
+    assert "\x1b" not in err and out == ""
+    assert any(line["logger"] == "uvicorn.error" for line in lines)
+    assert not any("color_message" in line for line in lines)
+    warned = [line for line in lines if line["logger"] == "py.warnings"]
+    assert all("Warning" in line["message"] for line in warned)

@@ -51,8 +51,8 @@ def test_validate_reports_every_problem_and_exits_1(tmp_path: Path) -> None:
     bad = _write(tmp_path, GOOD.replace("round_robin", "rr") + "      - {id: a}\n", "bad.yaml")
     failed = _cli("validate", bad, env={})
     assert failed.returncode == 1
-    assert f"{bad}:3:15: teams[0].strategy: unknown strategy 'rr'" in failed.stderr
-    assert f"{bad}:7:14: teams[0].members[2].id: member 'a' is again" in failed.stderr
+    assert f"{bad}:3:15: teams[0].strategy: unknown strategy 'rr'" in failed.stdout
+    assert f"{bad}:7:14: teams[0].members[2].id: member 'a' is again" in failed.stdout
 
 
 async def test_plan_apply_export_prune_through_database_url(
