@@ -19,6 +19,7 @@ from bot.cli.doctor import run_doctor
 from bot.cli.teams import add_teams_parser, run_teams
 from bot.cli.webhook import add_webhook_parser, run_webhook
 from bot.cli.where import log_database
+from bot.hosts.registry import HOSTS
 from config.settings import Settings, SettingsError
 
 
@@ -73,17 +74,15 @@ def _migrate(settings: Settings) -> int:
 
 
 SERVER_VARIABLES = "DATABASE_URL, REDIS_URL, DATA_DIR, LOG_LEVEL, LOG_FORMAT"
+HOST_VARIABLES = ", ".join(v for spec in HOSTS.values() for v in spec.variables)
 SERVE_VARIABLES = (
     "PORT, HOST, WORKERS, DATABASE_URL, REDIS_URL, DATA_DIR, ADMIN_TOKEN, USER_TOKEN, "
-    "TEAMS_FILE, GITHUB_API_URL, GITHUB_TOKEN, GITHUB_APP_ID, GITHUB_APP_PRIVATE_KEY, "
-    "GITHUB_WEBHOOK_SECRET, GITLAB_URL, GITLAB_TOKEN, GITLAB_WEBHOOK_SECRET, GITEA_URL, "
-    "GITEA_TOKEN, GITEA_WEBHOOK_SECRET, DB_POOL_SIZE, REDIS_TIMEOUT, SELECTION_SEED, "
+    f"TEAMS_FILE, {HOST_VARIABLES}, DB_POOL_SIZE, REDIS_TIMEOUT, SELECTION_SEED, "
     "LOG_LEVEL, LOG_FORMAT, WEBHOOK_MAX_BYTES, OUTBOX_WORKER, OUTBOX_POLL_SECONDS, "
     "OUTBOX_GIVE_UP_SECONDS, HOST_TIMEOUT"
 )
 DOCTOR_VARIABLES = (
-    "DATABASE_URL, REDIS_URL, DATA_DIR, ADMIN_TOKEN, TEAMS_FILE, HOST_TIMEOUT and every "
-    "code host's variables (GITHUB_*, GITLAB_*, GITEA_*)"
+    f"DATABASE_URL, REDIS_URL, DATA_DIR, ADMIN_TOKEN, TEAMS_FILE, HOST_TIMEOUT, {HOST_VARIABLES}"
 )
 
 

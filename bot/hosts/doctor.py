@@ -16,7 +16,7 @@ import httpx
 @dataclass(frozen=True, slots=True)
 class Finding:
     ok: bool
-    subject: str  # what was checked: "GitHub credentials"
+    subject: str  # what was checked: a host's credentials, say
     detail: str  # what was found
     fix: str = ""  # what to do about it, when not ok
 

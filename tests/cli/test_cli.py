@@ -163,3 +163,31 @@ def test_serve_writes_only_json_lines_warnings_included(tmp_path: Path) -> None:
     assert not any("color_message" in line for line in lines)
     warned = [line for line in lines if line["logger"] == "py.warnings"]
     assert all("Warning" in line["message"] for line in warned)
+
+
+def test_each_host_card_names_every_variable_it_reads_and_serve_help_lists_them() -> None:
+    from config.settings import Env
+
+    class Recording(Env):
+        def __init__(self) -> None:
+            super().__init__({})
+            self.read: set[str] = set()
+
+        def text(self, name: str) -> str:
+            self.read.add(name)
+            return super().text(name)
+
+        def optional(self, name: str) -> str | None:
+            self.read.add(name)
+            return super().optional(name)
+
+        def secret(self, name: str) -> Secret | None:
+            self.read.add(name)
+            return super().secret(name)
+
+    helped = " ".join(_cli("serve", "--help").stdout.split())
+    for spec in HOSTS.values():
+        env = Recording()
+        spec.read_settings(env)
+        assert env.read == set(spec.variables), spec.name
+        assert all(v in helped for v in spec.variables)

@@ -48,4 +48,5 @@ SPEC = HostSpec(
     webhook_secret_variable=WEBHOOK_SECRET,
     credentials="GITEA_URL and GITEA_TOKEN",
     io=io,
+    variables=("GITEA_URL", "GITEA_TOKEN", WEBHOOK_SECRET),
 )
