@@ -9,6 +9,9 @@ import sys
 from collections.abc import Iterator
 from pathlib import Path
 
+import jwt
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse
@@ -29,9 +32,22 @@ def _identity(header: str, expected: str, field: str, who: str) -> Route:
     return answer  # type: ignore[return-value]
 
 
-def _fake_hosts() -> Starlette:
+def _app_identity(public_pem: bytes) -> Route:
+    async def answer(request: Request) -> JSONResponse:
+        token = request.headers.get("authorization", "").removeprefix("Bearer ")
+        try:
+            claims = jwt.decode(token, public_pem, algorithms=["RS256"])
+        except jwt.PyJWTError:
+            return JSONResponse({"message": "A JSON web token could not be decoded"}, 401)
+        return JSONResponse({"slug": f"reviewbot-app-{claims['iss']}", "id": 1})
+
+    return answer  # type: ignore[return-value]
+
+
+def _fake_hosts(public_pem: bytes = b"") -> Starlette:
     return Starlette(
         routes=[
+            Route("/gh/app", _app_identity(public_pem)),
             Route("/gh/user", _identity("authorization", "Bearer gh-good", "login", "octo")),
             Route("/api/v4/user", _identity("private-token", "gl-good", "username", "tanuki")),
             Route("/api/v1/user", _identity("authorization", "token gt-good", "login", "tea")),
@@ -40,8 +56,8 @@ def _fake_hosts() -> Starlette:
 
 
 @contextlib.contextmanager
-def fake_hosts() -> Iterator[str]:
-    with serving(_fake_hosts()) as url:
+def fake_hosts(public_pem: bytes = b"") -> Iterator[str]:
+    with serving(_fake_hosts(public_pem)) as url:
         yield url
 
 
@@ -119,3 +135,27 @@ def test_an_unreachable_database_fails(tmp_path: Path) -> None:
     assert done.returncode == 1
     assert "FAIL  PostgreSQL: postgresql://u:***@127.0.0.1:1/x" in done.stdout
     assert ":pw@" not in done.stdout
+
+
+def test_a_github_app_is_checked_with_its_jwt(settings: Settings, tmp_path: Path) -> None:
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    private = key.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption(),
+    ).decode()
+    public = key.public_key().public_bytes(
+        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
+    teams = tmp_path / "teams.yaml"
+    teams.write_text(GOOD_TEAM)
+    with fake_hosts(public) as hosts:
+        env = _env(settings, hosts, str(teams))
+        env.update(GITHUB_TOKEN="", GITHUB_APP_ID="42", GITHUB_APP_PRIVATE_KEY=private)
+        good = _doctor(env)
+        half = _doctor({**env, "GITHUB_APP_PRIVATE_KEY": ""})
+    assert good.returncode == 0, good.stdout
+    assert "authenticated as GitHub App 'reviewbot-app-42'" in good.stdout
+    assert "BEGIN PRIVATE KEY" not in good.stdout + good.stderr
+    assert half.returncode == 1
+    assert "only half of a GitHub App is set" in half.stdout
