@@ -79,6 +79,14 @@ def _positive_float(env: Mapping[str, str], name: str, default: float) -> float:
     return value
 
 
+def _choice(env: Mapping[str, str], name: str, choices: tuple[str, ...]) -> str:
+    """One of ``choices`` (case-insensitive); unset means the first."""
+    value = env.get(name, "").strip().lower() or choices[0]
+    if value not in choices:
+        raise SettingsError(f"{name} must be one of {', '.join(choices)}, got {value!r}")
+    return value
+
+
 def _optional(env: Mapping[str, str], name: str) -> str | None:
     value = env.get(name, "").strip()
     return value or None
@@ -140,6 +148,7 @@ class Settings:
     redis_timeout: float = 0.25
     selection_seed: int | None = None
     log_level: str = "INFO"
+    log_format: str = "json"  # LOG_FORMAT: json lines, or text for a person at a terminal
     # Webhooks and the post-back outbox (issue 3).
     webhook_max_bytes: int = 5 << 20
     # Every request body (issue 10): received within this many seconds, this many at once.
@@ -193,6 +202,7 @@ class Settings:
             redis_timeout=_positive_float(env, "REDIS_TIMEOUT", 0.25),
             selection_seed=_int(env, "SELECTION_SEED", 0) if seed else None,
             log_level=(env.get("LOG_LEVEL", "") or "INFO").upper(),
+            log_format=_choice(env, "LOG_FORMAT", ("json", "text")),
             webhook_max_bytes=_int(env, "WEBHOOK_MAX_BYTES", 5 << 20, minimum=1024),
             body_read_timeout=_positive_float(env, "BODY_READ_TIMEOUT", 10.0),
             bodies_in_flight=_int(env, "MAX_BODIES_IN_FLIGHT", 16, minimum=1),

@@ -48,7 +48,26 @@ class Change:
 
 
 def _show(value: Any) -> str:
-    return "none" if value is None else str(value)
+    """A value as the team file would spell it (YAML flow style), never a Python repr."""
+    if value is None:
+        return "none"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{k}: {_show(v)}" for k, v in value.items()) + "}"
+    if isinstance(value, list | tuple | set | frozenset):
+        return "[" + ", ".join(_show(v) for v in value) + "]"
+    return str(value)
+
+
+def plural(count: int, noun: str) -> str:
+    """``1 change``, ``2 changes``."""
+    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
+
+
+def _counted(kind: str, count: int) -> str:
+    noun, _, verb = kind.partition("_")  # user_created -> 2 users created
+    return f"{plural(count, noun)} {verb}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,8 +110,8 @@ class Plan:
         if self.empty:
             return "no changes"
         lines = [c.as_text() for c in self.changes]
-        counts = ", ".join(f"{n} {kind.replace('_', ' ')}" for kind, n in self.summary().items())
-        return "\n".join([*lines, f"{len(self.changes)} change(s): {counts}"])
+        counts = ", ".join(_counted(kind, n) for kind, n in self.summary().items())
+        return "\n".join([*lines, f"{plural(len(self.changes), 'change')}: {counts}"])
 
 
 def plan(teams: list[TeamSpec], state: StoredState, *, prune: bool = False) -> Plan:

@@ -139,7 +139,8 @@ class Reader:
                 parsed = _iso_date(value)
                 if parsed is not None:
                     return parsed
-            got = f"{value!r}" if not isinstance(value, str) else f"'{value}'"
+            # What the user wrote, not what YAML made of it (``0123`` is octal 83 to YAML 1.1).
+            got = node.value if not isinstance(value, str) else f"'{value}'"
             hint = " (quote it to make it a string)" if kind == "str" else ""
             self.issue(node, key, f"expected {expected}, got {got}{hint}")
         else:

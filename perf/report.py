@@ -8,6 +8,7 @@ import os
 import platform
 import subprocess
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -140,6 +141,46 @@ def _extras(results: dict[str, Any]) -> list[str]:
     return lines
 
 
+# The targets of docs/performance.md, drawn on the charts.
+SHARE_TARGETS = {"read": 0.50, "write": 0.10}  # RPS as a share of the ceiling, at least
+P99_TARGETS_MS = {"read": 50.0, "write": 100.0, "webhook ack": 20.0}  # at most
+COLORS = {"read": "#4c72b0", "write": "#dd8452", "ceiling": "#7f7f7f"}
+
+
+@dataclass(frozen=True)
+class Series:
+    """One line of the throughput chart: a class during one phase."""
+
+    cls: str
+    phase: str
+    xs: list[int]
+    shares: list[float]  # requests per second / the mean ceiling RPS
+    label: str | None  # None: the class already has its legend entry
+
+
+def throughput_series(results: dict[str, Any]) -> tuple[list[Series], list[tuple[int, str]]]:
+    """Every phase's per-second throughput as a share of the ceiling, phases one after
+    another; each class is labelled once. Also where each phase starts, for its caption."""
+    ceiling_rps = results["ceiling"]["mean"]["rps"] or 1.0
+    phases = [("ceiling", results["ceiling"]["before"]["classes"])]
+    phases += [(name, phase["classes"]) for name, phase in results["phases"].items()]
+    phases.append(("ceiling again", results["ceiling"]["after"]["classes"]))
+    series, starts, labelled, offset = [], [], set(), 0
+    for phase, classes in phases:
+        starts.append((offset, phase))
+        length = 0
+        for cls, figures in classes.items():
+            per_second = figures["per_second"]
+            length = max(length, len(per_second))
+            label = None if cls in labelled else cls
+            labelled.add(cls)
+            xs = list(range(offset, offset + len(per_second)))
+            shares = [n / ceiling_rps for n in per_second]
+            series.append(Series(cls, phase, xs, shares, label))
+        offset += length + 2
+    return series, starts
+
+
 def write_chart(results: dict[str, Any], path: Path) -> Path | None:
     try:
         import matplotlib
@@ -170,32 +211,36 @@ def _latency_bars(ax: Any, results: dict[str, Any]) -> None:
     for i, (pct, color) in enumerate((("p50", "#4c72b0"), ("p95", "#dd8452"), ("p99", "#c44e52"))):
         xs = [x + (i - 1) * width for x in range(len(rows))]
         ax.bar(xs, [max(f[f"{pct}_ms"], 0.01) for _, f in rows], width, label=pct, color=color)
+    for (name, limit), style in zip(P99_TARGETS_MS.items(), ("--", ":", "-."), strict=True):
+        ax.axhline(limit, color="#333333", linestyle=style, linewidth=1,
+                   label=f"target: {name} p99 <= {limit:g} ms")  # fmt: skip
     ax.set_xticks(
         range(len(rows)), [label for label, _ in rows], fontsize=8, rotation=30, ha="right"
     )
     ax.set_yscale("log")
     ax.set_ylabel("latency, ms (log)")
-    ax.set_title("latency percentiles per endpoint")
-    ax.legend()
+    ax.set_title("latency percentiles per endpoint, with the p99 targets")
+    ax.legend(fontsize=7)
 
 
 def _throughput(ax: Any, results: dict[str, Any]) -> None:
-    offset = 0
-    series = [("ceiling", results["ceiling"]["before"]["classes"])]
-    series += [(name, phase["classes"]) for name, phase in results["phases"].items()]
-    series.append(("ceiling again", results["ceiling"]["after"]["classes"]))
-    for name, classes in series:
-        length = 0
-        for cls, figures in classes.items():
-            per_second = figures["per_second"]
-            length = max(length, len(per_second))
-            ax.plot(range(offset, offset + len(per_second)), per_second, label=f"{name}: {cls}")
-        offset += length + 2
+    series, starts = throughput_series(results)
+    for line in series:
+        percent = [100 * share for share in line.shares]
+        ax.plot(line.xs, percent, color=COLORS.get(line.cls), label=line.label or "_nolegend_")
+    for cls, share in SHARE_TARGETS.items():
+        ax.axhline(100 * share, color=COLORS[cls], linestyle="--", linewidth=1,
+                   label=f"target: {cls}s >= {share:.0%} of ceiling")  # fmt: skip
+    for x, phase in starts:
+        ax.axvline(x, color="#cccccc", linewidth=0.8)
+        ax.annotate(phase, (x, 1.0), xycoords=("data", "axes fraction"), fontsize=7,
+                    xytext=(2, -10), textcoords="offset points")  # fmt: skip
+    peak = max((100 * x for line in series for x in line.shares), default=100.0)
+    ax.set_ylim(0, max(110.0, peak * 1.05))  # one linear scale from 0: 100 % is the ceiling
     ax.set_xlabel("seconds (phases one after another)")
-    ax.set_yscale("log")
-    ax.set_ylabel("requests / s (log)")
-    ax.set_title("throughput over time")
-    ax.legend(fontsize=7, ncol=3)
+    ax.set_ylabel("requests / s, % of the ceiling")
+    ax.set_title("throughput of each phase as a share of the ceiling, with the targets")
+    ax.legend(fontsize=7, ncol=3, loc="center right")
 
 
 # The published reference implementation: 20 teams x 200 users x 50 PRs/team, 60 readers +

@@ -1,7 +1,7 @@
 """Import rules per folder, checked on every module: a new file is covered as it lands.
 
 bot/core/            pure: imports nothing of the project but bot.core, and no I/O library
-bot/hosts/ (pure)    every module but base, client, store and registry: bot.core and the
+bot/hosts/ (pure)    every module but base, client, store, doctor and registry: bot.core and the
                      other pure host modules only, no I/O library
 store/               bot.core, config (the team-file plan it writes) and store only
 config/              bot.core and config only
@@ -30,7 +30,7 @@ IO_LIBRARIES = {
     "socket",
     "prometheus_client",
 }
-HOST_IO_MODULES = {"base", "wiring", "client", "store"}
+HOST_IO_MODULES = {"base", "wiring", "client", "store", "doctor"}
 
 
 def _modules() -> Iterator[tuple[str, Path]]:

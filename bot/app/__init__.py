@@ -110,5 +110,5 @@ def _resource_metrics(cache: TeamCache, db: Db) -> CollectorRegistry:
 def app_from_env() -> Starlette:
     """uvicorn factory: each worker process builds its app from the environment once."""
     settings = Settings.from_env(os.environ)
-    logs.configure(settings.log_level, logs.secret_values(settings))
+    logs.configure(settings.log_level, logs.secret_values(settings), settings.log_format)
     return create_app(settings)

@@ -1,4 +1,8 @@
-"""The ``reviewbot`` command: ``serve``, ``migrate`` and ``teams``."""
+"""reviewbot picks code reviewers for pull requests.
+
+Commands: serve, migrate, teams, doctor, webhook. `reviewbot COMMAND --help` lists each
+command's options and the environment variables it reads (README: Configuration).
+"""
 
 from __future__ import annotations
 
@@ -9,11 +13,15 @@ import logging
 import os
 import signal
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from typing import Any
 
+from bot.cli.doctor import run_doctor
 from bot.cli.teams import add_teams_parser, run_teams
+from bot.cli.webhook import add_webhook_parser, run_webhook
+from bot.cli.where import log_database
+from bot.hosts.registry import HOSTS
 from config.settings import Settings, SettingsError
 
 log = logging.getLogger("reviewbot.cli")
@@ -83,6 +91,7 @@ def _migrate(settings: Settings) -> int:
     from bot.cli.embedded_attach import command_store
     from store.db import migrate
 
+    log_database(settings.database_url, settings.data_dir)
     # Under DATA_DIR: a running serve's PostgreSQL, left running; else one for this run.
     with command_store(replace(settings, redis_url="off"), "migrate") as (db_url, _):
         applied = asyncio.run(migrate(db_url))
@@ -90,12 +99,60 @@ def _migrate(settings: Settings) -> int:
     return 0
 
 
+SERVER_VARIABLES = "DATABASE_URL, REDIS_URL, DATA_DIR, LOG_LEVEL, LOG_FORMAT"
+HOST_VARIABLES = ", ".join(v for spec in HOSTS.values() for v in spec.variables)
+SERVE_VARIABLES = (
+    "PORT, HOST, WORKERS, DATABASE_URL, REDIS_URL, DATA_DIR, ADMIN_TOKEN, USER_TOKEN, "
+    f"TEAMS_FILE, {HOST_VARIABLES}, DB_POOL_SIZE, REDIS_TIMEOUT, SELECTION_SEED, "
+    "LOG_LEVEL, LOG_FORMAT, WEBHOOK_MAX_BYTES, OUTBOX_WORKER, OUTBOX_POLL_SECONDS, "
+    "OUTBOX_GIVE_UP_SECONDS, HOST_TIMEOUT"
+)
+DOCTOR_VARIABLES = (
+    f"DATABASE_URL, REDIS_URL, DATA_DIR, ADMIN_TOKEN, TEAMS_FILE, HOST_TIMEOUT, {HOST_VARIABLES}"
+)
+
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("reviewbot")
+    except PackageNotFoundError:  # run from a checkout that was never installed
+        return "unknown"
+
+
+def _command(
+    sub: argparse._SubParsersAction[argparse.ArgumentParser], name: str, text: str, reads: str
+) -> None:
+    sub.add_parser(name, help=text, description=text + ".", epilog=f"environment: {reads}")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="reviewbot",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog="Exit status: 0 done, 1 the command found a problem, 2 bad usage.",
+    )
+    parser.add_argument("--version", action="version", version=f"reviewbot {_version()}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    _command(
+        sub, "serve", "run the service (embedded PostgreSQL/Redis when URLs unset)", SERVE_VARIABLES
+    )
+    _command(
+        sub,
+        "migrate",
+        "apply database migrations and exit",
+        "DATABASE_URL, DATA_DIR, LOG_LEVEL, LOG_FORMAT",
+    )
+    add_teams_parser(sub, SERVER_VARIABLES)
+    _command(sub, "doctor", "check the configuration and say what to fix", DOCTOR_VARIABLES)
+    add_webhook_parser(sub)
+    return parser
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="reviewbot", description=__doc__)
-    sub = parser.add_subparsers(dest="command", required=True)
-    sub.add_parser("serve", help="run the service (embedded PostgreSQL/Redis when URLs unset)")
-    sub.add_parser("migrate", help="apply database migrations and exit")
-    add_teams_parser(sub)
+    parser = build_parser()
     args = parser.parse_args(argv)
     try:
         settings = Settings.from_env(os.environ)
@@ -103,15 +160,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.exit(2, f"reviewbot: {exc}\n")
     from bot.observability import logs
 
-    logs.configure(settings.log_level, logs.secret_values(settings))
+    logs.configure(settings.log_level, logs.secret_values(settings), settings.log_format)
     from bot.cli.embedded_owner import DataDirBusy
 
+    commands: dict[str, Callable[[Settings], int]] = {
+        "serve": _serve,
+        "teams": lambda s: run_teams(args, s),
+        "doctor": run_doctor,
+        "webhook": lambda s: run_webhook(args, s),
+    }
     try:
-        if args.command == "serve":
-            return _serve(settings)
-        if args.command == "teams":
-            return run_teams(args, settings)
-        return _migrate(settings)
+        return commands.get(args.command, _migrate)(settings)
     except DataDirBusy as busy:
         log.error("%s", busy)
         print(f"reviewbot: {busy}", file=sys.stderr)

@@ -17,17 +17,24 @@ import sys
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
+from bot.cli.where import log_database
 from bot.services.team_config import TeamConfigService
 from config.settings import Settings
 from config.team_parse import parse_files
+from config.team_plan import plural
 from config.team_spec import ConfigInvalid
 from store.cache import TeamCache
 from store.db import Db, migrate
 
 
-def add_teams_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    teams = sub.add_parser("teams", help="validate, plan, apply or export team YAML files")
-    actions = teams.add_subparsers(dest="action", required=True)
+def add_teams_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser], reads: str) -> None:
+    teams = sub.add_parser(
+        "teams",
+        help="validate, plan, apply or export team YAML files",
+        description=__doc__.split("\n\n")[1].replace("``", "") if __doc__ else None,
+        epilog=f"environment: {reads} (validate reads none)",
+    )
+    actions = teams.add_subparsers(dest="action", required=True, metavar="ACTION")
     validate = actions.add_parser("validate", help="check files; report every problem")
     validate.add_argument("files", nargs="+", metavar="FILE")
     plan = actions.add_parser("plan", help="show what apply would change")
@@ -47,6 +54,7 @@ def run_teams(args: argparse.Namespace, settings: Settings) -> int:
     try:
         if args.action == "validate":
             return _validate(args.files)
+        log_database(settings.database_url, settings.data_dir)
         with _store_urls(settings, args.action) as (db_url, redis_url):
             output = asyncio.run(_run(args, db_url, redis_url, settings.redis_timeout))
         if getattr(args, "output", None):
@@ -55,16 +63,19 @@ def run_teams(args: argparse.Namespace, settings: Settings) -> int:
             sys.stdout.write(output)
         return 0
     except ConfigInvalid as invalid:
-        print(f"{len(invalid.issues)} problem(s); nothing was applied:", file=sys.stderr)
+        problems = plural(len(invalid.issues), "problem")
+        # On stdout, like any linter's findings: stderr carries only log lines.
+        print(f"{problems}; nothing was applied:")
         for issue in invalid.issues:
-            print(f"  {issue}", file=sys.stderr)
+            print(f"  {issue}")
         return 1
 
 
 def _validate(files: list[str]) -> int:
     teams = parse_files(files)
     members = sum(len(t.members) for t in teams)
-    print(f"valid: {len(teams)} team(s), {members} member(s) in {len(files)} file(s)")
+    counts = [plural(len(teams), "team"), plural(members, "member"), plural(len(files), "file")]
+    print(f"valid: {counts[0]}, {counts[1]} in {counts[2]}")
     return 0
 
 

@@ -16,6 +16,7 @@ from typing import Any, Generic, Protocol, TypeVar
 import httpx
 
 from bot.hosts.decipher import Outcome, Retry, decipher
+from bot.hosts.doctor import Finding
 from bot.hosts.events import PrEvent, PrRef
 from bot.hosts.spec import S
 from store.db import Connection, Db
@@ -60,6 +61,8 @@ class HostIO(Generic[S]):
 
     connect: Callable[[S, HostDeps], HostClient | None]  # None: no credentials set
     memory: Callable[[], HostMemory] = HostMemory
+    # ``reviewbot doctor``: who the credentials are on the host (nothing when none are set).
+    check: Callable[[S, httpx.AsyncClient], Awaitable[list[Finding]]] | None = None
 
 
 def on_connection(

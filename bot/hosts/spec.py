@@ -53,3 +53,5 @@ class HostSpec(Generic[S]):
     credentials: str  # what to set for post-backs, named when they fail for lack of it
     # The I/O half (REST client, SQL), imported on first call: config/ never loads it.
     io: Callable[[], HostIO[S]]
+    # Every environment variable read_settings reads, for `reviewbot COMMAND --help`.
+    variables: tuple[str, ...] = ()

@@ -1,5 +1,9 @@
 """Structured JSON logs, one object per line, tagged with the request id.
 
+Every line is JSON (``LOG_FORMAT=text`` gives a person at a terminal one readable line
+instead): Python warnings are captured into the ``py.warnings`` logger, and uvicorn's
+ANSI-coloured copy of its messages (``color_message``) is dropped, as is any ANSI escape.
+
 The request id travels in a context variable set by the HTTP middleware, so every log
 line written while serving a request carries it without passing it around. Secrets from
 the settings are masked in every message, whatever code logged them.
@@ -8,6 +12,7 @@ the settings are masked in every message, whatever code logged them.
 from __future__ import annotations
 
 import logging
+import re
 import sys
 import time
 from collections.abc import Iterable
@@ -26,7 +31,10 @@ MASK = "**********"
 _STANDARD = frozenset(vars(logging.LogRecord("", 0, "", 0, "", (), None))) | {
     "message",
     "asctime",
+    "color_message",  # uvicorn's copy of the message with ANSI colours
 }
+_ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
+FORMATS = ("json", "text")
 # msgspec encodes several times faster than json.dumps; anything it cannot encode is str()'d.
 _encoder = msgspec.json.Encoder(enc_hook=str)
 
@@ -37,12 +45,16 @@ class JsonFormatter(logging.Formatter):
         self._secrets = [s for s in secrets if s]
 
     def format(self, record: logging.LogRecord) -> str:
+        return _encoder.encode(self.entry(record)).decode()
+
+    def entry(self, record: logging.LogRecord) -> dict[str, object]:
+        """The record as one flat mapping, secrets masked and ANSI escapes removed."""
         entry: dict[str, object] = {
             "ts": time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(record.created))
             + f".{int(record.msecs):03d}Z",
             "level": record.levelname,
             "logger": record.name,
-            "message": record.getMessage(),
+            "message": _ANSI.sub("", record.getMessage()),
         }
         rid = request_id.get()
         if rid is not None:
@@ -56,7 +68,7 @@ class JsonFormatter(logging.Formatter):
             # Before encoding: once encoded, a secret holding '"', '\\' or a newline (a PEM
             # key) no longer appears as itself in the line.
             entry = {key: self._masked(value) for key, value in entry.items()}
-        return _encoder.encode(entry).decode()
+        return entry
 
     def _masked(self, value: object) -> object:
         if isinstance(value, str):
@@ -76,13 +88,32 @@ class JsonFormatter(logging.Formatter):
         return text
 
 
-def configure(level: str, secrets: Iterable[str] = ()) -> None:
-    """Send every log record to stderr as JSON; called once per process at start."""
+class TextFormatter(JsonFormatter):
+    """``LOG_FORMAT=text``: ``time LEVEL logger: message key=value …`` on one line."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        entry = self.entry(record)
+        head = f"{entry.pop('ts')} {entry.pop('level'):<7} {entry.pop('logger')}: "
+        head += str(entry.pop("message"))
+        exception = entry.pop("exception", None)
+        fields = " ".join(
+            f"{key}={_encoder.encode(value).decode()}" for key, value in entry.items()
+        )
+        line = f"{head} {fields}" if fields else head
+        return f"{line}\n{exception}" if exception else line
+
+
+def configure(level: str, secrets: Iterable[str] = (), log_format: str = "json") -> None:
+    """Send every log record (and every Python warning) to stderr, one JSON object a line
+    or, with ``log_format="text"``, one readable line; called once per process at start."""
     handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(JsonFormatter(secrets))
+    handler.setFormatter(TextFormatter(secrets) if log_format == "text" else JsonFormatter(secrets))
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
+    # warnings.warn (platformdirs' RuntimeDirWarning, deprecations) becomes a log record
+    # of the py.warnings logger instead of raw text on stderr.
+    logging.captureWarnings(True)
     # pgserver narrates every step of starting PostgreSQL at INFO.
     logging.getLogger("pgserver").setLevel(logging.WARNING)
     for name in ("uvicorn", "uvicorn.error"):

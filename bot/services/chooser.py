@@ -41,15 +41,18 @@ class Chooser:
         count: int | None,
         author: str | None = None,
         replacing: str | None = None,
+        refused: Sequence[str] = (),
     ) -> list[str]:
         """Choose up to ``count`` reviewers from the team and lock them as still eligible.
 
         ``count`` None means the team's configured number of reviewers per PR.
-        ``author`` / ``replacing`` only name the reason for excluding those ids in the
-        explanation.
+        ``author`` / ``replacing`` / ``refused`` only name the reason for excluding those
+        ids in the explanation; anyone else in ``exclude`` already reviews the PR.
         """
         team = await self.directory.team(team_name, conn, local_ok=True)
-        return await self.choose_in(conn, team, exclude, count, author=author, replacing=replacing)
+        return await self.choose_in(
+            conn, team, exclude, count, author=author, replacing=replacing, refused=refused
+        )
 
     async def choose_in(
         self,
@@ -60,12 +63,13 @@ class Chooser:
         *,
         author: str | None = None,
         replacing: str | None = None,
+        refused: Sequence[str] = (),
     ) -> list[str]:
         """``choose_and_lock`` for a team already read (None: no such team, nobody)."""
         if team is None:
             return []
         wanted = team.reviewers if count is None else count
-        reasons = exclusion_reasons(exclude, author=author, replacing=replacing)
+        reasons = exclusion_reasons(exclude, author=author, replacing=replacing, refused=refused)
         return await choose(conn, team, reasons, wanted, self.rng, self.today())
 
     async def choose_many_and_lock(

@@ -238,7 +238,12 @@ class WebhookSync:
         refused = [] if run.new else await outbox_store.rejected_users(conn, pr.pull_request_id)
         exclude = exclusions(pr.author_id, pr.assigned_reviewers, refused)
         chosen = await self.chooser.choose_and_lock(
-            conn, author.team_name, exclude=exclude, count=count
+            conn,
+            author.team_name,
+            exclude=exclude,
+            count=count,
+            author=pr.author_id,
+            refused=refused,
         )
         if not chosen:
             return run.noted(nobody_left(author.team_name))

@@ -281,7 +281,7 @@ class OutboxWorker:
         refused = await store.rejected_users(conn, entry.pull_request_id)
         exclude = exclusions(author_id, reviewers, refused)
         chosen = await self.chooser.choose_and_lock(
-            conn, author.team_name, exclude=exclude, count=1
+            conn, author.team_name, exclude=exclude, count=1, author=author_id, refused=refused
         )
         return chosen[0] if chosen else None
 

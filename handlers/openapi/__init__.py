@@ -5,6 +5,14 @@ Each fragment owns some endpoints: a mapping with ``paths:`` and optionally
 Fragments are merged reference first, then in file-name order; two fragments describing
 the same path and method, or the same component differently, are an error at start
 rather than a silently lost description.
+
+Each fragment tags its operations with the one tag of the thing it manages (its file
+name); ``x-reference: true`` marks the endpoints of the published contract. The answers
+the middleware and the store give whatever the endpoint are added here, so no fragment
+can forget them: 401 where a token is needed (``x-access`` admin or user), 413 where a
+body is read, 503 (``UNAVAILABLE``/``BUSY``) unless the operation says ``x-store: false``;
+operations that need no token (``x-access: none``, the webhooks among them: they carry
+signatures) declare no bearer security.
 """
 
 from __future__ import annotations
@@ -25,7 +33,7 @@ _BASE: dict[str, Any] = {
         "title": "reviewbot",
         "version": "1.0.0",
         "description": (
-            "Picks code reviewers for pull requests. The endpoints tagged `reference` "
+            "Picks code reviewers for pull requests. The endpoints marked `x-reference` "
             "follow the published PR reviewer assignment contract exactly; the others are "
             "reviewbot's extensions. With ADMIN_TOKEN / USER_TOKEN set, each operation's "
             "`x-access` says which token it needs, as `Authorization: Bearer <token>`: "
@@ -71,7 +79,34 @@ def assemble(parts: list[tuple[str, dict[str, Any]]]) -> dict[str, Any]:
             _merge_components(spec["components"].setdefault(section, {}), entries or {}, name)
         known = {t["name"] for t in spec["tags"]}
         spec["tags"].extend(t for t in part.get("tags") or [] if t["name"] not in known)
+    for item in spec["paths"].values():
+        for method, operation in item.items():
+            if method in HTTP_METHODS:
+                _standard_answers(operation)
     return spec
+
+
+STANDARD = {
+    "401": "#/components/responses/Unauthorized",
+    "413": "#/components/responses/PayloadTooLarge",
+    "503": "#/components/responses/Unavailable",
+}
+
+
+def _standard_answers(operation: dict[str, Any]) -> None:
+    """Add the answers every endpoint of its kind can give (see the module docstring)."""
+    responses = operation.setdefault("responses", {})
+    needs_token = operation.get("x-access") in ("admin", "user")
+    wanted = {
+        "401": needs_token,
+        "413": "requestBody" in operation,
+        "503": operation.get("x-store", True) is not False,
+    }
+    for status, applies in wanted.items():
+        if applies and status not in responses:
+            responses[status] = {"$ref": STANDARD[status]}
+    if not needs_token:
+        operation["security"] = []
 
 
 def _merge_paths(into: dict[str, Any], paths: dict[str, Any], source: str) -> None:

@@ -47,12 +47,12 @@ def _write(tmp_path: Path, text: str, name: str = "teams.yaml") -> str:
 def test_validate_reports_every_problem_and_exits_1(tmp_path: Path) -> None:
     good = _write(tmp_path, GOOD)
     ok = _cli("validate", good, env={})
-    assert ok.returncode == 0 and "valid: 1 team(s), 2 member(s)" in ok.stdout
+    assert ok.returncode == 0 and "valid: 1 team, 2 members" in ok.stdout
     bad = _write(tmp_path, GOOD.replace("round_robin", "rr") + "      - {id: a}\n", "bad.yaml")
     failed = _cli("validate", bad, env={})
     assert failed.returncode == 1
-    assert f"{bad}:3:15: teams[0].strategy: unknown strategy 'rr'" in failed.stderr
-    assert f"{bad}:7:14: teams[0].members[2].id: member 'a' is again" in failed.stderr
+    assert f"{bad}:3:15: teams[0].strategy: unknown strategy 'rr'" in failed.stdout
+    assert f"{bad}:7:14: teams[0].members[2].id: member 'a' is again" in failed.stdout
 
 
 async def test_plan_apply_export_prune_through_database_url(

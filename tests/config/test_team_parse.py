@@ -134,8 +134,8 @@ teams:
         "expected a date (YYYY-MM-DD), got '2026-02-30'"
         in messages["teams[0].members[0].away_until"]
     )
-    assert "got 83 (quote it" in messages["teams[0].members[1].id"]
-    assert "got False" in messages["teams[0].members[2].gitlab"]
+    assert "got 0123 (quote it" in messages["teams[0].members[1].id"]
+    assert "got no (quote it" in messages["teams[0].members[2].gitlab"]
     assert "on or after 2026-12-20" in messages["teams[0].members[2].away[0].to"]
     assert "missing key" in messages["teams[0].members[2].away[1].to"]
     assert "repeated key" in messages["teams[0].members[4].id"]

@@ -7,7 +7,8 @@ from enum import StrEnum
 
 
 class Skip(StrEnum):
-    """Why a member of the team was not considered."""
+    """Why a member of the team was not considered: the one vocabulary of reasons, on the
+    REST, webhook, outbox and bulk-deactivation paths alike (docs/teams.md lists it)."""
 
     INACTIVE = "inactive"
     AWAY = "away"
@@ -15,7 +16,7 @@ class Skip(StrEnum):
     AUTHOR = "author"
     REPLACED = "replaced"  # the reviewer being reassigned away from
     ALREADY_REVIEWING = "already_reviewing"
-    EXCLUDED = "excluded"  # excluded by the caller for a reason it did not name
+    REFUSED = "refused"  # the code host refused a request for them on this PR
     UNAVAILABLE = "unavailable"  # changed (deactivated, moved) while we were choosing
 
 

@@ -46,20 +46,20 @@ def _describe(candidate: Candidate, strategy: Strategy) -> dict[str, Any]:
 
 
 def exclusion_reasons(
-    exclude: Iterable[str], *, author: str | None = None, replacing: str | None = None
+    exclude: Iterable[str],
+    *,
+    author: str | None = None,
+    replacing: str | None = None,
+    refused: Iterable[str] = (),
 ) -> dict[str, Skip]:
-    """Name the reason for each id a caller excludes."""
-    reasons = dict.fromkeys(exclude, Skip.EXCLUDED)
-    if author is not None:
-        reasons[author] = Skip.AUTHOR
+    """Name the reason for each id a caller excludes: the author, the reviewer being
+    replaced, whom the host refused; anyone else excluded already reviews the PR."""
+    reasons = dict.fromkeys(exclude, Skip.ALREADY_REVIEWING)
+    reasons.update(dict.fromkeys(refused, Skip.REFUSED))
     if replacing is not None:
         reasons[replacing] = Skip.REPLACED
-    if author is not None or replacing is not None:
-        # Callers that name the author/replaced reviewer exclude the rest because they
-        # already review this PR.
-        for user_id, reason in reasons.items():
-            if reason is Skip.EXCLUDED:
-                reasons[user_id] = Skip.ALREADY_REVIEWING
+    if author is not None:
+        reasons[author] = Skip.AUTHOR
     return reasons
 
 

@@ -9,6 +9,7 @@ import httpx
 from bot.hosts.base import HostDeps, HostIO, HttpHost
 from bot.hosts.decipher import Outcome
 from bot.hosts.events import PrRef
+from bot.hosts.gitea import doctor
 from bot.hosts.gitea.spec import GiteaSettings
 from bot.hosts.paths import encoded
 
@@ -41,4 +42,6 @@ def connect(settings: GiteaSettings, deps: HostDeps) -> GiteaClient | None:
     return GiteaClient(deps.http, settings.url, settings.token.reveal(), deps.clock)
 
 
-IO = HostIO(connect)  # Gitea's payloads name everyone by login: nothing to remember
+IO = HostIO(
+    connect, check=doctor.check
+)  # Gitea's payloads name everyone by login: nothing to remember

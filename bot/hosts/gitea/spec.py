@@ -50,4 +50,5 @@ SPEC = HostSpec(
     webhook_secret_variable=WEBHOOK_SECRET,
     credentials="GITEA_URL and GITEA_TOKEN",
     io=io,
+    variables=("GITEA_URL", "GITEA_TOKEN", WEBHOOK_SECRET),
 )

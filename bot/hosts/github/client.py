@@ -17,6 +17,7 @@ import msgspec
 
 from bot.hosts.base import HostDeps, HostIO, HttpHost, on_connection
 from bot.hosts.decipher import Failed, Ok, Outcome, Retry
+from bot.hosts.doctor import Finding
 from bot.hosts.events import PrRef
 from bot.hosts.github import store
 from bot.hosts.github.spec import GitHubSettings
@@ -142,4 +143,10 @@ def connect(settings: GitHubSettings, deps: HostDeps) -> GitHubClient | None:
     return GitHubClient(deps.http, settings.api_url, deps.clock, token=token, app=app)
 
 
-IO = HostIO(connect, store.GitHubMemory)
+async def _doctor(settings: GitHubSettings, http: httpx.AsyncClient) -> list[Finding]:
+    from bot.hosts.github.doctor import check  # it imports app_jwt from here
+
+    return await check(settings, http)
+
+
+IO = HostIO(connect, store.GitHubMemory, _doctor)

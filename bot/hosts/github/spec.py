@@ -54,4 +54,11 @@ SPEC = HostSpec(
     webhook_secret_variable=WEBHOOK_SECRET,
     credentials="GITHUB_TOKEN or GITHUB_APP_ID + GITHUB_APP_PRIVATE_KEY",
     io=io,
+    variables=(
+        "GITHUB_API_URL",
+        "GITHUB_TOKEN",
+        "GITHUB_APP_ID",
+        "GITHUB_APP_PRIVATE_KEY",
+        WEBHOOK_SECRET,
+    ),
 )

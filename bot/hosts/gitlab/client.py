@@ -15,7 +15,7 @@ import msgspec
 from bot.hosts.base import HostDeps, HostIO, HttpHost, on_connection
 from bot.hosts.decipher import Failed, InvalidReviewer, Ok, Outcome
 from bot.hosts.events import PrRef
-from bot.hosts.gitlab import store
+from bot.hosts.gitlab import doctor, store
 from bot.hosts.gitlab.spec import GitLabSettings
 from bot.hosts.paths import encoded
 
@@ -110,4 +110,4 @@ def connect(settings: GitLabSettings, deps: HostDeps) -> GitLabClient | None:
     return GitLabClient(deps.http, settings.url, settings.token.reveal(), deps.clock, known_id)
 
 
-IO = HostIO(connect, store.GitLabMemory)
+IO = HostIO(connect, store.GitLabMemory, doctor.check)

@@ -50,4 +50,5 @@ SPEC = HostSpec(
     webhook_secret_variable=WEBHOOK_SECRET,
     credentials="GITLAB_TOKEN",
     io=io,
+    variables=("GITLAB_URL", "GITLAB_TOKEN", WEBHOOK_SECRET),
 )

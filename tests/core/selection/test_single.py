@@ -21,7 +21,9 @@ def _random_ids(
 ) -> list[str]:
     """The random choice over plain ids, none of them in ``exclude``."""
     pool = [Candidate(user_id) for user_id in ids]
-    return list(select(RANDOM, pool, dict.fromkeys(exclude, Skip.EXCLUDED), count, rng).chosen)
+    return list(
+        select(RANDOM, pool, dict.fromkeys(exclude, Skip.ALREADY_REVIEWING), count, rng).chosen
+    )
 
 
 def test_same_seed_same_choice_for_every_strategy() -> None:
@@ -62,9 +64,17 @@ def test_skip_reasons_cover_every_rule() -> None:
     assert [c["user_id"] for c in explain["candidates"]] == ["ok"]
 
 
-def test_unnamed_exclusions_are_reported_as_excluded() -> None:
-    reasons = exclusion_reasons({"x"})
-    assert reasons == {"x": Skip.EXCLUDED}
+def test_every_exclusion_is_named_with_the_one_vocabulary() -> None:
+    reasons = exclusion_reasons(
+        {"x", "au", "old", "no"}, author="au", replacing="old", refused=["no"]
+    )
+    assert reasons == {
+        "x": Skip.ALREADY_REVIEWING,
+        "au": Skip.AUTHOR,
+        "old": Skip.REPLACED,
+        "no": Skip.REFUSED,
+    }
+    assert "excluded" not in {s.value for s in Skip}
 
 
 def test_round_robin_takes_the_oldest_turns_and_keeps_the_place_of_the_excluded() -> None:

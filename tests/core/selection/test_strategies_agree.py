@@ -61,7 +61,7 @@ def _single(strategy: Strategy, world: World, seed: int) -> tuple[str, ...]:
     pool, skipped, vacancy = world
     exclusions = {
         **skipped,
-        **dict.fromkeys([vacancy.author_id, *vacancy.reviewers], Skip.EXCLUDED),
+        **dict.fromkeys([vacancy.author_id, *vacancy.reviewers], Skip.ALREADY_REVIEWING),
     }
     return select(strategy, pool, exclusions, len(vacancy.leaving), random.Random(seed)).chosen
 
@@ -104,7 +104,7 @@ def test_a_batch_of_one_pr_after_another_is_the_single_choice_after_another(
     cursor, checked = 100, 0
     for vacancy, pick in zip(vacancies, choice.picks, strict=True):
         now = [Candidate(u, open_reviews=loads[u], turn=turns[u]) for u in ids]
-        taken = dict.fromkeys([vacancy.author_id, *vacancy.reviewers], Skip.EXCLUDED)
+        taken = dict.fromkeys([vacancy.author_id, *vacancy.reviewers], Skip.ALREADY_REVIEWING)
         singles = {select(strategy, now, taken, 1, random.Random(s)).chosen for s in range(20)}
         if len(singles) > 1:
             break  # least loaded reached a tie: the rest is at random
