@@ -94,10 +94,10 @@ def test_the_start_after_a_sigkill_adopts_the_orphaned_postgres(data_dir: Path) 
     crashed = Service(data_dir)
     crashed.wait_ready()
     assert _add_team(crashed.url, "kept") == 201
-    orphan, _ = _server_pids(data_dir)
+    orphan, redis = _server_pids(data_dir)  # before the kill: Redis removes its pidfile
     crashed.stop(signal.SIGKILL)
     assert _alive(orphan), "PostgreSQL outlives a SIGKILLed serve (pg_ctl daemonizes it)"
-    _wait_gone_redis(data_dir)
+    _wait_gone(redis)
     # The next command or serve owns the directory: it adopts the orphan and stops it after.
     restarted = Service(data_dir)
     try:
@@ -111,9 +111,8 @@ def test_the_start_after_a_sigkill_adopts_the_orphaned_postgres(data_dir: Path) 
     assert not _alive(orphan)
 
 
-def _wait_gone_redis(data_dir: Path) -> None:  # noqa: F811
+def _wait_gone(pid: int) -> None:
     """Redis dies with its parent (PR_SET_PDEATHSIG); wait for that, bounded."""
-    pid = int((data_dir / "redis" / "redis.pid").read_text())
     deadline = time.monotonic() + 10
     while _alive(pid) and time.monotonic() < deadline:
         time.sleep(0.05)
