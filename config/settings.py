@@ -87,6 +87,16 @@ def _choice(env: Mapping[str, str], name: str, choices: tuple[str, ...]) -> str:
     return value
 
 
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+
+
+def _log_level(env: Mapping[str, str]) -> str:
+    level = (env.get("LOG_LEVEL", "") or "INFO").strip().upper()
+    if level not in LOG_LEVELS:
+        raise SettingsError(f"LOG_LEVEL must be one of {', '.join(LOG_LEVELS)}, got {level!r}")
+    return level
+
+
 def _optional(env: Mapping[str, str], name: str) -> str | None:
     value = env.get(name, "").strip()
     return value or None
@@ -201,7 +211,7 @@ class Settings:
             db_pool_size=_int(env, "DB_POOL_SIZE", 10, minimum=1),
             redis_timeout=_positive_float(env, "REDIS_TIMEOUT", 0.25),
             selection_seed=_int(env, "SELECTION_SEED", 0) if seed else None,
-            log_level=(env.get("LOG_LEVEL", "") or "INFO").upper(),
+            log_level=_log_level(env),
             log_format=_choice(env, "LOG_FORMAT", ("json", "text")),
             webhook_max_bytes=_int(env, "WEBHOOK_MAX_BYTES", 5 << 20, minimum=1024),
             body_read_timeout=_positive_float(env, "BODY_READ_TIMEOUT", 10.0),

@@ -80,6 +80,13 @@ async def _start(
     resources.callback(teams.stop)
     if settings.admin_token is None and settings.user_token is None:
         log.warning("ADMIN_TOKEN and USER_TOKEN are unset: the management API is open")
+    short = sum(1 for s in settings.secrets() if len(s.reveal()) < logs.MIN_MASKED_SECRET)
+    if short:
+        log.warning(
+            "%d configured secret(s) shorter than %d characters: weak, and not masked in logs",
+            short,
+            logs.MIN_MASKED_SECRET,
+        )
     hooks = await resources.enter_async_context(
         webhook_runtime(settings, db, directory, chooser, changes)
     )

@@ -27,6 +27,7 @@ if TYPE_CHECKING:
 request_id: ContextVar[str | None] = ContextVar("request_id", default=None)
 
 MASK = "**********"
+MIN_MASKED_SECRET = 8
 # Attributes every LogRecord has; anything else was passed with ``extra=`` and is emitted.
 _STANDARD = frozenset(vars(logging.LogRecord("", 0, "", 0, "", (), None))) | {
     "message",
@@ -42,7 +43,10 @@ _encoder = msgspec.json.Encoder(enc_hook=str)
 class JsonFormatter(logging.Formatter):
     def __init__(self, secrets: Iterable[str] = ()) -> None:
         super().__init__()
-        self._secrets = [s for s in secrets if s]
+        # A secret shorter than this is not masked: replacing every 's' of every line by
+        # the mask makes logs unreadable and tells a reader the secret. Such a secret is
+        # weak anyway; start-up warns about it.
+        self._secrets = [s for s in secrets if len(s) >= MIN_MASKED_SECRET]
 
     def format(self, record: logging.LogRecord) -> str:
         return _encoder.encode(self.entry(record)).decode()

@@ -30,6 +30,7 @@ from typing import assert_never
 from bot.core import circuit, postback
 from bot.core.circuit import Admission, Circuit, CircuitPolicy
 from bot.core.delivery import exclusions
+from bot.core.errors import Unavailable
 from bot.core.postback import Answer, Verdict, health, settle, still_reviewing
 from bot.core.postback import RetryPolicy as RetryPolicy  # re-exported: the lifespan's import
 from bot.hosts.base import HostClient
@@ -105,6 +106,7 @@ class OutboxWorker:
         self.owner = store.Owner(db.url)
         self._wake = asyncio.Event()
         self._stopping = False
+        self._store_down = False
 
     def wake(self) -> None:
         self._wake.set()
@@ -128,7 +130,12 @@ class OutboxWorker:
                 self._wake.clear()
                 try:
                     sent = await self.run_once()
-                except Exception:  # the database may be briefly away; keep the worker alive
+                    self._store_down = False
+                except Unavailable as exc:  # PostgreSQL away: say so once, not every second
+                    if not self._store_down:
+                        log.warning("outbox paused: %s; trying again every round", exc.message)
+                    self._store_down, sent = True, 0
+                except Exception:  # a bug must not kill the worker; keep it alive
                     log.exception("outbox round failed; trying again shortly")
                     sent = 0
                 if sent == 0 and not self._stopping:

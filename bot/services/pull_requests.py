@@ -78,7 +78,12 @@ class PullRequests:
                 raise NotAssigned(f"user '{old_user_id}' is not a reviewer of '{pr_id}'")
             exclude = {pr.author_id, old_user_id, *pr.assigned_reviewers}
             chosen = await self._chooser.choose_and_lock(
-                conn, old.team_name, exclude=exclude, count=1, replacing=old_user_id
+                conn,
+                old.team_name,
+                exclude=exclude,
+                count=1,
+                author=pr.author_id,
+                replacing=old_user_id,
             )
             if not chosen:
                 raise NoCandidate(

@@ -154,8 +154,11 @@ def test_a_github_app_is_checked_with_its_jwt(settings: Settings, tmp_path: Path
         env.update(GITHUB_TOKEN="", GITHUB_APP_ID="42", GITHUB_APP_PRIVATE_KEY=private)
         good = _doctor(env)
         half = _doctor({**env, "GITHUB_APP_PRIVATE_KEY": ""})
+        garbled = _doctor({**env, "GITHUB_APP_PRIVATE_KEY": "not a key"})
     assert good.returncode == 0, good.stdout
     assert "authenticated as GitHub App 'reviewbot-app-42'" in good.stdout
     assert "BEGIN PRIVATE KEY" not in good.stdout + good.stderr
     assert half.returncode == 1
     assert "only half of a GitHub App is set" in half.stdout
+    assert garbled.returncode == 1 and "Traceback" not in garbled.stderr, garbled.stderr
+    assert "cannot sign a JWT" in garbled.stdout

@@ -73,3 +73,9 @@ def test_the_outbox_lease_is_configurable_and_outlasts_a_host_call() -> None:
         Settings.from_env({"OUTBOX_LEASE_SECONDS": "10", "HOST_TIMEOUT": "10"})
     with pytest.raises(SettingsError, match="OUTBOX_LEASE_SECONDS"):
         Settings.from_env({"OUTBOX_LEASE_SECONDS": "0"})
+
+
+def test_an_unknown_log_level_is_a_settings_error_not_a_traceback() -> None:
+    with pytest.raises(SettingsError, match="LOG_LEVEL must be one of"):
+        Settings.from_env({"LOG_LEVEL": "bogus"})
+    assert Settings.from_env({"LOG_LEVEL": " warning "}).log_level == "WARNING"

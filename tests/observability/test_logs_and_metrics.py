@@ -123,7 +123,7 @@ def test_formatter_masks_secrets_and_keeps_extras() -> None:
 @pytest.mark.parametrize(
     "secret",
     [
-        'quo"te',
+        'quo"te-secret',
         "back\\slash",
         "-----BEGIN RSA PRIVATE KEY-----\nMIIE\n-----END RSA PRIVATE KEY-----",
     ],
@@ -151,3 +151,18 @@ def test_secret_values_come_from_the_settings() -> None:
     settings = Settings(admin_token=Secret("adm"))
     settings = with_hosts(settings, github={"token": Secret("gh")}, gitea={"token": Secret("gt")})
     assert sorted(logs.secret_values(settings)) == ["adm", "gh", "gt"]
+
+
+def test_a_short_secret_is_not_smeared_over_every_line() -> None:
+    formatter = logs.JsonFormatter(secrets=["s", "long-enough-secret"])
+    record = logging.LogRecord(
+        "x",
+        logging.INFO,
+        __file__,
+        1,
+        "starting embedded PostgreSQL %s",
+        ("long-enough-secret",),
+        None,
+    )
+    entry = json.loads(formatter.format(record))
+    assert entry["message"] == f"starting embedded PostgreSQL {logs.MASK}"

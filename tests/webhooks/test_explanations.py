@@ -45,3 +45,6 @@ async def test_the_author_is_skipped_as_author_on_the_webhook_and_rest_paths(
     assert reassigned.status_code == 200, reassigned.text
     reasons = {s["reason"] for s in await _skipped(bot, "pr-1")}
     assert {"author", "replaced", "already_reviewing"} <= reasons <= VOCABULARY
+    explained = await bot.client.get("/pullRequest/explain", params={"pull_request_id": "pr-1"})
+    last = explained.json()["assignments"][-1]["explain"]
+    assert {"user_id": "alice", "reason": "author"} in last["skipped"], last

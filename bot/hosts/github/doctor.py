@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 
 import httpx
+import jwt
 
 from bot.hosts.doctor import Finding, credentials_finding, whoami
 from bot.hosts.github.client import API_VERSION, app_jwt
@@ -22,7 +23,7 @@ async def check(settings: GitHubSettings, http: httpx.AsyncClient) -> list[Findi
     if settings.app_id and settings.app_private_key:
         try:
             token = app_jwt(settings.app_id, settings.app_private_key.reveal(), time.time())
-        except (ValueError, TypeError) as exc:
+        except (ValueError, TypeError, jwt.PyJWTError) as exc:
             fix = "GITHUB_APP_PRIVATE_KEY must be the App's PEM private key"
             return [Finding(False, SUBJECT, f"cannot sign a JWT: {exc}", fix)]
         headers["Authorization"] = f"Bearer {token}"
