@@ -12,6 +12,8 @@ from starlette.requests import Request
 from bot.core.errors import BadRequest
 
 MAX_ID_LENGTH = 255
+# Required ids may be PR ids of webhook PRs (see handlers.shapes.PR_ID_MAX_LENGTH).
+MAX_REQUIRED_LENGTH = 1100
 
 
 def query_param(request: Request, name: str) -> str:
@@ -19,6 +21,11 @@ def query_param(request: Request, name: str) -> str:
     value = request.query_params.get(name)
     if value is None or value == "":
         raise BadRequest(f"query parameter '{name}' is required")
+    if len(value) > MAX_REQUIRED_LENGTH:
+        # Not echoed back: the message names the limit, not the 20 kB that broke it.
+        raise BadRequest(
+            f"query parameter '{name}' is longer than {MAX_REQUIRED_LENGTH} characters"
+        )
     return _without_nul(name, value)
 
 

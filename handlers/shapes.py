@@ -12,6 +12,10 @@ from bot.core.models import Member, PullRequest, Team, User
 NO_NUL = r"^[^\x00]*$"
 Id = Annotated[str, msgspec.Meta(min_length=1, max_length=255, pattern=NO_NUL)]
 Name = Annotated[str, msgspec.Meta(max_length=1000, pattern=NO_NUL)]
+# A PR id names a PR to act on: webhook ids carry a GitLab project path (up to 1,000
+# characters), so they may be longer than the 255 an id created through the API may have.
+PR_ID_MAX_LENGTH = 1100
+PrId = Annotated[str, msgspec.Meta(min_length=1, max_length=PR_ID_MAX_LENGTH, pattern=NO_NUL)]
 
 
 class MemberIn(msgspec.Struct):
@@ -37,11 +41,11 @@ class CreatePrIn(msgspec.Struct):
 
 
 class MergePrIn(msgspec.Struct):
-    pull_request_id: Id
+    pull_request_id: PrId
 
 
 class ReassignIn(msgspec.Struct):
-    pull_request_id: Id
+    pull_request_id: PrId
     # The reference contract names this old_user_id; its own example says old_reviewer_id.
     old_user_id: Id | None = None
     old_reviewer_id: Id | None = None

@@ -29,6 +29,18 @@ def test_every_variable_settings_reads_is_in_the_configuration_table() -> None:
     assert sorted(read - listed) == []
 
 
+def _read_by_settings() -> set[str]:
+    readers = [Settings.from_env, *(spec.read_settings for spec in HOSTS.values())]
+    read = {v for r in readers for v in re.findall(r'"([A-Z][A-Z0-9_]+)"', inspect.getsource(r))}
+    return read | {spec.webhook_secret_variable for spec in HOSTS.values()}
+
+
+def test_serve_help_names_every_variable_settings_reads() -> None:
+    from bot.cli import SERVE_VARIABLES
+
+    assert sorted(_read_by_settings() - set(SERVE_VARIABLES.split(", "))) == []
+
+
 def test_no_other_section_has_its_own_variable_table() -> None:
     text = README.read_text(encoding="utf-8")
     assert text.count("| variable | meaning | default |") == 1

@@ -46,7 +46,9 @@ class JsonFormatter(logging.Formatter):
         # A secret shorter than this is not masked: replacing every 's' of every line by
         # the mask makes logs unreadable and tells a reader the secret. Such a secret is
         # weak anyway; start-up warns about it.
-        self._secrets = [s for s in secrets if len(s) >= MIN_MASKED_SECRET]
+        # Longest first: a secret that starts another must not leave the other's tail.
+        kept = [s for s in secrets if len(s) >= MIN_MASKED_SECRET]
+        self._secrets = sorted(kept, key=len, reverse=True)
 
     def format(self, record: logging.LogRecord) -> str:
         return _encoder.encode(self.entry(record)).decode()

@@ -83,3 +83,30 @@ async def test_a_strange_content_length_is_no_500(
     # Starlette decodes headers as latin-1: b"\xb2" is '²', which isdigit() accepts.
     response = await client.post(path, content=b"{}", headers={"content-length": length})
     assert response.status_code < 500, response.text
+
+
+async def test_a_required_query_parameter_over_the_limit_is_refused_without_being_echoed(
+    client: httpx.AsyncClient,
+) -> None:
+    huge = "x" * 20_000
+    for path, name in (
+        ("/pullRequest/get", "pull_request_id"),
+        ("/users/getReview", "user_id"),
+        ("/pullRequest/explain", "pull_request_id"),
+    ):
+        response = await client.get(path, params={name: huge})
+        assert response.status_code == 400, path
+        assert len(response.content) < 300 and "longer than 1100" in response.text
+
+
+async def test_merge_and_reassign_take_pr_ids_as_long_as_a_webhook_can_store(
+    client: httpx.AsyncClient,
+) -> None:
+    long_id = "gitlab:" + "/".join(["g" * 200] * 4) + "/proj!12"
+    for path, body in (
+        ("/pullRequest/merge", {"pull_request_id": long_id}),
+        ("/pullRequest/reassign", {"pull_request_id": long_id, "old_user_id": "u"}),
+    ):
+        response = await client.post(path, json=body)
+        # Not a 400 about the id's length: the id is looked up (and this one does not exist).
+        assert response.status_code == 404, response.text

@@ -166,3 +166,11 @@ def test_a_short_secret_is_not_smeared_over_every_line() -> None:
     )
     entry = json.loads(formatter.format(record))
     assert entry["message"] == f"starting embedded PostgreSQL {logs.MASK}"
+
+
+def test_a_secret_that_begins_another_does_not_leave_the_others_tail() -> None:
+    formatter = logs.JsonFormatter(secrets=["shorttok", "shorttokLONGERsecret"])
+    record = logging.LogRecord(
+        "x", logging.INFO, __file__, 1, "%s", ("shorttokLONGERsecret",), None
+    )
+    assert json.loads(formatter.format(record))["message"] == logs.MASK
