@@ -12,7 +12,7 @@ from bot.core.models import Member, PullRequest, Team, User
 NO_NUL = r"^[^\x00]*$"
 Id = Annotated[str, msgspec.Meta(min_length=1, max_length=255, pattern=NO_NUL)]
 Name = Annotated[str, msgspec.Meta(max_length=1000, pattern=NO_NUL)]
-# A PR id names a PR to act on: webhook ids carry a GitLab project path (up to 1,000
+# A PR id names a PR to act on: webhook ids carry a host's project path (up to 1,000
 # characters), so they may be longer than the 255 an id created through the API may have.
 PR_ID_MAX_LENGTH = 1100
 PrId = Annotated[str, msgspec.Meta(min_length=1, max_length=PR_ID_MAX_LENGTH, pattern=NO_NUL)]
