@@ -65,7 +65,9 @@ class Db:
 
     def __init__(self, url: str, *, pool_size: int = 10) -> None:
         self.url = url
-        self.database = databases.Database(url, min_size=1, max_size=pool_size, reset=_keep_session)
+        # min_size=0: creating the pool needs no server, so an instance can start (and
+        # spool webhooks) while PostgreSQL is away; connections open on first use.
+        self.database = databases.Database(url, min_size=0, max_size=pool_size, reset=_keep_session)
         self._pool: asyncpg.Pool | None = None
         self._held: dict[asyncio.Task[Any], Connection] = {}
         # Waiting for a connection in arrival order. asyncpg's pool queue lets a newcomer

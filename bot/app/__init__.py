@@ -12,6 +12,7 @@ from prometheus_client import CollectorRegistry
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 
+from bot.app.store_start import store_prepared
 from bot.app.webhook_runtime import webhook_runtime
 from bot.observability import logs
 from bot.observability.metrics import PoolUse, ResourceCollector
@@ -31,7 +32,7 @@ from handlers.deps import Services
 from handlers.errors import EXCEPTION_HANDLERS
 from handlers.middleware import RequestObserver, TokenAuth
 from store.cache import TeamCache
-from store.db import Db, migrate
+from store.db import Db
 
 log = logging.getLogger(__name__)
 
@@ -66,8 +67,11 @@ def create_app(settings: Settings) -> Starlette:
 async def _start(
     settings: Settings, database_url: str, resources: AsyncExitStack
 ) -> tuple[Services, OutboxWorker]:
-    """Open every shared resource (closed by ``resources``) and build the use cases on them."""
-    await migrate(database_url)
+    """Open every shared resource (closed by ``resources``) and build the use cases on them.
+
+    Nothing here needs PostgreSQL to answer: migrations and TEAMS_FILE wait for it if it
+    is away (``store_prepared``), so an instance started during an outage spools webhooks.
+    """
     db = Db(database_url, pool_size=settings.db_pool_size)
     await db.connect()
     resources.push_async_callback(db.disconnect)
@@ -76,8 +80,12 @@ async def _start(
     directory = TeamDirectory(db, cache)
     chooser = Chooser(directory, random.Random(settings.selection_seed))
     changes = ChangeFeed()
-    teams = await start_team_config(db, cache, settings.teams_file)
+    teams = await start_team_config(db, cache, settings.teams_file, apply=False)
     resources.callback(teams.stop)
+    reloader = teams.reloader
+    await resources.enter_async_context(
+        store_prepared(database_url, reloader.reload if reloader else _nothing)
+    )
     if settings.admin_token is None and settings.user_token is None:
         log.warning("ADMIN_TOKEN and USER_TOKEN are unset: the management API is open")
     short = sum(1 for s in settings.secrets() if len(s.reveal()) < logs.MIN_MASKED_SECRET)
@@ -104,6 +112,10 @@ async def _start(
         readiness=Readiness(db, cache),
     )
     return services, hooks.worker  # the worker apart: tests drive its clock
+
+
+async def _nothing() -> None:
+    return None
 
 
 def _resource_metrics(cache: TeamCache, db: Db) -> CollectorRegistry:

@@ -42,9 +42,12 @@ from bot.services.chooser import Chooser
 from store import host_sync, users
 from store import outbox as store
 from store import pull_requests as prs
-from store.db import Connection, Db
+from store.db import UNREACHABLE, Connection, Db
 
 log = logging.getLogger(__name__)
+
+# The owner session connects on its own, so its failures come as they are, not Unavailable.
+_OUTAGE: tuple[type[BaseException], ...] = (Unavailable, *UNREACHABLE)
 
 
 async def outbox_listener(conn: Connection, change: ReviewerChange) -> None:
@@ -131,9 +134,9 @@ class OutboxWorker:
                 try:
                     sent = await self.run_once()
                     self._store_down = False
-                except Unavailable as exc:  # PostgreSQL away: say so once, not every second
+                except _OUTAGE as exc:  # PostgreSQL away: say so once, not every round
                     if not self._store_down:
-                        log.warning("outbox paused: %s; trying again every round", exc.message)
+                        log.warning("outbox paused, PostgreSQL unavailable: %s", exc)
                     self._store_down, sent = True, 0
                 except Exception:  # a bug must not kill the worker; keep it alive
                     log.exception("outbox round failed; trying again shortly")

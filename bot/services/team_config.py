@@ -95,14 +95,18 @@ class TeamsReloader:
             return self.last
 
 
-async def start_team_config(db: Db, cache: TeamCache, teams_file: str | None) -> TeamsStartup:
-    """Apply ``TEAMS_FILE`` once at start and reload it on SIGHUP (main thread only)."""
+async def start_team_config(
+    db: Db, cache: TeamCache, teams_file: str | None, *, apply: bool = True
+) -> TeamsStartup:
+    """Apply ``TEAMS_FILE`` once at start (unless ``apply`` is False: the caller applies it
+    when the store is ready) and reload it on SIGHUP (main thread only)."""
     service = TeamConfigService(db, cache)
     files = split_files(teams_file)
     reloader = TeamsReloader(service, files) if files else None
     if reloader is None:
         return TeamsStartup(service, None, lambda: None)
-    await reloader.reload()
+    if apply:
+        await reloader.reload()
     loop = asyncio.get_running_loop()
     pending: set[asyncio.Task[ReloadResult]] = set()
 

@@ -250,3 +250,31 @@ async def test_a_record_that_can_never_apply_is_set_aside_and_the_rest_applied(
     assert len(rejected) == 1 and "no code host 'nohost'" in rejected[0]
     assert await pg.fetchval("SELECT count(*) FROM pull_requests") == 1
     assert await pg.fetchval("SELECT delivery_id FROM webhook_deliveries") == "fine"
+
+
+async def test_an_instance_started_while_postgres_is_down_serves_and_spools(
+    postgres: Postgres, tmp_path: Path
+) -> None:
+    spool = Spool(tmp_path / "spool", 1 << 30)
+    async with bot(postgres, spool.directory):  # the team and its handles, then stopped
+        pass
+    await asyncio.to_thread(postgres.stop)
+    base = Settings(database_url=postgres.url, redis_url="off", outbox_worker=False)
+    settings = with_hosts(replace(base, spool_dir=spool.directory), **HOOK_HOSTS)
+    async with running(create_app(settings)) as client:  # starts with PostgreSQL away
+        assert (await client.get("/health")).status_code == 200
+        assert (await client.get("/ready")).status_code == 503
+        api = await client.get("/team/get", params={"team_name": "backend"})
+        assert api.status_code == 503 and api.json()["error"]["code"] == "UNAVAILABLE"
+        queued = await send(client, opened(1), "while-down")
+        assert queued.status_code == 202 and queued.json()["status"] == "queued"
+        await asyncio.to_thread(postgres.start)
+        await wait_drained(spool)
+        assert (await client.get("/ready")).status_code == 200
+    conn = await asyncpg.connect(postgres.url)
+    try:
+        applied = await conn.fetchval("SELECT delivery_id FROM webhook_deliveries")
+        reviewers = await conn.fetchval("SELECT count(*) FROM pr_reviewers")
+    finally:
+        await conn.close()
+    assert (applied, reviewers) == ("while-down", 2)
