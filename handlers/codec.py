@@ -47,9 +47,11 @@ def decode(raw: bytes, into: type[T]) -> T:
 async def read_raw(request: Request, limit: int = MAX_BODY_BYTES, what: str = "request") -> bytes:
     """The body, refused with 413 as soon as it is known to exceed ``limit`` bytes.
 
-    At most ``MAX_BODIES_IN_FLIGHT`` bodies are received at once in a process (memory stays
-    bounded under a flood of slow uploads: a waiting upload sits in the socket, not here);
-    waiting for a turn and receiving each take at most ``BODY_READ_TIMEOUT`` seconds.
+    At most ``MAX_BODIES_IN_FLIGHT`` bodies of each kind (``what``: webhook deliveries, API
+    requests) are received at once in a process (memory stays bounded under a flood of slow
+    uploads: a waiting upload sits in the socket, not here); waiting for a turn and receiving
+    each take at most ``BODY_READ_TIMEOUT`` seconds. Separate turns per kind: deliveries with
+    a forged but well-formed signature must not hold up the (authenticated) API.
     """
     too_large = PayloadTooLarge(f"{what} body is larger than {limit} bytes")
     declared = request.headers.get("content-length", "")
@@ -59,7 +61,7 @@ async def read_raw(request: Request, limit: int = MAX_BODY_BYTES, what: str = "r
         raise too_large
     found = services_if_started(request)
     settings = found.settings if found else Settings()
-    slots = _slots(request, settings.bodies_in_flight)
+    slots = _slots(request, what, settings.bodies_in_flight)
     deadline = settings.body_read_timeout
     try:
         async with asyncio.timeout(deadline):
@@ -75,15 +77,15 @@ async def read_raw(request: Request, limit: int = MAX_BODY_BYTES, what: str = "r
         slots.release()
 
 
-# One semaphore per app (an app lives in one event loop; tests build many apps).
-_SLOTS: WeakKeyDictionary[Any, asyncio.Semaphore] = WeakKeyDictionary()
+# Semaphores per app and kind of body (an app lives in one event loop; tests build many).
+_SLOTS: WeakKeyDictionary[Any, dict[str, asyncio.Semaphore]] = WeakKeyDictionary()
 
 
-def _slots(request: Request, size: int) -> asyncio.Semaphore:
-    app = request.app
-    slots = _SLOTS.get(app)
+def _slots(request: Request, what: str, size: int) -> asyncio.Semaphore:
+    kinds = _SLOTS.setdefault(request.app, {})
+    slots = kinds.get(what)
     if slots is None:
-        slots = _SLOTS[app] = asyncio.Semaphore(size)
+        slots = kinds[what] = asyncio.Semaphore(size)
     return slots
 
 

@@ -26,6 +26,16 @@ def at_the_cap() -> str:
     return text
 
 
+def many_small_teams() -> str:
+    """The costliest shape per byte found so far: one-member teams in flow style."""
+    team = "  - {name: t%d, members: [{id: m%d}]}\n"
+    text, i = "teams:\n", 0
+    while len(text) + len(team) + 20 < MAX_FILE_BYTES:
+        text += team % (i, i)
+        i += 1
+    return text
+
+
 def alias_bomb() -> str:
     levels = ["a0: &a0 {id: x}"] + [f"a{i}: &a{i} [*a{i - 1}, *a{i - 1}]" for i in range(1, 31)]
     return "\n".join(levels) + "\nteams: [{name: t, members: *a30}]\n"
@@ -47,6 +57,7 @@ def _median_seconds(text: str) -> float:
 def main() -> None:
     cases: dict[str, Callable[[], str]] = {
         "at the cap": at_the_cap,
+        "small teams": many_small_teams,
         "alias bomb": alias_bomb,
         "deep nesting": deep_nesting,
     }

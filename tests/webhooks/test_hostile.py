@@ -14,6 +14,7 @@ from dataclasses import replace
 from typing import Any
 
 import asyncpg
+import httpx
 import pytest
 
 from bot.app import create_app
@@ -206,3 +207,19 @@ def test_bodies_in_flight_are_bounded(settings: Settings) -> None:
         second_status, _, _ = _answer(second)
     assert (first_status, second_status) == (408, 408)
     assert third_status == 503 and b"BUSY" in third_data and b"retry-after" in third_data.lower()
+
+
+def test_stalled_deliveries_do_not_hold_up_the_api(settings: Settings) -> None:
+    """Webhook and API bodies take turns apart: with the one webhook slot held by a stalled
+    delivery whose signature looks right, an API write is answered at once."""
+    forged = {"x-github-event": "pull_request", "x-hub-signature-256": "sha256=" + "0" * 64}
+    with serving(_app(settings, body_read_timeout=3.0, bodies_in_flight=1)) as url:
+        stalled = _open(url, "github", forged, 1000)
+        time.sleep(0.3)
+        started = time.monotonic()
+        created = httpx.post(f"{url}/team/add", json={"team_name": "t", "members": []}, timeout=10)
+        waited = time.monotonic() - started
+        status, _, _ = _answer(stalled)
+    assert created.status_code == 201, created.text
+    assert waited < 2.5  # not held until the stalled delivery's 3 s deadline
+    assert status == 408
