@@ -10,10 +10,11 @@ import msgspec
 from starlette.requests import Request
 
 from bot.core.errors import BadRequest
+from handlers.shapes import PR_ID_MAX_LENGTH
 
 MAX_ID_LENGTH = 255
-# Required ids may be PR ids of webhook PRs (see handlers.shapes.PR_ID_MAX_LENGTH).
-MAX_REQUIRED_LENGTH = 1100
+# Required ids may be PR ids of webhook PRs, the longest ids there are.
+MAX_REQUIRED_LENGTH = PR_ID_MAX_LENGTH
 
 
 def query_param(request: Request, name: str) -> str:

@@ -88,8 +88,7 @@ class Db:
 
     def pool_use(self) -> tuple[int, int, int]:
         """(open, idle, max) connections of the pool; zeros before connect."""
-        # `databases` keeps its asyncpg pool private; metrics are the only reader.
-        pool = getattr(getattr(self.database, "_backend", None), "_pool", None)
+        pool = self._pool  # the pool connect() found; None before it and after disconnect
         if pool is None:
             return 0, 0, 0
         return pool.get_size(), pool.get_idle_size(), pool.get_max_size()

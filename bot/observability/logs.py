@@ -49,12 +49,22 @@ class JsonFormatter(logging.Formatter):
         # Longest first: a secret that starts another must not leave the other's tail.
         kept = [s for s in secrets if len(s) >= MIN_MASKED_SECRET]
         self._secrets = sorted(kept, key=len, reverse=True)
+        # How each secret looks inside an encoded line (itself, or JSON-escaped): a line
+        # holding none of these needs no masking, so most lines are encoded just once.
+        self._encoded_forms = {f for s in kept for f in (s, _encoder.encode(s).decode()[1:-1])}
 
     def format(self, record: logging.LogRecord) -> str:
-        return _encoder.encode(self.entry(record)).decode()
+        fields = self._fields(record)
+        line = _encoder.encode(fields).decode()
+        if not any(form in line for form in self._encoded_forms):
+            return line
+        return _encoder.encode(self._masked_fields(fields)).decode()
 
     def entry(self, record: logging.LogRecord) -> dict[str, object]:
         """The record as one flat mapping, secrets masked and ANSI escapes removed."""
+        return self._masked_fields(self._fields(record))
+
+    def _fields(self, record: logging.LogRecord) -> dict[str, object]:
         entry: dict[str, object] = {
             "ts": time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(record.created))
             + f".{int(record.msecs):03d}Z",
@@ -70,11 +80,14 @@ class JsonFormatter(logging.Formatter):
             entry.setdefault(key, fields[key])
         if record.exc_info:
             entry["exception"] = self.formatException(record.exc_info)
-        if self._secrets:
-            # Before encoding: once encoded, a secret holding '"', '\\' or a newline (a PEM
-            # key) no longer appears as itself in the line.
-            entry = {key: self._masked(value) for key, value in entry.items()}
         return entry
+
+    def _masked_fields(self, entry: dict[str, object]) -> dict[str, object]:
+        # On the values, not the encoded line: once encoded, a secret holding '"', '\\' or
+        # a newline (a PEM key) no longer appears as itself.
+        if not self._secrets:
+            return entry
+        return {key: self._masked(value) for key, value in entry.items()}
 
     def _masked(self, value: object) -> object:
         if isinstance(value, str):
