@@ -26,6 +26,12 @@ MIGRATION_LOCK_KEY = 0x7265766965776274  # "reviewbt"
 
 Connection = Any  # asyncpg.Connection or the pool's proxy of one
 
+# A PostgreSQL that accepts connections but never answers (frozen, its disk stuck) must
+# not hold requests forever: a statement, a new connection and a wait for a pooled one
+# each give up after this and surface as Unavailable (503 to retry, a spooled webhook).
+# Far above any statement the service runs (a 128 KiB team file applies in < 1 s).
+QUERY_TIMEOUT = 15.0
+
 # What a request meets while PostgreSQL is down, restarting or out of connection slots:
 # refused or reset sockets and timeouts (OSError), class 08 connection errors, the server
 # shutting down or starting up (57P01-57P03), too many connections (53300), and a
@@ -63,11 +69,22 @@ class Db:
     connection already held, and a nested ``transaction()`` becomes a savepoint.
     """
 
-    def __init__(self, url: str, *, pool_size: int = 10) -> None:
+    def __init__(
+        self, url: str, *, pool_size: int = 10, query_timeout: float | None = None
+    ) -> None:
         self.url = url
+        self.query_timeout = query_timeout = query_timeout or QUERY_TIMEOUT
         # min_size=0: creating the pool needs no server, so an instance can start (and
         # spool webhooks) while PostgreSQL is away; connections open on first use.
-        self.database = databases.Database(url, min_size=0, max_size=pool_size, reset=_keep_session)
+        # asyncpg's timeouts: ``command_timeout`` per statement, ``timeout`` per connect.
+        self.database = databases.Database(
+            url,
+            min_size=0,
+            max_size=pool_size,
+            reset=_keep_session,
+            command_timeout=query_timeout,
+            timeout=query_timeout,
+        )
         self._pool: asyncpg.Pool | None = None
         self._held: dict[asyncio.Task[Any], Connection] = {}
         # Waiting for a connection in arrival order. asyncpg's pool queue lets a newcomer
@@ -102,7 +119,7 @@ class Db:
             yield held
             return
         try:
-            async with self._turns, self._pool.acquire() as conn:
+            async with self._turn(), self._pool.acquire() as conn:
                 self._held[task] = conn
                 try:
                     yield conn
@@ -110,6 +127,20 @@ class Db:
                     del self._held[task]
         except UNREACHABLE as exc:
             raise Unavailable(f"PostgreSQL is unavailable ({type(exc).__name__})") from exc
+
+    @asynccontextmanager
+    async def _turn(self) -> AsyncIterator[None]:
+        """A place among the pool's users; the wait is bounded only when there is one
+        (a timer per uncontended request would cost CPU on the hot path)."""
+        if self._turns.locked():
+            async with asyncio.timeout(self.query_timeout):
+                await self._turns.acquire()
+        else:
+            await self._turns.acquire()
+        try:
+            yield
+        finally:
+            self._turns.release()
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[Connection]:

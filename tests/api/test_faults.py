@@ -5,7 +5,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
+import signal
 import socket
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -117,3 +120,51 @@ async def test_postgres_down_is_503_with_retry_after_and_health_stays_200(
     ]
     assert len(warnings) == 2 and not any(r.exc_info for r in warnings)
     assert "reviewbot_store_unavailable_total 2.0" in metrics
+
+
+def _postgres_processes(pgdata: Path) -> list[int]:
+    """The postmaster of ``pgdata`` and every process it started."""
+    postmaster = int((pgdata / "postmaster.pid").read_text().split()[0])
+    children = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rpartition(")")[2].split()
+        except OSError:
+            continue
+        if int(fields[1]) == postmaster:
+            children.append(int(stat.parent.name))
+    return [postmaster, *children]
+
+
+async def test_a_frozen_postgres_is_503_within_the_query_timeout_and_recovers(
+    private_postgres: PrivatePostgres, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Accepting connections but answering nothing (SIGSTOP: a hung disk, a paused VM)."""
+    monkeypatch.setattr("store.db.QUERY_TIMEOUT", 1.0)
+    await migrate(private_postgres.url)
+    app = create_app(Settings(database_url=private_postgres.url, redis_url="off"))
+    transport = httpx.ASGITransport(app=app)
+    async with (
+        app.router.lifespan_context(app),
+        httpx.AsyncClient(transport=transport, base_url="http://t") as client,
+    ):
+        assert (await client.post("/team/add", json={"team_name": "t", "members": []})).is_success
+        frozen = _postgres_processes((tmp_path / "postgres").resolve())  # with the pool's
+        for pid in frozen:
+            os.kill(pid, signal.SIGSTOP)
+        try:
+            started = time.monotonic()
+            read, write = await asyncio.gather(  # a read the cache cannot answer
+                client.get("/stats"),
+                client.post("/team/add", json={"team_name": "u", "members": []}),
+            )
+            waited = time.monotonic() - started
+        finally:
+            for pid in frozen:
+                os.kill(pid, signal.SIGCONT)
+        for response in (read, write):
+            assert response.status_code == 503, response.text
+            assert response.json()["error"]["code"] == "UNAVAILABLE"
+        assert waited < 4.0
+        again = await client.get("/team/get", params={"team_name": "t"})
+        assert again.status_code == 200, again.text

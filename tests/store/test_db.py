@@ -5,7 +5,9 @@ from __future__ import annotations
 import asyncio
 
 import asyncpg
+import pytest
 
+from bot.core.errors import Unavailable
 from store.db import Db
 
 
@@ -48,4 +50,41 @@ async def test_concurrent_tasks_get_their_own_connections(migrated: str) -> None
             first, second = await asyncio.gather(backend_pid(), backend_pid())
         assert len({here, first, second}) == 3
     finally:
+        await db.disconnect()
+
+
+async def test_a_statement_past_the_query_timeout_is_unavailable_and_the_pool_recovers(
+    migrated: str,
+) -> None:
+    db = Db(migrated, pool_size=1, query_timeout=0.5)
+    await db.connect()
+    try:
+        with pytest.raises(Unavailable):
+            async with db.connection() as conn:
+                await conn.execute("SELECT pg_sleep(5)")
+        async with db.connection() as conn:
+            assert await conn.fetchval("SELECT 1") == 1
+    finally:
+        await db.disconnect()
+
+
+async def test_waiting_for_a_pooled_connection_is_bounded(migrated: str) -> None:
+    db = Db(migrated, pool_size=1, query_timeout=0.3)
+    await db.connect()
+    held, release = asyncio.Event(), asyncio.Event()
+
+    async def hold() -> None:
+        async with db.connection():
+            held.set()
+            await release.wait()
+
+    holder = asyncio.create_task(hold())
+    try:
+        await held.wait()
+        with pytest.raises(Unavailable):
+            async with db.connection():
+                pass
+    finally:
+        release.set()
+        await holder
         await db.disconnect()
