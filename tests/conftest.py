@@ -27,6 +27,7 @@ from starlette.applications import Starlette
 
 from bot.app import create_app
 from bot.cli.embedded import embedded_postgres, embedded_redis
+from bot.cli.http_protocol import HeaderDeadlineProtocol
 from config.settings import Settings
 from store.db import migrate
 
@@ -175,9 +176,12 @@ async def wait_until_blocked(pg: asyncpg.Pool, what: str = "a request") -> None:
 
 
 @contextlib.contextmanager
-def serving(app: Starlette) -> Iterator[str]:
-    """The app behind a real uvicorn on a free 127.0.0.1 port (in a thread); its base URL."""
-    config = uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning", lifespan="on")
+def serving(app: Starlette, http: type[asyncio.Protocol] = HeaderDeadlineProtocol) -> Iterator[str]:
+    """The app behind a real uvicorn on a free 127.0.0.1 port (in a thread), with the HTTP
+    protocol ``reviewbot serve`` uses; its base URL."""
+    config = uvicorn.Config(
+        app, host="127.0.0.1", port=0, log_level="warning", lifespan="on", http=http
+    )
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()

@@ -44,9 +44,10 @@ def uvicorn_options(settings: Settings) -> dict[str, Any]:
         "log_level": settings.log_level.lower(),
         "access_log": False,
         "log_config": None,  # bot.observability.logs already sends every record out as JSON
-        # The C implementations; uvicorn[standard] brings both.
+        # The C implementations (uvicorn[standard] brings both); httptools' protocol with a
+        # deadline on request headers (bot/cli/http_protocol.py).
         "loop": "uvloop",
-        "http": "httptools",
+        "http": "bot.cli.http_protocol:HeaderDeadlineProtocol",
     }
 
 
