@@ -2,8 +2,9 @@
 
 The sample is the host's "pull request opened" (``bot/hosts/<host>/sample.json``), signed
 with the host's webhook secret from the environment (or ``--secret``), so an operator sees
-a reviewer request happen before wiring a real host. Exit status: 0 the instance accepted
-it (2xx), 1 it did not or could not be reached, 2 bad usage (no secret).
+a reviewer request happen before wiring a real host. Exit status: 0 the instance applied
+it, 1 it refused or ignored it (an unknown author, say) or could not be reached, 2 bad usage
+(no secret).
 """
 
 from __future__ import annotations
@@ -36,8 +37,15 @@ def add_webhook_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser])
         epilog="reads: " + ", ".join(s.webhook_secret_variable for s in HOSTS.values()),
     )
     send.add_argument("host", choices=list(HOSTS), help="which host's delivery to imitate")
-    send.add_argument("--url", default="http://127.0.0.1:8080", help="the instance's root URL")
-    send.add_argument("--author", metavar="HANDLE", help="the PR author's handle on the host")
+    send.add_argument(
+        "--url", help="the instance's root URL (default: http://127.0.0.1:PORT, PORT from the env)"
+    )
+    send.add_argument(
+        "--author",
+        metavar="HANDLE",
+        help="the PR author's handle on the host: the member's handle key in the team file, "
+        "else their user id (default: the sample's author)",
+    )
     send.add_argument("--secret", help="the webhook secret (default: from the environment)")
 
 
@@ -59,7 +67,8 @@ def run_webhook(args: argparse.Namespace, settings: Settings) -> int:
         "Content-Type": "application/json",
         **sample.headers(body, secret, str(uuid.uuid4())),
     }
-    url = f"{args.url.rstrip('/')}/webhooks/{args.host}"
+    root = args.url or f"http://127.0.0.1:{settings.port}"
+    url = f"{root.rstrip('/')}/webhooks/{args.host}"
     try:
         response = httpx.post(url, content=body, headers=headers, timeout=settings.host_timeout)
     except httpx.HTTPError as exc:
@@ -67,4 +76,18 @@ def run_webhook(args: argparse.Namespace, settings: Settings) -> int:
         return 1
     print(f"POST {url} ({sample.event}) -> {response.status_code}")
     print(response.text)
+    if response.is_success and _ignored(response):
+        print(f"reviewbot: the delivery was ignored: {_ignored(response)}", file=sys.stderr)
+        return 1
     return 0 if response.is_success else 1
+
+
+def _ignored(response: httpx.Response) -> str | None:
+    """The reason the instance gave for doing nothing, if it did nothing."""
+    try:
+        body = response.json()
+    except ValueError:
+        return None
+    if isinstance(body, dict) and body.get("status") == "ignored":
+        return str(body.get("reason") or "no reason given")
+    return None

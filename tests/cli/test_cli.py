@@ -113,9 +113,15 @@ async def test_webhook_send_delivers_a_signed_sample_that_assigns_reviewers(
             }
             assert (await client.post("/team/add", json=team)).status_code == 201
         env = {f"{host.upper()}_WEBHOOK_SECRET": f"{host}-s"}
+        port = url.rpartition(":")[2]
+        stranger = _cli("webhook", "send", host, "--author", "zed", env={**env, "PORT": port})
         done = _cli("webhook", "send", host, "--url", url, "--author", "ana", env=env)
         wrong = _cli("webhook", "send", host, "--url", url, "--secret", "nope")
     assert done.returncode == 0, done.stdout + done.stderr
+    # No --url: PORT names the instance; an author no member has is ignored, and says so.
+    assert stranger.returncode == 1, stranger.stdout + stranger.stderr
+    assert "-> 202" in stranger.stdout
+    assert "ignored: unknown author" in stranger.stderr and "'zed'" in stranger.stderr
     assert "-> 200" in done.stdout and '"applied"' in done.stdout
     row = await pg.fetchrow("SELECT pull_request_id, author_id FROM pull_requests")
     assert row["author_id"] == "ana" and row["pull_request_id"].startswith(f"{host}:")
