@@ -94,11 +94,22 @@ async def away_by_file_until(conn: Connection, user_id: str, today: date) -> dat
     return value
 
 
-async def set_reason(conn: Connection, command: str, by: str) -> None:
+async def set_reason(conn: Connection, command: str, by: str, word: str) -> None:
     """Leave the command and its author for the assignment events that follow (a trigger
-    adds them to each event's explanation; migration 0008)."""
-    reason = json.dumps({"command": command, "by": by})
+    adds them to each event's explanation; migration 0008). ``word``: r?, reroll…"""
+    reason = json.dumps({"command": command, "by": by, "word": word})
     await conn.execute("SELECT set_config('reviewbot.reason', $1, true)", reason)
+
+
+async def rerolled_away(conn: Connection, pr_id: str) -> set[str]:
+    """Who a reroll already took off this PR (a reroll never brings them back)."""
+    rows = await conn.fetch(
+        """SELECT DISTINCT replaced_user_id FROM assignment_events
+            WHERE pull_request_id = $1 AND kind = 'reassigned'
+              AND explain -> 'reason' ->> 'word' = 'reroll'""",
+        pr_id,
+    )
+    return {r["replaced_user_id"] for r in rows}
 
 
 async def handles_of(conn: Connection, host: str, user_ids: Sequence[str]) -> dict[str, str]:

@@ -202,7 +202,10 @@ async def _reroll(step: Step) -> str | None:
     picked = [s.user_id for s in await store.seats(step.conn, pr.pull_request_id) if s.picked]
     if not picked:
         raise Refused("no current reviewer was picked by reviewbot, so there is nothing to reroll")
-    swaps = [(old, await _replace_one(step, old, set(picked))) for old in picked]
+    # Never the ones being replaced, nor anyone an earlier reroll took off: racing rerolls
+    # each replace whom they find, and nobody is rerolled away twice.
+    never = set(picked) | await store.rerolled_away(step.conn, pr.pull_request_id)
+    swaps = [(old, await _replace_one(step, old, never)) for old in picked]
     ids = [u for pair in swaps for u in pair if u is not None]
     names = await store.handles_of(step.conn, step.host, ids)
     done = [f"@{names[old]} → @{names[new]}" for old, new in swaps if new is not None]

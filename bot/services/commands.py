@@ -17,6 +17,7 @@ from bot.core.command_rules import (
     Actor,
     PrFacts,
     Report,
+    command_word,
     needs_pr,
     refusal,
     refused,
@@ -137,7 +138,8 @@ class CommentCommands:
         before = step.pr
         try:
             async with step.conn.transaction():  # a savepoint: a refusal undoes it all
-                await store.set_reason(step.conn, command.line, step.actor.handle)
+                word = command_word(command)
+                await store.set_reason(step.conn, command.line, step.actor.handle, word)
                 said = await run(command, step)
         except Refused as exc:
             step.pr = before

@@ -156,6 +156,8 @@ def parse_note(payload: Any) -> CommentEvent | Ignored:
     attrs = obj(payload, "object_attributes")
     if text(attrs, "noteable_type") != "MergeRequest":
         return Ignored(f"a note on a {text(attrs, 'noteable_type') or 'something'}, not an MR")
+    if attrs.get("system") is True:
+        return Ignored("a system note (written by GitLab, not a person)")
     action = text(attrs, "action") or "create"
     if action != "create":
         return Ignored(f"note action '{action}' is not handled")
