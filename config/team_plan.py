@@ -102,15 +102,17 @@ class Plan:
         return counts
 
     def as_json(self) -> dict[str, Any]:
-        return {
+        out: dict[str, Any] = {
             "changes": [c.as_json() for c in self.changes],
             "summary": self.summary(),
             "prune": self.prune,
-            "kept": [
+        }
+        if self.kept_away:
+            out["kept"] = [
                 {"name": user, "away_until": day, "set_by": "comment command"}
                 for user, day in self.kept_away
-            ],
-        }
+            ]
+        return out
 
     def as_text(self) -> str:
         kept = [
