@@ -150,7 +150,8 @@ async def arrange(url: str, client: httpx.AsyncClient) -> None:
     conn = await asyncpg.connect(url)
     try:
         await conn.execute(
-            "INSERT INTO user_handles (user_id, host, handle) VALUES ('alice', 'github', 'alice-gh')"
+            "INSERT INTO user_handles (user_id, host, handle)"
+            " VALUES ('alice', 'github', 'alice-gh')"
         )
     finally:
         await conn.close()
