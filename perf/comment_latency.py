@@ -9,7 +9,8 @@ comment's reaction arrives. One PR is opened by a signed ``pull_request`` delive
 ``--count`` signed ``issue_comment`` deliveries (each a new comment holding ``--command``)
 are sent at ``--rate`` per second. Printed: the webhook's answer time (ack) and the time
 from sending a comment until the fake host received its reaction, p50 / p99 / max. Every
-wait is bounded (``BOUND`` seconds).
+wait is bounded (``BOUND`` seconds). The figures are also written to
+perf/results/comment_latency.md.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ import uuid
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import asyncpg
 import httpx
@@ -41,6 +43,7 @@ from store.db import migrate
 SECRET = "comment-latency-secret"
 FIXTURES = Path(__file__).resolve().parents[1] / "tests/webhooks/fixtures/github"
 BOUND = 120.0
+RESULTS = Path(__file__).resolve().parent / "results" / "comment_latency.md"
 _REACTION = re.compile(rb"^POST /repos/acme/widgets/issues/comments/(\d+)/reactions ")
 
 
@@ -136,7 +139,7 @@ def signed(event: str, payload: dict[str, object]) -> tuple[bytes, dict[str, str
 
 
 def comment_payload(comment_id: int, text: str) -> dict[str, object]:
-    payload = json.loads((FIXTURES / "issue_comment__created.json").read_text())
+    payload: dict[str, Any] = json.loads((FIXTURES / "issue_comment__created.json").read_text())
     payload["comment"].update(id=comment_id, body=text)
     payload["comment"]["user"]["login"] = "alice-gh"
     return payload
@@ -216,9 +219,15 @@ async def main(args: argparse.Namespace) -> None:
                     sent, acks = await send_comments(client, args)
                     await wait_for(host, sent)
     latencies = [host.reacted[c] - t for c, t in sent.items()]
-    print(f"{args.count} comments '{args.command}' at {args.rate:g}/s, fake GitHub on 127.0.0.1")
-    print(f"ack (webhook answered):   {percentiles(acks)}")
-    print(f"comment → reaction:       {percentiles(latencies)}")
+    text = "\n".join(
+        [
+            f"{args.count} comments '{args.command}' at {args.rate:g}/s, fake GitHub on 127.0.0.1",
+            f"ack (webhook answered):   {percentiles(acks)}",
+            f"comment → reaction:       {percentiles(latencies)}",
+        ]
+    )
+    print(text)
+    RESULTS.write_text(f"# Comment → reaction latency\n\n```text\n{text}\n```\n")
 
 
 if __name__ == "__main__":

@@ -21,7 +21,7 @@ from bot.core.events import Kind
 # handle longer than any host allows is no handle.
 TITLE_MAX = 1000
 HANDLE_MAX = 255
-COMMENT_MAX = 65536  # GitHub caps a comment at 65,536 characters
+COMMENT_MAX = 65536  # hosts cap a comment near 65,536 characters
 
 
 @dataclass(frozen=True, slots=True)

@@ -382,3 +382,22 @@ async def test_an_unseen_pr_by_a_stranger_is_still_answered(
     await bot.drain()
     assert fake.last_reaction(cid) == REFUSED[host]
     assert "no record of this pull request" in fake.replies[0]
+
+
+async def test_a_person_undoing_a_command_on_the_host_is_mirrored(
+    bot: Bot, pg: asyncpg.Pool, github_api: respx.MockRouter
+) -> None:
+    fake = fake_host("github", github_api, github_api, github_api)
+    [first] = await open_pr(bot, pg, "github", count=1)
+    target = "carol" if first != "carol" else "dave"
+    await comment(bot, "github", f"r? @{handle('github', target)}", "alice")
+    assert target in await reviewers(pg, PR_IDS["github"])
+
+    def removed(payload: dict[str, Any]) -> None:
+        payload["requested_reviewer"]["login"] = handle("github", target)
+
+    response = await bot.post("github", "pull_request__review_request_removed", edit=removed)
+    assert response.status_code == 200, response.text
+    assert await reviewers(pg, PR_IDS["github"]) == [first]  # never fight people
+    await bot.drain()
+    assert fake.removed == []  # a copy of what a person did is not sent back
