@@ -67,14 +67,16 @@ def changes_reviewers(command: Command) -> bool:
 
 def refusal(command: Command, actor: Actor, pr: PrFacts | None, bot: str) -> str | None:
     """Why ``actor`` may not run ``command`` on ``pr`` (None: they may)."""
-    if isinstance(command, Help | Explain):
+    if isinstance(command, Help):
+        return None
+    if pr is None and needs_pr(command):
+        return "reviewbot has no record of this pull request and could not record it"
+    if isinstance(command, Explain):
         return None
     if actor.user_id is None:
         return f"@{actor.handle} is not a member reviewbot knows on this host"
-    if not needs_pr(command):
-        return None
     if pr is None:
-        return "reviewbot has no record of this pull request and could not record it"
+        return None
     if pr.status is not PrStatus.OPEN:
         return f"the pull request is {pr.status.value.lower()}; its reviewers no longer change"
     mine = actor.user_id == pr.author_id or actor.user_id in pr.reviewers

@@ -148,6 +148,7 @@ WHO_MAY = [
     (Reroll("@reviewbot reroll"), AUTHOR, PrFacts("alice", "backend", (), PrStatus.MERGED), False),
     (RequestUser("c", "r? @c"), AUTHOR, PrFacts("alice", "backend", (), PrStatus.CLOSED), False),
     (RequestUser("c", "r? @c"), AUTHOR, None, False),  # no PR on record
+    (Explain("@reviewbot explain"), STRANGER, None, False),
 ]
 
 

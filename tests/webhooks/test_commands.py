@@ -376,7 +376,7 @@ async def test_an_unseen_pr_by_a_stranger_is_still_answered(
         else:
             payload["issue"]["user"]["login"] = "mallory"
 
-    response, cid = await comment(bot, host, "r? @bob", "bob", edit=stranger)
+    response, cid = await comment(bot, host, "r? @bob\n@reviewbot explain", "bob", edit=stranger)
     assert response.json()["reaction"] == "refused"
     assert await pg.fetchval("SELECT count(*) FROM pull_requests") == 0
     await bot.drain()
