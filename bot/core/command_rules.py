@@ -75,7 +75,7 @@ def refusal(command: Command, actor: Actor, pr: PrFacts | None, bot: str) -> str
         return None
     if actor.user_id is None:
         return f"@{actor.handle} is not a member reviewbot knows on this host"
-    if pr is None:
+    if pr is None or not needs_pr(command):
         return None
     if pr.status is not PrStatus.OPEN:
         return f"the pull request is {pr.status.value.lower()}; its reviewers no longer change"

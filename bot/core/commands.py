@@ -92,6 +92,7 @@ _HANDLE = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9_.-]*[A-Za-z0-9_])?")
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _TRAILING = ".,;:!"
 MAX_LINE = 500  # a longer line is prose, not a command
+MAX_COMMANDS = 20  # per comment: the rest are refused as one, so a reply stays short
 
 
 def usage(word: str, bot: str) -> str:
@@ -112,6 +113,10 @@ def parse_comment(body: str, bot: str) -> list[Parsed]:
         parsed = parse_line(line, bot)
         if parsed is not None:
             found.append(parsed)
+    if len(found) > MAX_COMMANDS:
+        extra = len(found) - MAX_COMMANDS
+        problem = f"only the first {MAX_COMMANDS} commands of a comment run; {extra} more ignored"
+        found[MAX_COMMANDS:] = [BadCommand(found[MAX_COMMANDS].line, problem, "one comment each")]
     return found
 
 

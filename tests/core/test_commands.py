@@ -141,6 +141,7 @@ WHO_MAY = [
     (Away(date(2026, 12, 24), "@reviewbot away until 2026-12-24"), OUTSIDER, None, True),
     (Away(date(2026, 12, 24), "@reviewbot away until 2026-12-24"), STRANGER, None, False),
     (Back("@reviewbot back"), TEAMMATE, None, True),
+    (Away(date(2026, 12, 24), "@reviewbot away until 2026-12-24"), OUTSIDER, PR, True),
     (Back("@reviewbot back"), STRANGER, None, False),
     (Explain("@reviewbot explain"), STRANGER, PR, True),
     (Help("@reviewbot help"), STRANGER, None, True),
@@ -220,3 +221,9 @@ def test_explain_names_the_command_and_its_author_and_the_skipped() -> None:
         "@carol-gh: `r? backend` by @alice-gh; strategy least_loaded; skipped dave (away)" in text
     )
     assert "no reviewers" in explain_text((), [], {})
+
+
+def test_a_comment_runs_at_most_twenty_commands() -> None:
+    found = parse_comment("\n".join(["@reviewbot help"] * 25), BOT)
+    assert len(found) == 21 and all(isinstance(c, Help) for c in found[:20])
+    assert isinstance(found[20], BadCommand) and "5 more ignored" in found[20].problem

@@ -157,6 +157,8 @@ REFUSALS = [
     ("@reviewbot away until 2026-02-30", "bob", "not a calendar day"),
     ("@reviewbot away until 2099-01-01", "mallory", "not a member reviewbot knows"),
     ("@reviewbot dance", "bob", "unknown command 'dance'"),
+    ("@reviewbot back", "mallory", "not a member reviewbot knows"),
+    ("@reviewbot explain now", "bob", "takes no arguments"),
 ]
 
 
