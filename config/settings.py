@@ -9,6 +9,7 @@ declared by its card (``bot/hosts/<host>/spec.py``) and held in ``Settings.code_
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -97,6 +98,21 @@ def _log_level(env: Mapping[str, str]) -> str:
     return level
 
 
+_BOT_NAME = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9_.-]{0,253}[A-Za-z0-9_])?")
+
+
+def _bot_name(env: Mapping[str, str]) -> str:
+    """BOT_NAME: a login as code hosts spell them (without '@' or '[bot]')."""
+    name = env.get("BOT_NAME", "").strip().removeprefix("@").removesuffix("[bot]")
+    if not name:
+        return "reviewbot"
+    if not _BOT_NAME.fullmatch(name):
+        raise SettingsError(
+            f"BOT_NAME must be a login (letters, digits, '-', '_', '.'), got {name!r}"
+        )
+    return name
+
+
 def _optional(env: Mapping[str, str], name: str) -> str | None:
     value = env.get(name, "").strip()
     return value or None
@@ -173,6 +189,7 @@ class Settings:
     # Verified webhooks kept while PostgreSQL is down (issue 11): None = DATA_DIR/spool.
     spool_dir: Path | None = None
     spool_max_bytes: int = 128 << 20  # 0: no spool, such deliveries are refused with 503
+    bot_name: str = "reviewbot"  # BOT_NAME: the mention name of comment commands (issue 13)
 
     @property
     def webhook_spool_dir(self) -> Path:
@@ -223,4 +240,5 @@ class Settings:
             host_timeout=_positive_float(env, "HOST_TIMEOUT", 10.0),
             spool_dir=Path(d) if (d := _optional(env, "SPOOL_DIR")) else None,
             spool_max_bytes=_int(env, "SPOOL_MAX_BYTES", 128 << 20, minimum=0),
+            bot_name=_bot_name(env),
         )

@@ -75,6 +75,8 @@ class Plan:
     changes: tuple[Change, ...]
     teams: tuple[TeamSpec, ...]  # the desired teams, for apply
     prune: bool
+    # Members of the files who set themselves away by comment command: kept as they are.
+    kept_away: tuple[tuple[str, str], ...] = ()  # (user id, last day)
 
     @property
     def empty(self) -> bool:
@@ -100,18 +102,28 @@ class Plan:
         return counts
 
     def as_json(self) -> dict[str, Any]:
-        return {
+        out: dict[str, Any] = {
             "changes": [c.as_json() for c in self.changes],
             "summary": self.summary(),
             "prune": self.prune,
         }
+        if self.kept_away:
+            out["kept"] = [
+                {"name": user, "away_until": day, "set_by": "comment command"}
+                for user, day in self.kept_away
+            ]
+        return out
 
     def as_text(self) -> str:
+        kept = [
+            f"= kept: user {user}: away until {day} (set by the member with a comment command)"
+            for user, day in self.kept_away
+        ]
         if self.empty:
-            return "no changes"
+            return "\n".join([*kept, "no changes"])
         lines = [c.as_text() for c in self.changes]
         counts = ", ".join(_counted(kind, n) for kind, n in self.summary().items())
-        return "\n".join([*lines, f"{plural(len(self.changes), 'change')}: {counts}"])
+        return "\n".join([*lines, *kept, f"{plural(len(self.changes), 'change')}: {counts}"])
 
 
 def plan(teams: list[TeamSpec], state: StoredState, *, prune: bool = False) -> Plan:
@@ -127,7 +139,13 @@ def plan(teams: list[TeamSpec], state: StoredState, *, prune: bool = False) -> P
                 changes.append(change)
     if prune:
         changes.extend(_pruned(teams, state))
-    return Plan(tuple(changes), tuple(teams), prune)
+    listed = {m.user_id for t in teams for m in t.members}
+    kept = tuple(
+        (user, day.isoformat())
+        for user, day in sorted(state.self_set_away.items())
+        if user in listed
+    )
+    return Plan(tuple(changes), tuple(teams), prune, kept)
 
 
 def _team_changes(team: TeamSpec, state: StoredState) -> list[Change]:

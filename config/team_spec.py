@@ -7,6 +7,7 @@ exporting is printing the stored side in the file's format.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
 
 from bot.core.models import DEFAULT_REVIEWERS, AwayPeriod
 from bot.core.selection import DEFAULT_STRATEGY, Strategy
@@ -65,6 +66,9 @@ class StoredState:
     teams: dict[str, TeamSpec] = field(default_factory=dict)  # members left empty
     users: dict[str, StoredUser] = field(default_factory=dict)
     handle_owners: dict[tuple[str, str], str] = field(default_factory=dict)
+    # Away periods members set themselves (`@reviewbot away until D`): user id → last day.
+    # Files never change them; a plan lists those of the members it lists.
+    self_set_away: dict[str, date] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)

@@ -6,16 +6,19 @@ keeps other workers away while the request is in flight. A lease also names its 
 (``claimed_by``): the key of a session-level advisory lock the worker holds on a connection
 of its own (``Owner``). A crashed worker's session ends, its lock leaves ``pg_locks`` and
 its rows are claimable at once; the lease running out is only the backstop (a frozen
-process whose session lives on). Only the oldest pending row of each PR is claimable, so
-one PR's post-backs go out in order and never overlap (a host whose reviewer list is read,
-changed and written back needs that).
+process whose session lives on). Only the oldest pending row of each PR and lane is claimable,
+so one PR's post-backs go out in order and never overlap (a host whose reviewer list is
+read, changed and written back needs that). Lanes (reviewers; comments: reactions and
+replies) keep a comment the host refuses from holding up reviewer requests.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 import asyncpg
 from asyncpg import Record
@@ -40,22 +43,27 @@ class Entry:
     id: int
     host: str
     pull_request_id: str
-    kind: str  # request | remove
-    user_id: str
+    kind: str  # request | remove | react | reply (bot/services/outbox_kinds.py)
+    user_id: str | None  # the reviewer; None for a reaction or a reply
     attempts: int
     first_attempt_at: datetime | None
     state: str = "pending"
     last_error: str | None = None
     created_at: datetime | None = None
     handle: str | None = None  # the person's handle on the host (claim fills it in)
+    payload: dict[str, Any] | None = None  # what a reaction or a reply sends
+    lane: str = "reviewers"  # rows of one PR go out in order within a lane
 
 
 _COLUMNS = """id, host, pull_request_id, kind, user_id, attempts, first_attempt_at, state,
-    last_error, created_at"""
+    last_error, created_at, payload, lane"""
 
 
 def _entry(row: Record) -> Entry:
-    return Entry(**dict(row))
+    fields = dict(row)
+    if isinstance(fields.get("payload"), str):
+        fields["payload"] = json.loads(fields["payload"])
+    return Entry(**fields)
 
 
 async def relax(conn: Connection) -> None:
@@ -69,17 +77,49 @@ async def relax(conn: Connection) -> None:
 
 
 async def enqueue(
-    conn: Connection, host: str, pr_id: str, kind: str, user_ids: Sequence[str]
+    conn: Connection,
+    host: str,
+    pr_id: str,
+    kind: str,
+    user_ids: Sequence[str],
+    *,
+    lane: str = "reviewers",
+    solo: bool = False,
 ) -> None:
     if not user_ids:
         return
     await conn.execute(
-        """INSERT INTO outbox (host, pull_request_id, kind, user_id)
-           SELECT $1, $2, $3, u FROM unnest($4::text[]) AS u""",
+        """INSERT INTO outbox (host, pull_request_id, kind, user_id, lane, solo)
+           SELECT $1, $2, $3, u, $5, $6 FROM unnest($4::text[]) AS u""",
         host,
         pr_id,
         kind,
         list(user_ids),
+        lane,
+        solo,
+    )
+
+
+async def enqueue_message(
+    conn: Connection,
+    host: str,
+    pr_id: str,
+    kind: str,
+    payload: dict[str, Any],
+    *,
+    lane: str,
+    solo: bool,
+) -> None:
+    """A row that names no reviewer (a reaction, a reply): what to send is ``payload``."""
+    await conn.execute(
+        """INSERT INTO outbox (host, pull_request_id, kind, payload, lane, solo)
+           VALUES ($1, $2, $3, $4::jsonb, $5, $6)""",
+        host,
+        pr_id,
+        kind,
+        json.dumps(payload),
+        lane,
+        solo,
     )
 
 
@@ -110,12 +150,13 @@ async def claim(
                  WHERE l.locktype = 'advisory' AND l.classid = {OWNER_LOCK_CLASS}
                    AND l.objsubid = 2 AND l.granted),
             heads AS (
-                SELECT c.id, c.pull_request_id, c.kind, c.solo FROM outbox c
+                SELECT c.id, c.pull_request_id, c.kind, c.solo, c.lane FROM outbox c
                  WHERE c.state = 'pending' AND {_claimable("c")}
                    AND (c.next_attempt_at <= $1 OR $6::text IS NOT NULL)
                    AND c.host <> ALL($5::text[]) AND ($6::text IS NULL OR c.host = $6)
                    AND NOT EXISTS (SELECT 1 FROM outbox e
                                     WHERE e.pull_request_id = c.pull_request_id
+                                      AND e.lane = c.lane
                                       AND e.state = 'pending' AND e.id < c.id)
                  ORDER BY c.id
                  LIMIT $3
@@ -123,12 +164,13 @@ async def claim(
             followers AS (
                 SELECT f.id FROM heads h
                   JOIN outbox f ON f.pull_request_id = h.pull_request_id AND f.id > h.id
+                                AND f.lane = h.lane
                  WHERE NOT h.solo AND NOT f.solo AND f.state = 'pending' AND f.kind = h.kind
                    AND f.next_attempt_at <= $1 AND {_claimable("f")}
                    AND NOT EXISTS (
                        SELECT 1 FROM outbox b
                         WHERE b.pull_request_id = h.pull_request_id AND b.state = 'pending'
-                          AND b.id > h.id AND b.id < f.id
+                          AND b.lane = h.lane AND b.id > h.id AND b.id < f.id
                           AND (b.kind <> h.kind OR b.solo OR b.next_attempt_at > $1)))
             UPDATE outbox o
                SET lease_until = $2, claimed_by = $4, attempts = attempts + 1,

@@ -8,6 +8,7 @@ one waits, then plans against what the first one committed.
 from __future__ import annotations
 
 from collections import defaultdict
+from datetime import date
 
 from bot.core.models import AwayPeriod
 from bot.core.selection import strategy_named
@@ -33,8 +34,12 @@ async def load_state(conn: Connection) -> StoredState:
         handles[r["user_id"]].append((r["host"], r["handle"]))
         owners[(r["host"], r["handle"])] = r["user_id"]
     away: dict[str, list[AwayPeriod]] = defaultdict(list)
-    for r in await conn.fetch("SELECT user_id, first_day, last_day FROM user_away"):
-        away[r["user_id"]].append(AwayPeriod(r["first_day"], r["last_day"]))
+    self_set: dict[str, date] = {}
+    for r in await conn.fetch("SELECT user_id, first_day, last_day, source FROM user_away"):
+        if r["source"] == "command":
+            self_set[r["user_id"]] = r["last_day"]
+        else:
+            away[r["user_id"]].append(AwayPeriod(r["first_day"], r["last_day"]))
     users = {}
     rows = await conn.fetch(
         "SELECT user_id, username, team_name, is_active, max_open_reviews FROM users"
@@ -50,7 +55,7 @@ async def load_state(conn: Connection) -> StoredState:
             sort_away(away[uid]),
         )
         users[uid] = StoredUser(r["team_name"], member)
-    return StoredState(teams, users, owners)
+    return StoredState(teams, users, owners, self_set)
 
 
 async def write_plan(conn: Connection, plan: Plan) -> None:
@@ -109,7 +114,11 @@ async def _upsert_users(conn: Connection, members: list[tuple[str, MemberSpec]])
         [m.max_open_reviews for _, m in members],
     )
     await conn.execute("DELETE FROM user_handles WHERE user_id = ANY($1::text[])", ids)
-    await conn.execute("DELETE FROM user_away WHERE user_id = ANY($1::text[])", ids)
+    # Only the file's periods: an away period a member set by comment command stays
+    # (listed as kept by the plan; docs/teams.md).
+    await conn.execute(
+        "DELETE FROM user_away WHERE user_id = ANY($1::text[]) AND source = 'file'", ids
+    )
     handles = [(m.user_id, host, handle) for _, m in members for host, handle in m.handles]
     await conn.executemany(
         "INSERT INTO user_handles (user_id, host, handle) VALUES ($1, $2, $3)", handles

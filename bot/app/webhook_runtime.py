@@ -52,7 +52,14 @@ async def webhook_runtime(
         spool = Spool(settings.webhook_spool_dir, settings.spool_max_bytes)
         taking = spool if settings.spool_max_bytes > 0 else None  # 0: drain what is left only
         deliveries = WebhookSync(
-            db, directory, chooser, changes, worker.wake, build_memories(), spool=taking
+            db,
+            directory,
+            chooser,
+            changes,
+            worker.wake,
+            build_memories(),
+            spool=taking,
+            bot_name=settings.bot_name,
         )
         drainer = SpoolDrainer(spool, deliveries.apply_spooled)
         deliveries.on_spooled = drainer.wake

@@ -34,6 +34,14 @@ class Verdict(StrEnum):
     FAILED = "failed"
 
 
+class OnRefused(StrEnum):
+    """What a 400/422 for one row of a kind means (the kind's entry says which)."""
+
+    REPLACE = "replace"  # the host refused this reviewer: choose someone else
+    DONE = "done"  # nothing left to do (a removal, a reaction already there)
+    FAILED = "failed"  # permanent: an admin must look (a reply the host will not take)
+
+
 @dataclass(frozen=True, slots=True)
 class Answer:
     verdict: Verdict
@@ -45,7 +53,7 @@ class Row(Protocol):
     """What settling reads of an outbox row (``store.outbox.Entry`` has it)."""
 
     @property
-    def kind(self) -> str: ...  # request | remove
+    def kind(self) -> str: ...  # request | remove | react | reply
     @property
     def attempts(self) -> int: ...
     @property
@@ -106,10 +114,13 @@ def settle(
     now: datetime,
     policy: RetryPolicy,
     jitter: Callable[[], float],
+    on_refused: OnRefused | None = None,
 ) -> Decision:
     """One decision for the whole batch (rows of one PR and kind, sent in one call).
 
     ``jitter`` is called once, and only for a backoff (e.g. ``random.Random().random``).
+    ``on_refused``: what a refusal of one row means for its kind (None: a request is
+    replaced, anything else is done).
     """
     verdict, message = answer.verdict, answer.message
     if verdict is Verdict.SENT:
@@ -117,7 +128,10 @@ def settle(
     if verdict is Verdict.INVALID_REVIEWER:
         if len(rows) > 1:  # the host does not say whom it refused
             return Split(message)
-        return Replace(message) if rows[0].kind == "request" else Done(message)
+        refused = on_refused or (OnRefused.REPLACE if rows[0].kind == "request" else OnRefused.DONE)
+        if refused is OnRefused.REPLACE:
+            return Replace(message)
+        return Done(message) if refused is OnRefused.DONE else Failed(message)
     if verdict is Verdict.RATE_LIMITED:
         return later(rows, answer.wait, "rate limited: " + message, now, policy)
     if verdict is Verdict.RETRY:

@@ -1,6 +1,7 @@
 """What a host implements on the I/O side, and the shared HTTP plumbing.
 
-- ``HostClient``: the one interface the outbox worker needs (request, remove reviewers).
+- ``HostClient``: the one interface the outbox worker needs (request, remove reviewers;
+  react to a comment, reply on a PR).
   Each client only builds paths, bodies and auth headers; ``HttpHost`` sends and decodes
   (the decoding itself is the pure ``bot.hosts.decipher``).
 - ``HostMemory``: what a host's payloads teach beyond the PR, kept in its own tables.
@@ -15,9 +16,10 @@ from typing import Any, Generic, Protocol, TypeVar
 
 import httpx
 
+from bot.core.command_rules import Reaction
 from bot.hosts.decipher import Outcome, Retry, decipher
 from bot.hosts.doctor import Finding
-from bot.hosts.events import PrEvent, PrRef
+from bot.hosts.events import CommentEvent, PrEvent, PrRef
 from bot.hosts.spec import S
 from store.db import Connection, Db
 
@@ -29,6 +31,11 @@ class HostClient(Protocol):
     async def request_reviewers(self, ref: PrRef, handles: Sequence[str]) -> Outcome: ...
 
     async def remove_reviewers(self, ref: PrRef, handles: Sequence[str]) -> Outcome: ...
+
+    # ``reaction``: ``bot.core.command_rules.Reaction``; each client names it its host's way.
+    async def react(self, ref: PrRef, comment_id: int, reaction: Reaction) -> Outcome: ...
+
+    async def reply(self, ref: PrRef, text: str) -> Outcome: ...
 
 
 @dataclass(frozen=True)
@@ -45,14 +52,18 @@ class HostMemory:
     ids…); one per app and host. This default remembers nothing and knows an author by
     the handle in the payload."""
 
-    async def remember(self, conn: Connection, event: PrEvent) -> None:
+    async def remember(self, conn: Connection, event: PrEvent | CommentEvent) -> None:
         """Save what the event teaches, inside the delivery's transaction."""
 
-    def committed(self, event: PrEvent) -> None:
+    def committed(self, event: PrEvent | CommentEvent) -> None:
         """The delivery's transaction committed (a per-process cache may note it now)."""
 
     async def author_handle(self, conn: Connection, event: PrEvent) -> str | None:
         return event.author
+
+    async def pr_author_handle(self, conn: Connection, event: CommentEvent) -> str | None:
+        """The handle of the author of the PR a comment is on (to record an unseen PR)."""
+        return event.pr_author
 
 
 @dataclass(frozen=True)

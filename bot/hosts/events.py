@@ -3,6 +3,7 @@
 A parser turns (event header, JSON payload) into exactly one of:
 - ``PrEvent``: what happened to one pull request, as a tuple of ``Kind`` in the order
   they are applied (one delivery can rename, change reviewers and leave draft at once);
+- ``CommentEvent``: a new comment on a pull request, which may hold commands (issue 13);
 - ``Ping``: the host testing the hook (answered 200);
 - ``Ignored``: an event or action we deliberately do nothing for, with the reason (202).
 """
@@ -20,6 +21,7 @@ from bot.core.events import Kind
 # handle longer than any host allows is no handle.
 TITLE_MAX = 1000
 HANDLE_MAX = 255
+COMMENT_MAX = 65536  # hosts cap a comment near 65,536 characters
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,6 +55,23 @@ class PrEvent:
 
 
 @dataclass(frozen=True, slots=True)
+class CommentEvent:
+    """A comment just written on a PR, with the PR facts the payload carries (so that a
+    PR reviewbot has not seen yet can be recorded before its commands apply)."""
+
+    ref: PrRef
+    comment_id: int
+    author: str | None  # the commenter's handle on the host
+    body: str
+    title: str
+    pr_author: str | None  # the PR author's handle (None: only a numeric id is known)
+    pr_state: str  # open | closed | merged
+    pr_author_numeric_id: int | None = None
+    installation_id: int | None = None
+    known_users: tuple[tuple[int, str], ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
 class Ping:
     note: str = "pong"
 
@@ -62,7 +81,7 @@ class Ignored:
     reason: str
 
 
-Parsed = PrEvent | Ping | Ignored
+Parsed = PrEvent | CommentEvent | Ping | Ignored
 
 
 # -- helpers shared by the parsers (payloads are untrusted JSON) ------------------------
@@ -79,6 +98,11 @@ def pull_request_of(
     if repo is None or number is None:
         return Ignored("pull_request payload without repository.full_name or number")
     return pr, checked_path(repo, valid_repo, "repository.full_name"), number
+
+
+def comment_body(value: Any, key: str) -> str:
+    """A comment's text, cut to ``COMMENT_MAX`` characters (commands are near the top)."""
+    return (text(value, key) or "")[:COMMENT_MAX]
 
 
 def checked_path(path: str, valid: Callable[[str], bool], field: str) -> str:

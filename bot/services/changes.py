@@ -21,6 +21,7 @@ class Origin(StrEnum):
     DEACTIVATION = "deactivation"  # bulk deactivation moved the review
     HOST = "host"  # a copy of what a human did on the host: never echoed back
     REFUSED = "refused"  # the host refused a reviewer; only the replacement is requested
+    COMMAND = "command"  # a comment command on the host (r?, reroll, release)
 
     @property
     def posts_removals(self) -> bool:

@@ -40,10 +40,11 @@ from bot.core.errors import BadRequest, Unavailable
 from bot.core.models import User
 from bot.hosts.base import HostMemory
 from bot.hosts.dispatch import parse
-from bot.hosts.events import Ignored, Parsed, Ping, PrEvent
+from bot.hosts.events import CommentEvent, Ignored, Parsed, Ping, PrEvent
 from bot.hosts.registry import HOSTS
 from bot.services.changes import ChangeFeed, Origin, ReviewerChange
 from bot.services.chooser import Chooser
+from bot.services.commands import CommentCommands
 from bot.services.teams import TeamDirectory
 from store import host_sync, users
 from store import outbox as outbox_store
@@ -73,6 +74,7 @@ class WebhookSync:
         memories: Mapping[str, HostMemory],
         spool: Spool | None = None,
         on_spooled: Callable[[], None] = lambda: None,
+        bot_name: str = "reviewbot",
     ) -> None:
         self.db = db
         self.directory = directory
@@ -82,6 +84,7 @@ class WebhookSync:
         self.memories = memories  # per host: what its payloads teach beyond the PR
         self.spool = spool  # None: deliveries are refused (503) while PostgreSQL is down
         self.on_spooled = on_spooled
+        self.comments = CommentCommands(bot_name, chooser, directory, changes, memories)
 
     async def receive(
         self, host: str, delivery: str, parsed: Parsed, headers: Mapping[str, str], body: bytes
@@ -91,7 +94,7 @@ class WebhookSync:
         While the spool holds anything, PR events queue behind it so that they are applied
         in arrival order; pings and ignored events never touch the store.
         """
-        if self.spool is None or not isinstance(parsed, PrEvent):
+        if self.spool is None or not isinstance(parsed, PrEvent | CommentEvent):
             return await self.handle(host, delivery, parsed)
         if not self.spool.pending():  # one stat(): cheaper than a hop to a thread
             try:
@@ -119,6 +122,8 @@ class WebhookSync:
         if isinstance(parsed, Ignored):
             log.info("%s delivery %s ignored: %s", host, delivery, parsed.reason)
             return ignored(parsed.reason)
+        if isinstance(parsed, CommentEvent):
+            return await self._comment(host, delivery, parsed)
         async with self.db.transaction() as conn:
             if not await host_sync.record_delivery(conn, host, delivery):
                 return duplicate(delivery)
@@ -131,6 +136,22 @@ class WebhookSync:
             log.info("%s delivery %s ignored: %s", host, delivery, outcome.body["reason"])
         elif outcome.enqueued:
             self.on_enqueued()
+        return outcome
+
+    async def _comment(self, host: str, delivery: str, ev: CommentEvent) -> Outcome:
+        """A comment's commands, applied once per delivery like a PR event."""
+        commands = self.comments.commands_of(ev)
+        if isinstance(commands, Outcome):  # the bot's own comment, or no command in it
+            log.info("%s delivery %s ignored: %s", host, delivery, commands.body["reason"])
+            return commands
+        async with self.db.transaction() as conn:
+            if not await host_sync.record_delivery(conn, host, delivery):
+                return duplicate(delivery)
+            outcome, touched = await self.comments.apply(conn, ev, commands)
+        self.memories[host].committed(ev)
+        if touched:  # away / back changed who may be chosen
+            await self.directory.invalidate(touched)
+        self.on_enqueued()  # at least the reaction waits in the outbox
         return outcome
 
     async def _apply(self, conn: Connection, ev: PrEvent) -> Outcome:

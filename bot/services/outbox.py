@@ -39,6 +39,7 @@ from bot.hosts.registry import HOSTS, parse_pr_id
 from bot.observability.metrics import HOST_CIRCUIT, OUTBOX_FAILURES, POSTBACKS
 from bot.services.changes import ChangeFeed, Origin, ReviewerChange
 from bot.services.chooser import Chooser
+from bot.services.outbox_kinds import KINDS, enqueue_reviewers
 from store import host_sync, users
 from store import outbox as store
 from store import pull_requests as prs
@@ -56,9 +57,9 @@ async def outbox_listener(conn: Connection, change: ReviewerChange) -> None:
     if ref is None:
         return
     if change.origin.posts_removals:
-        await store.enqueue(conn, ref.host, change.pull_request_id, "remove", change.removed)
+        await enqueue_reviewers(conn, ref.host, change.pull_request_id, "remove", change.removed)
     if change.origin.posts_requests:
-        await store.enqueue(conn, ref.host, change.pull_request_id, "request", change.added)
+        await enqueue_reviewers(conn, ref.host, change.pull_request_id, "request", change.added)
 
 
 def utcnow() -> datetime:
@@ -157,9 +158,9 @@ class OutboxWorker:
     async def run_once(self) -> int:
         """Claim the due rows (one batch per PR) and settle each; returns how many rows."""
         entries = await self._claim(self.clock())
-        batches: dict[str, list[store.Entry]] = {}
-        for entry in entries:
-            batches.setdefault(entry.pull_request_id, []).append(entry)
+        batches: dict[tuple[str, str], list[store.Entry]] = {}
+        for entry in entries:  # one batch per PR and lane (the claim keeps a lane to one kind)
+            batches.setdefault((entry.pull_request_id, entry.lane), []).append(entry)
         await asyncio.gather(*(self._process(batch) for batch in batches.values()))
         return len(entries)
 
@@ -189,7 +190,8 @@ class OutboxWorker:
         answer = _answer(await self._send(client, batch))
         now = self.clock()
         await self._observe(host, answer, now)
-        decision = settle(answer, batch, now, self.policy, self.rng.random)
+        on_refused = KINDS[batch[0].kind].on_refused
+        decision = settle(answer, batch, now, self.policy, self.rng.random, on_refused)
         if not isinstance(decision, postback.Split):  # a split batch is asked again, alone
             POSTBACKS.labels(batch[0].host, answer.verdict.value).inc()
         await self._apply(batch, decision)
@@ -216,11 +218,11 @@ class OutboxWorker:
         ref = parse_pr_id(first.pull_request_id)
         if ref is None:
             return Failed(f"'{first.pull_request_id}' does not name a PR on a host")
-        handles = [e.handle or e.user_id for e in batch]
+        kind = KINDS.get(first.kind)
+        if kind is None:
+            return Failed(f"outbox kind '{first.kind}' is unknown to this version")
         try:
-            if first.kind == "request":
-                return await client.request_reviewers(ref, handles)
-            return await client.remove_reviewers(ref, handles)
+            return await kind.send(client, ref, batch)
         except Exception as exc:  # a client bug must not kill the worker; retry, then fail
             log.exception("post-back %s crashed", [e.id for e in batch])
             return Retry(f"{type(exc).__name__}: {exc}")
@@ -263,16 +265,19 @@ class OutboxWorker:
 
     async def _replace(self, entry: store.Entry, error: str) -> None:
         """The host refused this reviewer: take them off and choose someone else."""
-        new_id = None
+        new_id, old = None, entry.user_id
+        if old is None:  # only reviewer rows name someone to replace
+            await self._finish([entry], "failed", error)
+            return
         async with self.db.transaction() as conn:
             await store.finish(conn, [entry.id], "replaced", self.clock(), error)
             pr = await prs.fetch_pr(conn, entry.pull_request_id, lock=True)
-            if pr is None or not still_reviewing(pr, entry.user_id):
+            if pr is None or not still_reviewing(pr, old):
                 return
             new_id = await self._choose_replacement(
                 conn, pr.author_id, pr.assigned_reviewers, entry
             )
-            await self._swap(conn, entry, new_id)
+            await self._swap(conn, entry.pull_request_id, old, new_id)
         log.info(
             "host refused %s on %s (%s); replaced by %s",
             entry.user_id,
@@ -295,8 +300,7 @@ class OutboxWorker:
         )
         return chosen[0] if chosen else None
 
-    async def _swap(self, conn: Connection, entry: store.Entry, new_id: str | None) -> None:
-        pr_id, old = entry.pull_request_id, entry.user_id
+    async def _swap(self, conn: Connection, pr_id: str, old: str, new_id: str | None) -> None:
         if new_id is None:
             await host_sync.remove_reviewer(conn, pr_id, old, source="webhook")
             change = ReviewerChange(pr_id, removed=(old,), origin=Origin.REFUSED)

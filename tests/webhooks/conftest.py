@@ -88,8 +88,8 @@ SIGNERS: dict[str, Callable[[str, bytes, str, str], dict[str, str]]] = {
 # Per host: the event header's value for a fixture (named <event>__<action>[__variant]).
 FIXTURE_EVENTS: dict[str, Callable[[str], str]] = {
     "github": lambda fixture: fixture.split("__")[0],
-    "gitlab": lambda fixture: "Merge Request Hook",
-    "gitea": lambda fixture: "pull_request",
+    "gitlab": lambda fixture: "Note Hook" if fixture.startswith("note__") else "Merge Request Hook",
+    "gitea": lambda fixture: fixture.split("__")[0],
 }
 
 

@@ -6,12 +6,15 @@ from collections.abc import Callable, Sequence
 
 import httpx
 
+from bot.core.command_rules import Reaction
 from bot.hosts.base import HostDeps, HostIO, HttpHost
 from bot.hosts.decipher import Outcome
 from bot.hosts.events import PrRef
 from bot.hosts.gitea import doctor
 from bot.hosts.gitea.spec import GiteaSettings
 from bot.hosts.paths import encoded
+
+REACTIONS = {Reaction.OK: "+1", Reaction.REFUSED: "confused"}
 
 
 class GiteaClient(HttpHost):
@@ -34,6 +37,15 @@ class GiteaClient(HttpHost):
     async def remove_reviewers(self, ref: PrRef, handles: Sequence[str]) -> Outcome:
         body = {"reviewers": list(handles)}
         return await self.send("DELETE", self._path(ref), self._headers, json=body, removal=True)
+
+    async def react(self, ref: PrRef, comment_id: int, reaction: Reaction) -> Outcome:
+        path = encoded("repos", *ref.repo.split("/"), "issues", "comments", str(comment_id))
+        body = {"content": REACTIONS[reaction]}
+        return await self.send("POST", path + "/reactions", self._headers, json=body)
+
+    async def reply(self, ref: PrRef, text: str) -> Outcome:
+        path = encoded("repos", *ref.repo.split("/"), "issues", str(ref.number), "comments")
+        return await self.send("POST", path, self._headers, json={"body": text})
 
 
 def connect(settings: GiteaSettings, deps: HostDeps) -> GiteaClient | None:

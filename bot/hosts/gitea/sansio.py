@@ -15,11 +15,15 @@ from typing import Any
 from bot.core.errors import Unauthorized
 from bot.core.events import Kind
 from bot.hosts.events import (
+    CommentEvent,
     Ignored,
     Parsed,
     PrEvent,
     PrRef,
+    checked_path,
+    comment_body,
     handle,
+    integer,
     items,
     logins,
     obj,
@@ -33,6 +37,9 @@ from bot.hosts.verify import hmac_hex, same, well_formed_hex
 NAME = "gitea"
 PR_SEPARATOR = "#"
 WIP_PREFIXES = ("wip:", "[wip]")
+# A comment on a PR: Gitea and Forgejo name the event ``issue_comment`` in X-Gitea-Event
+# (``pull_request_comment`` in X-Gitea-Event-Type, and in the header of some versions).
+COMMENT_EVENTS = ("issue_comment", "pull_request_comment")
 
 
 def is_wip(title: str) -> bool:
@@ -67,6 +74,8 @@ def verify(headers: Mapping[str, str], body: bytes, secret: str) -> None:
 
 
 def parse(event: str, payload: Any) -> Parsed:
+    if event in COMMENT_EVENTS:
+        return parse_comment(payload)
     if event != "pull_request":
         return Ignored(f"Gitea event '{event}' is not handled")
     action = text(payload, "action") or ""
@@ -114,3 +123,30 @@ def _kinds(action: str, pr: dict[str, Any], payload: Any, title: str) -> tuple[K
 def _reviewer(payload: Any) -> tuple[str, ...]:
     login = handle(obj(payload, "requested_reviewer"), "login")
     return (login,) if login else ()
+
+
+def parse_comment(payload: Any) -> CommentEvent | Ignored:
+    """A ``created`` comment whose payload says ``is_pull`` (or whose issue carries
+    ``pull_request``); edits, deletions and plain issues are ignored."""
+    action = text(payload, "action") or ""
+    if action != "created":
+        return Ignored(f"comment action '{action}' is not handled")
+    issue, comment = obj(payload, "issue"), obj(payload, "comment")
+    if payload.get("is_pull") is not True and not obj(issue, "pull_request"):
+        return Ignored("a comment on an issue, not on a pull request")
+    repo = text(obj(payload, "repository"), "full_name")
+    number, comment_id = integer(issue, "number"), integer(comment, "id")
+    if repo is None or number is None or comment_id is None:
+        return Ignored("comment payload without repository, issue number or comment id")
+    meta = obj(issue, "pull_request") or obj(payload, "pull_request")
+    merged = meta.get("merged") is True or meta.get("merged_at") is not None
+    state = "merged" if merged else ("closed" if text(issue, "state") == "closed" else "open")
+    return CommentEvent(
+        ref=PrRef(NAME, checked_path(repo, valid_repo, "repository.full_name"), number, "#"),
+        comment_id=comment_id,
+        author=handle(obj(comment, "user"), "login"),
+        body=comment_body(comment, "body"),
+        title=title_of(issue, "title"),
+        pr_author=handle(obj(issue, "user"), "login"),
+        pr_state=state,
+    )

@@ -10,11 +10,13 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 import httpx
 import jwt
 import msgspec
 
+from bot.core.command_rules import Reaction
 from bot.hosts.base import HostDeps, HostIO, HttpHost, on_connection
 from bot.hosts.decipher import Failed, Ok, Outcome, Retry
 from bot.hosts.doctor import Finding
@@ -29,6 +31,7 @@ API_VERSION = "2022-11-28"
 JWT_LIFETIME = 540  # GitHub accepts at most 10 minutes
 CLOCK_SKEW = 60  # issued-at set back a minute, as GitHub recommends
 REFRESH_BEFORE = 300  # renew an installation token five minutes before it expires
+REACTIONS = {Reaction.OK: "+1", Reaction.REFUSED: "confused"}
 
 
 def app_jwt(app_id: str, private_key: str, now: float) -> str:
@@ -113,13 +116,31 @@ class GitHubClient(HttpHost):
     async def remove_reviewers(self, ref: PrRef, handles: Sequence[str]) -> Outcome:
         return await self._call("DELETE", ref, handles)
 
-    async def _call(self, method: str, ref: PrRef, handles: Sequence[str]) -> Outcome:
+    async def react(self, ref: PrRef, comment_id: int, reaction: Reaction) -> Outcome:
+        path = encoded("repos", *ref.repo.split("/"), "issues", "comments", str(comment_id))
+        body = {"content": REACTIONS[reaction]}
+        return await self._call("POST", ref, path=path + "/reactions", body=body)
+
+    async def reply(self, ref: PrRef, text: str) -> Outcome:
+        path = encoded("repos", *ref.repo.split("/"), "issues", str(ref.number), "comments")
+        return await self._call("POST", ref, path=path, body={"body": text})
+
+    async def _call(
+        self,
+        method: str,
+        ref: PrRef,
+        handles: Sequence[str] = (),
+        *,
+        path: str | None = None,
+        body: dict[str, Any] | None = None,
+    ) -> Outcome:
         headers = await self._headers(ref)
         if not isinstance(headers, dict):
             return headers
-        body = {"reviewers": list(handles)}
+        body = {"reviewers": list(handles)} if body is None else body
         removal = method == "DELETE"
-        outcome = await self.send(method, self._path(ref), headers, json=body, removal=removal)
+        where = self._path(ref) if path is None else path
+        outcome = await self.send(method, where, headers, json=body, removal=removal)
         if (
             self._token is None
             and isinstance(outcome, Failed)

@@ -1,4 +1,4 @@
-"""GitHub ``pull_request`` deliveries → typed events (the table is in README).
+"""GitHub ``pull_request`` and ``issue_comment`` deliveries → typed events (README's table).
 
 Signed with ``X-Hub-Signature-256``; event name from ``X-GitHub-Event``; action from the
 payload's ``action``.
@@ -13,11 +13,14 @@ from typing import Any
 from bot.core.errors import Unauthorized
 from bot.core.events import Kind
 from bot.hosts.events import (
+    CommentEvent,
     Ignored,
     Parsed,
     Ping,
     PrEvent,
     PrRef,
+    checked_path,
+    comment_body,
     handle,
     integer,
     items,
@@ -67,6 +70,8 @@ def verify(headers: Mapping[str, str], body: bytes, secret: str) -> None:
 def parse(event: str, payload: Any) -> Parsed:
     if event == "ping":
         return Ping("pong: hook " + str(integer(payload, "hook_id") or "?"))
+    if event == "issue_comment":
+        return parse_comment(payload)
     if event != "pull_request":
         return Ignored(f"GitHub event '{event}' is not handled")
     action = text(payload, "action") or ""
@@ -112,3 +117,30 @@ def _kinds(action: str, pr: dict[str, Any], payload: Any) -> tuple[Kind, ...] | 
 def _reviewer(payload: Any) -> tuple[str, ...]:
     login = handle(obj(payload, "requested_reviewer"), "login")
     return (login,) if login else ()
+
+
+def parse_comment(payload: Any) -> CommentEvent | Ignored:
+    """``issue_comment`` ``created`` on an issue that is a pull request (it has
+    ``issue.pull_request``); edits, deletions and plain issues are ignored."""
+    action = text(payload, "action") or ""
+    if action != "created":
+        return Ignored(f"issue_comment action '{action}' is not handled")
+    issue, comment = obj(payload, "issue"), obj(payload, "comment")
+    if "pull_request" not in issue:
+        return Ignored("a comment on an issue, not on a pull request")
+    repo = text(obj(payload, "repository"), "full_name")
+    number, comment_id = integer(issue, "number"), integer(comment, "id")
+    if repo is None or number is None or comment_id is None:
+        return Ignored("issue_comment payload without repository, issue number or comment id")
+    merged = obj(issue, "pull_request").get("merged_at") is not None
+    state = "merged" if merged else ("closed" if text(issue, "state") == "closed" else "open")
+    return CommentEvent(
+        ref=PrRef(NAME, checked_path(repo, valid_repo, "repository.full_name"), number, "#"),
+        comment_id=comment_id,
+        author=handle(obj(comment, "user"), "login"),
+        body=comment_body(comment, "body"),
+        title=title_of(issue, "title"),
+        pr_author=handle(obj(issue, "user"), "login"),
+        pr_state=state,
+        installation_id=integer(obj(payload, "installation"), "id"),
+    )

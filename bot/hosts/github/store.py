@@ -7,7 +7,7 @@ The table is ``github_installations`` (store/migrations/0003_webhooks.sql).
 from __future__ import annotations
 
 from bot.hosts.base import HostMemory
-from bot.hosts.events import PrEvent
+from bot.hosts.events import CommentEvent, PrEvent
 from store.db import Connection
 
 
@@ -37,11 +37,11 @@ class GitHubMemory(HostMemory):
         # Installations this process already saved: saves a query on every delivery.
         self._installations: dict[str, int] = {}
 
-    async def remember(self, conn: Connection, event: PrEvent) -> None:
+    async def remember(self, conn: Connection, event: PrEvent | CommentEvent) -> None:
         repo, installation = event.ref.repo, event.installation_id
         if installation is not None and self._installations.get(repo) != installation:
             await save_installation(conn, repo, installation)
 
-    def committed(self, event: PrEvent) -> None:
+    def committed(self, event: PrEvent | CommentEvent) -> None:
         if event.installation_id is not None:  # committed: no need to write it again
             self._installations[event.ref.repo] = event.installation_id

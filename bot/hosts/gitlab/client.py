@@ -12,6 +12,7 @@ from collections.abc import Awaitable, Callable, Sequence
 import httpx
 import msgspec
 
+from bot.core.command_rules import Reaction
 from bot.hosts.base import HostDeps, HostIO, HttpHost, on_connection
 from bot.hosts.decipher import Failed, InvalidReviewer, Ok, Outcome
 from bot.hosts.events import PrRef
@@ -20,6 +21,7 @@ from bot.hosts.gitlab.spec import GitLabSettings
 from bot.hosts.paths import encoded
 
 KnownId = Callable[[str], Awaitable[int | None]]
+AWARDS = {Reaction.OK: "thumbsup", Reaction.REFUSED: "confused"}
 
 
 class GitLabClient(HttpHost):
@@ -101,6 +103,14 @@ class GitLabClient(HttpHost):
             return current
         kept = [i for i in current if i not in unwanted]
         return await self._put(ref, kept) if kept != current else Ok()
+
+    async def react(self, ref: PrRef, comment_id: int, reaction: Reaction) -> Outcome:
+        path = self._path(ref) + encoded("notes", str(comment_id), "award_emoji")
+        return await self.send("POST", path, self._headers, json={"name": AWARDS[reaction]})
+
+    async def reply(self, ref: PrRef, text: str) -> Outcome:
+        path = self._path(ref) + encoded("notes")
+        return await self.send("POST", path, self._headers, json={"body": text})
 
 
 def connect(settings: GitLabSettings, deps: HostDeps) -> GitLabClient | None:

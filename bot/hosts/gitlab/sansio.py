@@ -14,11 +14,13 @@ from typing import Any
 from bot.core.errors import Unauthorized
 from bot.core.events import Kind
 from bot.hosts.events import (
+    CommentEvent,
     Ignored,
     Parsed,
     PrEvent,
     PrRef,
     checked_path,
+    comment_body,
     handle,
     integer,
     items,
@@ -33,6 +35,8 @@ from bot.hosts.verify import same
 NAME = "gitlab"
 PR_SEPARATOR = "!"
 MR_HOOK = "Merge Request Hook"
+NOTE_HOOK = "Note Hook"
+MR_STATES = {"opened": "open", "locked": "open", "closed": "closed", "merged": "merged"}
 
 
 # reviewbot's own bound on a whole path: it keeps the PR id indexable. GitLab nests up to
@@ -67,6 +71,8 @@ def verify(headers: Mapping[str, str], body: bytes, secret: str) -> None:
 
 
 def parse(event: str, payload: Any) -> Parsed:
+    if event == NOTE_HOOK:
+        return parse_note(payload)
     if event != MR_HOOK:
         return Ignored(f"GitLab event '{event}' is not handled")
     attrs = obj(payload, "object_attributes")
@@ -141,3 +147,38 @@ def _known_users(payload: Any, changes: dict[str, Any]) -> tuple[tuple[int, str]
         (i, name) for u in users if (i := integer(u, "id")) and (name := handle(u, "username"))
     }
     return tuple(sorted(pairs))
+
+
+def parse_note(payload: Any) -> CommentEvent | Ignored:
+    """A new note on a merge request (``noteable_type`` ``MergeRequest``). GitLab sends
+    ``object_attributes.action`` ``create`` / ``update`` (newer versions); only new notes
+    count. The MR's author is a numeric id, like in merge request hooks."""
+    attrs = obj(payload, "object_attributes")
+    if text(attrs, "noteable_type") != "MergeRequest":
+        return Ignored(f"a note on a {text(attrs, 'noteable_type') or 'something'}, not an MR")
+    if attrs.get("system") is True:
+        return Ignored("a system note (written by GitLab, not a person)")
+    action = text(attrs, "action") or "create"
+    if action != "create":
+        return Ignored(f"note action '{action}' is not handled")
+    mr = obj(payload, "merge_request")
+    project = text(obj(payload, "project"), "path_with_namespace")
+    iid, note_id = integer(mr, "iid"), integer(attrs, "id")
+    if project is None or iid is None or note_id is None:
+        return Ignored("note payload without project path, merge request iid or note id")
+    project = checked_path(project, valid_repo, "project.path_with_namespace")
+    user = obj(payload, "user")
+    author_id = integer(mr, "author_id")
+    pr_author = handle(user, "username") if integer(user, "id") == author_id else None
+    known = {(i, n) for u in (user,) if (i := integer(u, "id")) and (n := handle(u, "username"))}
+    return CommentEvent(
+        ref=PrRef(NAME, project, iid, PR_SEPARATOR),
+        comment_id=note_id,
+        author=handle(user, "username"),
+        body=comment_body(attrs, "note"),
+        title=title_of(mr, "title"),
+        pr_author=pr_author,
+        pr_state=MR_STATES.get(text(mr, "state") or "", "open"),
+        pr_author_numeric_id=author_id,
+        known_users=tuple(sorted(known)),
+    )

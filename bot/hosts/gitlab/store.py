@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from bot.hosts.base import HostMemory
-from bot.hosts.events import PrEvent
+from bot.hosts.events import CommentEvent, PrEvent
 from store.db import Connection
 
 
@@ -50,10 +50,15 @@ async def user_id(conn: Connection, name: str) -> int | None:
 
 
 class GitLabMemory(HostMemory):
-    async def remember(self, conn: Connection, event: PrEvent) -> None:
+    async def remember(self, conn: Connection, event: PrEvent | CommentEvent) -> None:
         await save_users(conn, event.known_users)
 
     async def author_handle(self, conn: Connection, event: PrEvent) -> str | None:
         if event.author is None and event.author_numeric_id is not None:
             return await username(conn, event.author_numeric_id)
         return event.author
+
+    async def pr_author_handle(self, conn: Connection, event: CommentEvent) -> str | None:
+        if event.pr_author is None and event.pr_author_numeric_id is not None:
+            return await username(conn, event.pr_author_numeric_id)
+        return event.pr_author
