@@ -70,7 +70,10 @@ def refusal(command: Command, actor: Actor, pr: PrFacts | None, bot: str) -> str
     if isinstance(command, Help):
         return None
     if pr is None and needs_pr(command):
-        return "reviewbot has no record of this pull request and could not record it"
+        return (
+            "reviewbot has no record of this pull request and cannot record it: its author is"
+            " not a member it knows on this host (add them, with their handle, to a team file)"
+        )
     if isinstance(command, Explain):
         return None
     if actor.user_id is None:

@@ -204,16 +204,26 @@ async def _reroll(step: Step) -> str | None:
         raise Refused("no current reviewer was picked by reviewbot, so there is nothing to reroll")
     # Never the ones being replaced, nor anyone an earlier reroll took off: racing rerolls
     # each replace whom they find, and nobody is rerolled away twice.
-    never = set(picked) | await store.rerolled_away(step.conn, pr.pull_request_id)
+    earlier = await store.rerolled_away(step.conn, pr.pull_request_id)
+    never = set(picked) | earlier
     swaps = [(old, await _replace_one(step, old, never)) for old in picked]
     ids = [u for pair in swaps for u in pair if u is not None]
     names = await store.handles_of(step.conn, step.host, ids)
     done = [f"@{names[old]} → @{names[new]}" for old, new in swaps if new is not None]
     if not done:
-        raise Refused("nobody else is available to review")
+        raise Refused("nobody else is available to review" + _rerolled_note(earlier))
     kept = [f"@{names[old]}" for old, new in swaps if new is None]
     tail = [f"⚠️ Kept {', '.join(kept)}: nobody else is available."] if kept else []
     return " ".join([f"Rerolled: {', '.join(done)}.", *tail])
+
+
+def _rerolled_note(earlier: set[str]) -> str:
+    if not earlier:
+        return ""
+    return (
+        f" ({len(earlier)} member(s) an earlier reroll took off this pull request are not"
+        " picked again by a reroll; ask for one by name with r? @handle)"
+    )
 
 
 async def _release(step: Step) -> str | None:

@@ -336,6 +336,25 @@ async def test_a_redelivered_comment_does_nothing_twice(
     assert fake.reactions[cid] == [OK[host]] and len(fake.replies) == 1
 
 
+async def test_the_same_comment_under_a_new_delivery_id_does_nothing_twice(
+    bot: Bot, pg: asyncpg.Pool, host: str, fake: FakeHost
+) -> None:
+    """A host that resends with a fresh delivery id (GitLab's event UUID, a manual redeliver
+    of a copied payload) still carries the comment's id: that is what runs once."""
+    [first] = await open_pr(bot, pg, host, count=1)
+    line = "@reviewbot reroll"
+    once, cid = await comment(bot, host, line, "alice", delivery="first-delivery")
+    after_once = await reviewers(pg, PR_IDS[host])
+    again, _ = await comment(bot, host, line, "alice", delivery="other-delivery", comment_id=cid)
+    assert once.json()["status"] == "applied", once.text
+    assert after_once != [first] and await reviewers(pg, PR_IDS[host]) == after_once
+    assert again.status_code == 200 and again.json()["status"] == "duplicate"
+    rows = await outbox_rows(pg)
+    assert [r["kind"] for r in rows].count("react") == 1
+    await bot.drain()
+    assert fake.reactions[cid] == [OK[host]]
+
+
 async def test_a_command_on_an_unseen_pr_records_it_first(
     bot: Bot, pg: asyncpg.Pool, host: str, fake: FakeHost
 ) -> None:
