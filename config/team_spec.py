@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from bot.core.models import DEFAULT_REVIEWERS, AwayPeriod
+from bot.core.routing import CODEOWNERS_OFF, CodeOwnersSetting, Rule
 from bot.core.selection import DEFAULT_STRATEGY, Strategy
 
 MAX_ID_LENGTH = 255
@@ -50,6 +51,7 @@ class TeamSpec:
     strategy: Strategy = DEFAULT_STRATEGY
     reviewers: int = DEFAULT_REVIEWERS
     members: tuple[MemberSpec, ...] = ()
+    handles: tuple[tuple[str, str], ...] = ()  # (host, org/team), in bot.hosts.registry order
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,6 +67,8 @@ class StoredState:
     teams: dict[str, TeamSpec] = field(default_factory=dict)  # members left empty
     users: dict[str, StoredUser] = field(default_factory=dict)
     handle_owners: dict[tuple[str, str], str] = field(default_factory=dict)
+    rules: tuple[Rule, ...] = ()
+    codeowners: CodeOwnersSetting = CODEOWNERS_OFF
 
 
 @dataclass(frozen=True, slots=True)

@@ -50,6 +50,7 @@ class PrEvent:
     author_numeric_id: int | None = None  # the author as a number, when the handle is absent
     installation_id: int | None = None  # the app installation that sent the delivery
     known_users: tuple[tuple[int, str], ...] = ()  # (numeric id, username) pairs seen
+    default_branch: str | None = None  # where the repository's CODEOWNERS is read
 
 
 @dataclass(frozen=True, slots=True)

@@ -87,6 +87,7 @@ def parse(event: str, payload: Any) -> Parsed:
         requested=logins(items(pr, "requested_reviewers")),
         added=reviewer if action == "review_requested" else (),
         removed=reviewer if action == "review_request_removed" else (),
+        default_branch=text(obj(payload, "repository"), "default_branch"),
     )
 
 
@@ -96,6 +97,8 @@ def _kinds(action: str, pr: dict[str, Any], payload: Any, title: str) -> tuple[K
         return (Kind.DRAFT_OPENED,) if draft else (Kind.OPENED,)
     if action == "closed":
         return (Kind.MERGED,) if pr.get("merged") is True else (Kind.CLOSED,)
+    if action == "synchronized":
+        return Ignored("new commits to a draft") if draft else (Kind.NEW_COMMITS,)
     if action == "edited":
         old_title = text(obj(obj(payload, "changes"), "title"), "from")
         if old_title is None:

@@ -35,7 +35,6 @@ PR_SEPARATOR = "#"
 
 IGNORED_ACTIONS = {
     "converted_to_draft": "back to draft: reviewers already requested stay",
-    "synchronize": "new commits do not change reviewers",
 }
 
 
@@ -86,6 +85,7 @@ def parse(event: str, payload: Any) -> Parsed:
         added=_reviewer(payload) if action == "review_requested" else (),
         removed=_reviewer(payload) if action == "review_request_removed" else (),
         installation_id=integer(obj(payload, "installation"), "id"),
+        default_branch=text(obj(payload, "repository"), "default_branch"),
     )
 
 
@@ -94,6 +94,8 @@ def _kinds(action: str, pr: dict[str, Any], payload: Any) -> tuple[Kind, ...] | 
         return (Kind.DRAFT_OPENED,) if pr.get("draft") is True else (Kind.OPENED,)
     if action == "ready_for_review":
         return (Kind.OPENED,)
+    if action == "synchronize":
+        return Ignored("new commits to a draft") if pr.get("draft") is True else (Kind.NEW_COMMITS,)
     if action == "closed":
         return (Kind.MERGED,) if pr.get("merged") is True else (Kind.CLOSED,)
     if action == "edited":

@@ -94,6 +94,7 @@ def parse(event: str, payload: Any) -> Parsed:
         removed=tuple(h for h in previous if h not in current),
         author_numeric_id=author_id,
         known_users=_known_users(payload, changes),
+        default_branch=text(obj(payload, "project"), "default_branch"),
     )
 
 
@@ -120,8 +121,10 @@ def _kinds(
     draft_change = obj(changes, "draft") or obj(changes, "work_in_progress")
     if draft_change.get("previous") is True and draft_change.get("current") is False:
         kinds.append(Kind.OPENED)
+    elif "oldrev" in attrs and not draft:  # GitLab sends oldrev when commits were pushed
+        kinds.append(Kind.NEW_COMMITS)
     if not kinds:
-        return Ignored("update without a title, reviewer or draft change")
+        return Ignored("update without a title, reviewer, draft change or new commits")
     return tuple(kinds)
 
 
