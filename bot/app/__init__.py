@@ -20,9 +20,9 @@ from bot.services.changes import ChangeFeed
 from bot.services.chooser import Chooser
 from bot.services.deactivation import Deactivations
 from bot.services.outbox import OutboxWorker
-from bot.services.routing_worker import RoutingWorker
 from bot.services.pull_requests import PullRequests
 from bot.services.readiness import Readiness
+from bot.services.routing_worker import RoutingWorker
 from bot.services.stats import Stats
 from bot.services.team_config import start_team_config
 from bot.services.teams import TeamDirectory, Teams
