@@ -34,8 +34,9 @@ class SetIsActiveIn(msgspec.Struct):
     is_active: bool
 
 
-# A changed file's path; at most as many files as a host lists for one pull request (3,000).
-FilePath = Annotated[str, msgspec.Meta(min_length=1, max_length=4096, pattern=NO_NUL)]
+# A changed file's path, and at most as many files as a host lists for one PR (3,000): even at
+# their longest they stay under the 1 MiB body limit (a longer path is a 400).
+FilePath = Annotated[str, msgspec.Meta(min_length=1, max_length=300, pattern=NO_NUL)]
 MAX_CHANGED_FILES = 3000
 
 
