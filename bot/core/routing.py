@@ -103,7 +103,10 @@ class RuleMatch:
     count: int  # how many of the changed files it matched
 
 
-def matched_rules(routing: Routing, repo: str | None, files: Iterable[str]) -> list[RuleMatch]:
+def matched_rules(
+    routing: Routing, repo: str | None, files: Iterable[str] | FileIndex
+) -> list[RuleMatch]:
+    """The rules (in file order) that match at least one changed file."""
     index = files if isinstance(files, FileIndex) else FileIndex.of(files)
     found = []
     for rule in routing.rules:
