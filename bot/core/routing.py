@@ -112,10 +112,11 @@ def matched_rules(
     for rule in routing.rules:
         if not rule.applies_to(repo):
             continue
-        first = index.first_match(routing.patterns(rule))
+        patterns = routing.patterns(rule)
+        first = index.first_match(patterns)
         if first is not None:
-            count = sum(1 for f in index.files if any(p.matches(f) for p in routing.patterns(rule)))
-            found.append(RuleMatch(rule, first, count))
+            hits = {f for p in patterns for f in index.candidates(p) if p.matches(f)}
+            found.append(RuleMatch(rule, first, len(hits)))
     return found
 
 

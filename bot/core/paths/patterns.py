@@ -20,6 +20,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 _WILD = re.compile(r"[*?]")
 
@@ -32,7 +33,9 @@ class PatternError(ValueError):
 class Pattern:
     text: str
     regex: re.Pattern[str]
-    first: str | None = None  # anchored with a literal first segment: only such files
+    # Every segment but '**' matches exactly one path component, so a file can match only
+    # if it has each literal segment as a component and, for '*.EXT', that extension.
+    literals: tuple[str, ...] = ()
     ext: str | None = None  # last segment '*.EXT': only files ending in .EXT
 
     def matches(self, path: str) -> bool:
@@ -54,7 +57,9 @@ def problem(text: str) -> str | None:
     return None
 
 
+@lru_cache(maxsize=20_000)
 def compile_pattern(text: str) -> Pattern:
+    """Compiled once per process and pattern: every routing job reuses the regexes."""
     why = problem(text)
     if why is not None:
         raise PatternError(why)
@@ -70,8 +75,8 @@ def compile_pattern(text: str) -> Pattern:
         regex += "$"
     else:
         regex += "(?:/.+)?$"
-    first = segments[0] if anchored and not _WILD.search(segments[0]) else None
-    return Pattern(text, re.compile(regex, re.DOTALL), first, _ext(last, dir_only))
+    literals = tuple(seg for seg in segments if seg != "**" and not _WILD.search(seg))
+    return Pattern(text, re.compile(regex, re.DOTALL), literals, _ext(last, dir_only))
 
 
 def _segments(segments: Sequence[str]) -> str:
@@ -103,10 +108,6 @@ def _ext(last: str, dir_only: bool) -> str | None:
     return last.rsplit(".", 1)[1] or None
 
 
-def first_segment(path: str) -> str:
-    return path.split("/", 1)[0]
-
-
 def extension(path: str) -> str | None:
     base = path.rsplit("/", 1)[-1]
     return base.rsplit(".", 1)[1] if "." in base else None
@@ -118,25 +119,26 @@ class FileIndex:
     files that could match it."""
 
     files: tuple[str, ...]
-    by_first: dict[str, list[str]] = field(default_factory=dict)
+    by_segment: dict[str, list[str]] = field(default_factory=dict)
     by_ext: dict[str, list[str]] = field(default_factory=dict)
 
     @classmethod
     def of(cls, files: Iterable[str]) -> FileIndex:
         index = cls(tuple(dict.fromkeys(f.lstrip("/") for f in files if f)))
         for path in index.files:
-            index.by_first.setdefault(first_segment(path), []).append(path)
+            for component in dict.fromkeys(path.split("/")):
+                index.by_segment.setdefault(component, []).append(path)
             ext = extension(path)
             if ext is not None:
                 index.by_ext.setdefault(ext, []).append(path)
         return index
 
     def candidates(self, pattern: Pattern) -> Sequence[str]:
-        if pattern.first is not None:
-            return self.by_first.get(pattern.first, ())
+        """The fewest files that could match: those under its rarest key."""
+        keyed = [self.by_segment.get(seg, ()) for seg in pattern.literals]
         if pattern.ext is not None:
-            return self.by_ext.get(pattern.ext, ())
-        return self.files
+            keyed.append(self.by_ext.get(pattern.ext, ()))
+        return min(keyed, key=len) if keyed else self.files
 
     def first_match(self, patterns: Iterable[Pattern]) -> str | None:
         """The first file (in PR order of its candidates) any of ``patterns`` matches."""
@@ -153,7 +155,7 @@ class PatternIndex:
     """Patterns keyed like ``FileIndex``: for one file, the patterns that could match it."""
 
     patterns: tuple[Pattern, ...]
-    by_first: dict[str, list[int]] = field(default_factory=dict)
+    by_segment: dict[str, list[int]] = field(default_factory=dict)
     by_ext: dict[str, list[int]] = field(default_factory=dict)
     general: list[int] = field(default_factory=list)
 
@@ -161,8 +163,8 @@ class PatternIndex:
     def of(cls, patterns: Sequence[Pattern]) -> PatternIndex:
         index = cls(tuple(patterns))
         for i, p in enumerate(patterns):
-            if p.first is not None:
-                index.by_first.setdefault(p.first, []).append(i)
+            if p.literals:  # the deepest literal: usually the most specific
+                index.by_segment.setdefault(p.literals[-1], []).append(i)
             elif p.ext is not None:
                 index.by_ext.setdefault(p.ext, []).append(i)
             else:
@@ -173,7 +175,7 @@ class PatternIndex:
         """Indices of the patterns matching ``path``, in pattern order."""
         ext = extension(path)
         found = [
-            *self.by_first.get(first_segment(path), ()),
+            *(i for c in dict.fromkeys(path.split("/")) for i in self.by_segment.get(c, ())),
             *(self.by_ext.get(ext, ()) if ext is not None else ()),
             *self.general,
         ]

@@ -82,7 +82,9 @@ def test_indexes_agree_with_plain_matching() -> None:
 
 
 def test_keys_narrow_the_candidates() -> None:
-    index = FileIndex.of(["docs/a.md", "src/b.py", "src/c.sql"])
+    index = FileIndex.of(["docs/a.md", "src/b.py", "src/c.sql", "src/logs/x.txt"])
     assert list(index.candidates(compile_pattern("/docs/"))) == ["docs/a.md"]
     assert list(index.candidates(compile_pattern("*.sql"))) == ["src/c.sql"]
-    assert len(index.candidates(compile_pattern("**/logs"))) == 3
+    assert list(index.candidates(compile_pattern("**/logs"))) == ["src/logs/x.txt"]
+    assert list(index.candidates(compile_pattern("src/logs/*.txt"))) == ["src/logs/x.txt"]
+    assert len(index.candidates(compile_pattern("*"))) == 4  # nothing to narrow by
