@@ -137,12 +137,15 @@ class Router:
         label = demand.because.get("rule") or demand.because.get("codeowners")
         space = room(reviewers, facts.non_members, MAX_REVIEWERS)
         pool = await self._pool(conn, demand)
-        need = min(demand.count - already_served(pool, reviewers), space)
-        if demand.count - already_served(pool, reviewers) <= 0:
+        wanted = demand.count - already_served(pool, reviewers)
+        if wanted <= 0:  # someone of its pool reviews already (new commits, a redelivery)
             return []
+        need = min(wanted, space)
         if need <= 0:
             notes.append(f"{label}: not applied, the PR already has {MAX_REVIEWERS} reviewers")
             return []
+        if need < wanted:
+            notes.append(f"{label}: {need} of {wanted} reviewers, a PR has at most {MAX_REVIEWERS}")
         exclude = {pr.author_id, *reviewers, *facts.refused}
         if demand.team is not None:
             team = await self.directory.team(demand.team, conn, local_ok=True)

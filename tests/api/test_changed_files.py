@@ -113,3 +113,25 @@ async def test_bad_changed_files_are_400_and_nothing_is_written(
         assert response.json()["error"]["code"] == "BAD_REQUEST"
         assert "changed_files" in response.json()["error"]["message"]
     assert await pg.fetchval("SELECT count(*) FROM pull_requests") == 0
+
+
+async def test_rules_wanting_more_than_two_the_first_in_file_order_win(
+    client: httpx.AsyncClient, pg: asyncpg.Pool
+) -> None:
+    await _teams(client)
+    await _rules(
+        pg,
+        [
+            Rule("docs", ("docs/",), members=("w",)),
+            Rule("database", ("*.sql",), team="dba", reviewers=2),
+        ],
+    )
+    response = await _create(client, "pr-6", ["docs/a.md", "b.sql"])
+    reviewers = response.json()["pr"]["assigned_reviewers"]
+    assert reviewers[0] == "w" and reviewers[1] in {"d1", "d2"} and len(reviewers) == 2
+    explained = await _explain(client, "pr-6")
+    assert [e["explain"]["because"].get("rule") for e in explained["assignments"]] == [
+        "docs",
+        "database",
+    ]
+    assert explained["routing"]["notes"] == ["database: 1 of 2 reviewers, a PR has at most 2"]
