@@ -63,7 +63,28 @@ class Ignored:
     reason: str
 
 
-Parsed = PrEvent | Ping | Ignored
+@dataclass(frozen=True, slots=True)
+class Pushed:
+    """A push; to the default branch it makes the cached CODEOWNERS stale (path rules)."""
+
+    repo: str
+    to_default_branch: bool
+
+
+Parsed = PrEvent | Ping | Ignored | Pushed
+
+
+def pushed(
+    payload: Any, repository: str, path_key: str, valid_repo: Callable[[str], bool]
+) -> Parsed:
+    """A push event as the hosts send it: ``ref`` and, under ``repository``, the
+    repository's ``default_branch`` and its path (under ``path_key``)."""
+    repo_obj = obj(payload, repository)
+    repo, ref = text(repo_obj, path_key), text(payload, "ref")
+    branch = text(repo_obj, "default_branch")
+    if repo is None or ref is None or not valid_repo(repo):
+        return Ignored("push without a repository or ref")
+    return Pushed(repo, branch is not None and ref == f"refs/heads/{branch}")
 
 
 # -- helpers shared by the parsers (payloads are untrusted JSON) ------------------------

@@ -41,7 +41,7 @@ from bot.core.events import Kind
 from bot.core.models import User
 from bot.hosts.base import HostMemory
 from bot.hosts.dispatch import parse
-from bot.hosts.events import Ignored, Parsed, Ping, PrEvent
+from bot.hosts.events import Ignored, Parsed, Ping, PrEvent, Pushed
 from bot.hosts.registry import HOSTS
 from bot.services.changes import ChangeFeed, Origin, ReviewerChange
 from bot.services.chooser import Chooser
@@ -127,6 +127,8 @@ class WebhookSync:
         if isinstance(parsed, Ignored):
             log.info("%s delivery %s ignored: %s", host, delivery, parsed.reason)
             return ignored(parsed.reason)
+        if isinstance(parsed, Pushed):
+            return await self._pushed(host, parsed)
         async with self.db.transaction() as conn:
             if not await host_sync.record_delivery(conn, host, delivery):
                 return duplicate(delivery)
@@ -142,6 +144,14 @@ class WebhookSync:
         if ROUTED_NOTE in outcome.body.get("notes", ()):
             self.on_routed()
         return outcome
+
+    async def _pushed(self, host: str, push: Pushed) -> Outcome:
+        """A push to the default branch drops its cached CODEOWNERS; nothing else to do."""
+        if not push.to_default_branch:
+            return ignored("push to a branch other than the default one")
+        async with self.db.connection() as conn:
+            await routing_store.forget_codeowners(conn, host, push.repo)
+        return ignored("push to the default branch: its CODEOWNERS is read again when needed")
 
     async def _apply(self, conn: Connection, ev: PrEvent) -> Outcome:
         if ev.kinds == (Kind.NEW_COMMITS,) and not await routing_store.routing_active(conn):

@@ -4,6 +4,8 @@ repository's CODEOWNERS, chooses, and the post-backs go out through the outbox."
 
 from __future__ import annotations
 
+import json
+import uuid
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -16,7 +18,7 @@ import respx
 from bot.core.routing import Rule
 from bot.services.deliveries import ROUTED_NOTE
 from tests.conftest import add_team, member
-from tests.webhooks.conftest import Bot, outbox_rows, reviewers
+from tests.webhooks.conftest import SECRETS, Bot, outbox_rows, reviewers, signed_headers
 from tests.webhooks.rules_kit import (
     HOST_CASES,
     FakeFiles,
@@ -263,3 +265,42 @@ async def test_without_rules_new_commits_stay_ignored(
     pushed = await rbot.post(host, case.pushed)
     assert pushed.status_code == 202 and "new commits" in pushed.json()["reason"]
     assert await pg.fetchval("SELECT count(*) FROM routing_jobs") == 0
+
+
+PUSH_EVENTS = {"github": "push", "gitlab": "Push Hook", "gitea": "push"}
+
+
+def _push_payload(host: str, ref: str) -> dict[str, Any]:
+    """The fields of each host's documented push payload that reviewbot reads."""
+    if host == "gitlab":
+        project = {"path_with_namespace": "acme/platform/widgets", "default_branch": "main"}
+        return {"object_kind": "push", "ref": ref, "project": project, "commits": []}
+    repository = {"full_name": "acme/widgets", "default_branch": "main"}
+    return {"ref": ref, "before": "0" * 40, "after": "1" * 40, "repository": repository}
+
+
+async def _push(bot: Bot, host: str, ref: str) -> httpx.Response:
+    body = json.dumps(_push_payload(host, ref)).encode()
+    headers = signed_headers(host, PUSH_EVENTS[host], body, str(uuid.uuid4()), SECRETS[host])
+    return await bot.client.post(f"/webhooks/{host}", content=body, headers=headers)
+
+
+@pytest.mark.parametrize("host", HOSTS)
+async def test_a_push_to_the_default_branch_drops_the_cached_codeowners(
+    rbot: Bot, pg: asyncpg.Pool, request: pytest.FixtureRequest, host: str
+) -> None:
+    case, router = HOST_CASES[host], routers(request, host)
+    await configure(
+        pg, rbot.routing.router.directory, [], codeowners=True, team_handles={host: "acme/dba"}
+    )
+    _files(case, router, ["migrations/0002.sql"])
+    _no_codeowners(case, router)
+    await rbot.post(host, case.opened)
+    await rbot.route()
+    assert await pg.fetchval("SELECT count(*) FROM codeowners_cache") == 1
+    other = await _push(rbot, host, "refs/heads/feature")
+    assert other.status_code == 202
+    assert await pg.fetchval("SELECT count(*) FROM codeowners_cache") == 1
+    main = await _push(rbot, host, "refs/heads/main")
+    assert main.status_code == 202 and "default branch" in main.json()["reason"]
+    assert await pg.fetchval("SELECT count(*) FROM codeowners_cache") == 0

@@ -24,6 +24,7 @@ from bot.hosts.events import (
     logins,
     obj,
     pull_request_of,
+    pushed,
     text,
     title_of,
 )
@@ -67,6 +68,8 @@ def verify(headers: Mapping[str, str], body: bytes, secret: str) -> None:
 
 
 def parse(event: str, payload: Any) -> Parsed:
+    if event == "push":
+        return pushed(payload, "repository", "full_name", valid_repo)
     if event != "pull_request":
         return Ignored(f"Gitea event '{event}' is not handled")
     action = text(payload, "action") or ""

@@ -24,6 +24,7 @@ from bot.hosts.events import (
     items,
     logins,
     obj,
+    pushed,
     text,
     title_of,
 )
@@ -67,6 +68,8 @@ def verify(headers: Mapping[str, str], body: bytes, secret: str) -> None:
 
 
 def parse(event: str, payload: Any) -> Parsed:
+    if event == "Push Hook":
+        return pushed(payload, "project", "path_with_namespace", valid_repo)
     if event != MR_HOOK:
         return Ignored(f"GitLab event '{event}' is not handled")
     attrs = obj(payload, "object_attributes")
