@@ -304,3 +304,23 @@ async def test_a_push_to_the_default_branch_drops_the_cached_codeowners(
     main = await _push(rbot, host, "refs/heads/main")
     assert main.status_code == 202 and "default branch" in main.json()["reason"]
     assert await pg.fetchval("SELECT count(*) FROM codeowners_cache") == 0
+
+
+async def test_a_rate_limited_file_list_waits_for_the_hosts_time(
+    rbot: Bot, pg: asyncpg.Pool, github_api: respx.MockRouter
+) -> None:
+    case = HOST_CASES["github"]
+    await configure(pg, rbot.routing.router.directory, RULES)
+    fake = FakeFiles(case, ["migrations/1.sql"])
+    fake.fail.append(httpx.Response(429, headers={"retry-after": "120"}, json={"message": "slow"}))
+    github_api.get(case.files_path).mock(side_effect=fake)
+    await rbot.post("github", case.opened)
+    await rbot.route()
+    job = await pg.fetchrow("SELECT state, next_attempt_at, last_error FROM routing_jobs")
+    assert job["state"] == "pending" and job["last_error"].startswith("rate limited")
+    assert (job["next_attempt_at"] - rbot.clock.now).total_seconds() >= 119
+    rbot.clock.advance(60)
+    assert await rbot.route() == 0  # not due yet (and the host's circuit holds it)
+    rbot.clock.advance(61)
+    assert await rbot.route() == 1
+    assert (await reviewers(pg, case.pr))[0] in DBA
