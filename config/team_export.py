@@ -28,10 +28,13 @@ def export_yaml(state: StoredState) -> str:
                 "name": name,
                 "strategy": team.strategy.name,
                 "reviewers": team.reviewers,
+                **dict(team.handles),
                 "members": [_member(m) for m in members],
             }
         )
-    document = {"version": FORMAT_VERSION, "teams": teams}
+    document: dict[str, Any] = {"version": FORMAT_VERSION, "teams": teams}
+    document["rules"] = [r.as_json() for r in state.rules]
+    document["codeowners"] = state.codeowners.as_json()
     body = yaml.safe_dump(document, sort_keys=False, allow_unicode=True, default_flow_style=False)
     return HEADER + body
 

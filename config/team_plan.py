@@ -5,8 +5,11 @@ Changes, in the order they are listed and applied:
 - ``user_created``, ``user_moved`` (to another team, maybe with other fields changed),
   ``user_updated`` (name, active, handles, cap, away periods);
 - ``user_deactivated``: with ``prune``, an active user listed in no file. Nothing is ever
-  deleted: their history and reviews stay.
-Teams not named in any file are left as they are.
+  deleted: their history and reviews stay;
+- ``rule_created`` / ``rule_updated`` / ``rule_removed`` and ``codeowners_updated``, when a
+  file has ``rules:`` / ``codeowners:`` (the files' rules replace the stored ones).
+Teams not named in any file are left as they are, and so are the rules when no file has
+``rules:``.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from bot.core.routing import CodeOwnersSetting, Rule
 from config.team_spec import ConfigInvalid, ConfigIssue, MemberSpec, StoredState, TeamSpec
 
 
@@ -33,7 +37,9 @@ class Change:
         return out
 
     def as_text(self) -> str:
-        sign = {"created": "+", "deactivated": "-", "moved": ">"}.get(self.kind.split("_")[1], "~")
+        sign = {"created": "+", "deactivated": "-", "removed": "-", "moved": ">"}.get(
+            self.kind.split("_")[1], "~"
+        )
         subject = f"{self.kind.split('_')[0]} {self.name}"
         if self.kind.endswith("_created"):
             shown = {k: v["to"] for k, v in self.details.items() if v["to"] not in (None, {}, [])}
@@ -77,6 +83,8 @@ class Plan:
     prune: bool
     # Members of the files who set themselves away by comment command: kept as they are.
     kept_away: tuple[tuple[str, str], ...] = ()  # (user id, last day)
+    rules: tuple[Rule, ...] | None = None  # None: leave the stored rules as they are
+    codeowners: CodeOwnersSetting | None = None
 
     @property
     def empty(self) -> bool:
@@ -126,7 +134,14 @@ class Plan:
         return "\n".join([*lines, *kept, f"{plural(len(self.changes), 'change')}: {counts}"])
 
 
-def plan(teams: list[TeamSpec], state: StoredState, *, prune: bool = False) -> Plan:
+def plan(
+    teams: list[TeamSpec],
+    state: StoredState,
+    *,
+    prune: bool = False,
+    rules: tuple[Rule, ...] | None = None,
+    codeowners: CodeOwnersSetting | None = None,
+) -> Plan:
     """Raises ConfigInvalid when a handle belongs to a user the files do not list."""
     _check_handles(teams, state)
     changes: list[Change] = []
@@ -139,21 +154,57 @@ def plan(teams: list[TeamSpec], state: StoredState, *, prune: bool = False) -> P
                 changes.append(change)
     if prune:
         changes.extend(_pruned(teams, state))
+    if rules is not None:
+        changes.extend(_rule_changes(rules, state.rules))
+    if codeowners is not None and codeowners != state.codeowners:
+        details = _diff(state.codeowners.as_json(), codeowners.as_json())
+        changes.append(Change("codeowners_updated", "codeowners", details=details))
     listed = {m.user_id for t in teams for m in t.members}
     kept = tuple(
         (user, day.isoformat())
         for user, day in sorted(state.self_set_away.items())
         if user in listed
     )
-    return Plan(tuple(changes), tuple(teams), prune, kept)
+    return Plan(
+        tuple(changes), tuple(teams), prune, kept, rules=rules, codeowners=codeowners
+    )
+
+
+def _rule_changes(rules: tuple[Rule, ...], stored: tuple[Rule, ...]) -> list[Change]:
+    before = {r.name: r.as_json() for r in stored}
+    after = {r.name: r.as_json() for r in rules}
+    changes = []
+    for name, wanted in after.items():
+        if name not in before:
+            changes.append(Change("rule_created", name, details=_diff({}, wanted)))
+        elif before[name] != wanted:
+            changes.append(Change("rule_updated", name, details=_diff(before[name], wanted)))
+    changes.extend(Change("rule_removed", name) for name in before if name not in after)
+    if not changes and list(before) != list(after):  # same rules, another order: it matters
+        changes.append(
+            Change(
+                "rule_updated",
+                "(order)",
+                details=_diff({"order": list(before)}, {"order": list(after)}),
+            )
+        )
+    return changes
 
 
 def _team_changes(team: TeamSpec, state: StoredState) -> list[Change]:
     current = state.teams.get(team.name)
-    wanted = {"strategy": team.strategy.name, "reviewers": team.reviewers}
+    wanted = {
+        "strategy": team.strategy.name,
+        "reviewers": team.reviewers,
+        "handles": dict(team.handles),
+    }
     if current is None:
         return [Change("team_created", team.name, details=_diff({}, wanted))]
-    now = {"strategy": current.strategy.name, "reviewers": current.reviewers}
+    now = {
+        "strategy": current.strategy.name,
+        "reviewers": current.reviewers,
+        "handles": dict(current.handles),
+    }
     details = _diff(now, wanted)
     return [Change("team_updated", team.name, details=details)] if details else []
 

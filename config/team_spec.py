@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from bot.core.models import DEFAULT_REVIEWERS, AwayPeriod
+from bot.core.routing import CODEOWNERS_OFF, CodeOwnersSetting, Rule
 from bot.core.selection import DEFAULT_STRATEGY, Strategy
 
 MAX_ID_LENGTH = 255
@@ -51,6 +52,7 @@ class TeamSpec:
     strategy: Strategy = DEFAULT_STRATEGY
     reviewers: int = DEFAULT_REVIEWERS
     members: tuple[MemberSpec, ...] = ()
+    handles: tuple[tuple[str, str], ...] = ()  # (host, org/team), in bot.hosts.registry order
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,6 +71,8 @@ class StoredState:
     # Away periods members set themselves (`@reviewbot away until D`): user id → last day.
     # Files never change them; a plan lists those of the members it lists.
     self_set_away: dict[str, date] = field(default_factory=dict)
+    rules: tuple[Rule, ...] = ()
+    codeowners: CodeOwnersSetting = CODEOWNERS_OFF
 
 
 @dataclass(frozen=True, slots=True)

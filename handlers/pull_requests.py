@@ -23,7 +23,7 @@ _STATUSES = tuple(s.value for s in PrStatus)
 async def pr_create(request: Request) -> Response:
     body = await read_body(request, shapes.CreatePrIn)
     pr = await services(request).pull_requests.create(
-        body.pull_request_id, body.pull_request_name, body.author_id
+        body.pull_request_id, body.pull_request_name, body.author_id, body.changed_files
     )
     return json_response({"pr": shapes.pull_request(pr)}, 201)
 
@@ -72,8 +72,10 @@ async def pr_list(request: Request) -> Response:
 
 async def pr_explain(request: Request) -> Response:
     pr_id = query_param(request, "pull_request_id")
-    events = await services(request).pull_requests.explain(pr_id)
+    events, routing = await services(request).pull_requests.explain(pr_id)
     body: dict[str, Any] = {"pull_request_id": pr_id, "assignments": events}
+    if routing is not None:
+        body["routing"] = routing
     return json_response(body)
 
 

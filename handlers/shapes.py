@@ -34,10 +34,21 @@ class SetIsActiveIn(msgspec.Struct):
     is_active: bool
 
 
+# A changed file's path, and at most as many files as a host lists for one PR (3,000): even at
+# their longest they stay under the 1 MiB body limit (a longer path is a 400).
+FilePath = Annotated[str, msgspec.Meta(min_length=1, max_length=300, pattern=NO_NUL)]
+MAX_CHANGED_FILES = 3000
+
+
 class CreatePrIn(msgspec.Struct):
     pull_request_id: Id
     pull_request_name: Name
     author_id: Id
+    # Extension: the PR's changed files, matched against the team files' rules (absent: as
+    # the reference contract, reviewers from the author's team only).
+    changed_files: Annotated[list[FilePath], msgspec.Meta(max_length=MAX_CHANGED_FILES)] | None = (
+        None
+    )
 
 
 class MergePrIn(msgspec.Struct):

@@ -14,6 +14,7 @@ from bot.core.models import AwayPeriod
 from bot.core.selection import strategy_named
 from config.team_plan import Plan
 from config.team_spec import MemberSpec, StoredState, StoredUser, TeamSpec, sort_away
+from store import routing as routing_store
 from store.db import Connection
 
 APPLY_LOCK_KEY = 0x7265766965777463  # "reviewtc": one team-config apply at a time
@@ -24,10 +25,17 @@ async def lock_for_apply(conn: Connection) -> None:
 
 
 async def load_state(conn: Connection) -> StoredState:
+    team_handles = await routing_store.team_handles(conn)
     teams = {
-        r["team_name"]: TeamSpec(r["team_name"], strategy_named(r["strategy"]), r["reviewers"])
+        r["team_name"]: TeamSpec(
+            r["team_name"],
+            strategy_named(r["strategy"]),
+            r["reviewers"],
+            handles=tuple(team_handles.get(r["team_name"], ())),
+        )
         for r in await conn.fetch("SELECT team_name, strategy, reviewers FROM teams")
     }
+    routing = await routing_store.load_routing(conn)
     handles: dict[str, list[tuple[str, str]]] = defaultdict(list)
     owners = {}
     for r in await conn.fetch("SELECT user_id, host, handle FROM user_handles ORDER BY host"):
@@ -55,13 +63,18 @@ async def load_state(conn: Connection) -> StoredState:
             sort_away(away[uid]),
         )
         users[uid] = StoredUser(r["team_name"], member)
-    return StoredState(teams, users, owners, self_set)
+    return StoredState(
+        teams, users, owners, self_set, rules=routing.rules, codeowners=routing.codeowners
+    )
 
 
 async def write_plan(conn: Connection, plan: Plan) -> None:
     """Make the database match the plan's teams (only what the plan says changed)."""
     changed_teams = {c.name for c in plan.changes if c.kind.startswith("team_")}
-    await _upsert_teams(conn, [t for t in plan.teams if t.name in changed_teams])
+    upserted = [t for t in plan.teams if t.name in changed_teams]
+    await _upsert_teams(conn, upserted)
+    await routing_store.write_team_handles(conn, [(t.name, t.handles) for t in upserted])
+    await routing_store.write_routing(conn, plan.rules, plan.codeowners)
     changed_users = {c.name for c in plan.changes if c.kind in _USER_WRITES}
     members = [
         (team.name, m) for team in plan.teams for m in team.members if m.user_id in changed_users

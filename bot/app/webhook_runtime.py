@@ -10,16 +10,19 @@ import logging
 import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from typing import cast
 
 import httpx
 
-from bot.hosts.base import HostDeps
+from bot.hosts.base import HostDeps, HostReader
 from bot.hosts.wiring import build_clients, build_memories
 from bot.services.changes import ChangeFeed
 from bot.services.chooser import Chooser
 from bot.services.deliveries import WebhookSync
 from bot.services.outbox import OutboxWorker, RetryPolicy, outbox_listener
 from bot.services.outbox_admin import OutboxAdmin
+from bot.services.routing import Router
+from bot.services.routing_worker import RoutingWorker
 from bot.services.spool_drain import SpoolDrainer
 from bot.services.teams import TeamDirectory
 from config.settings import Settings
@@ -34,6 +37,7 @@ class WebhookRuntime:
     deliveries: WebhookSync
     worker: OutboxWorker
     admin: OutboxAdmin
+    routing: RoutingWorker
 
 
 @contextlib.asynccontextmanager
@@ -63,17 +67,39 @@ async def webhook_runtime(
         )
         drainer = SpoolDrainer(spool, deliveries.apply_spooled)
         deliveries.on_spooled = drainer.wake
+        # The host clients also read (changed files, CODEOWNERS) for the routing worker.
+        readers = {h: cast(HostReader, c) for h, c in clients.items()}
+        router = Router(directory, chooser, changes)
+        routing = RoutingWorker(
+            db,
+            router,
+            readers,
+            clock=lambda: worker.clock(),
+            on_chosen=worker.wake,
+            policy=policy,
+            poll_interval=poll,
+        )
+        deliveries.on_routed = routing.wake
         runtime = WebhookRuntime(
             deliveries=deliveries,
             worker=worker,
             admin=OutboxAdmin(db, lambda: worker.clock(), worker.wake),
+            routing=routing,
         )
         task = asyncio.create_task(worker.run_forever()) if settings.outbox_worker else None
+        # The same switch: an instance that sends no post-backs reads no files either.
+        routing_task = (
+            asyncio.create_task(routing.run_forever()) if settings.outbox_worker else None
+        )
         draining = asyncio.create_task(drainer.run_forever())
         try:
             yield runtime
         finally:
             await _stop_drainer(drainer, draining)
+            if routing_task is not None:
+                routing.stop()
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(routing_task, settings.host_timeout * 2)
             if task is not None:
                 worker.stop()
                 try:  # a round ends within the host timeout; do not wait for ever

@@ -18,6 +18,7 @@ from dataclasses import replace
 from typing import Any
 
 from bot.cli.doctor import run_doctor
+from bot.cli.rules import add_rules_parser, run_rules
 from bot.cli.teams import add_teams_parser, run_teams
 from bot.cli.webhook import add_webhook_parser, run_webhook
 from bot.cli.where import log_database
@@ -151,6 +152,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_teams_parser(sub, SERVER_VARIABLES)
     _command(sub, "doctor", "check the configuration and say what to fix", DOCTOR_VARIABLES)
     add_webhook_parser(sub)
+    add_rules_parser(sub)
     return parser
 
 
@@ -171,6 +173,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "teams": lambda s: run_teams(args, s),
         "doctor": run_doctor,
         "webhook": lambda s: run_webhook(args, s),
+        "rules": lambda s: run_rules(args),
     }
     try:
         return commands.get(args.command, _migrate)(settings)

@@ -20,7 +20,7 @@ from pathlib import Path
 from bot.cli.where import log_database
 from bot.services.team_config import TeamConfigService
 from config.settings import Settings
-from config.team_parse import parse_files
+from config.team_parse import parse_config_files
 from config.team_plan import plural
 from config.team_spec import ConfigInvalid
 from store.cache import TeamCache
@@ -72,10 +72,12 @@ def run_teams(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _validate(files: list[str]) -> int:
-    teams = parse_files(files)
+    config = parse_config_files(files)
+    teams = config.teams
     members = sum(len(t.members) for t in teams)
     counts = [plural(len(teams), "team"), plural(members, "member"), plural(len(files), "file")]
-    print(f"valid: {counts[0]}, {counts[1]} in {counts[2]}")
+    rules = f", {plural(len(config.rules), 'rule')}" if config.rules else ""
+    print(f"valid: {counts[0]}, {counts[1]}{rules} in {counts[2]}")
     return 0
 
 

@@ -127,7 +127,10 @@ class Unmirror:
 
 @dataclass(frozen=True, slots=True)
 class TopUp:
-    """Bring the PR to its team's number of reviewers."""
+    """Bring the PR to its team's number of reviewers (with path rules: in the routing
+    worker, once the changed files are read; ``new_commits``: only rules left unsatisfied)."""
+
+    new_commits: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -161,6 +164,10 @@ def _steps(event: Happened, kind: Kind, status: PrStatus) -> tuple[list[Step], P
         return [Mirror(event.added)], status
     if kind is Kind.REVIEWERS_REMOVED:
         return [Unmirror(event.removed)], status
+    if kind is Kind.NEW_COMMITS:
+        if status is PrStatus.CLOSED:
+            return [Note("new commits: the PR is closed")], status
+        return [TopUp(new_commits=True)], status
     # OPENED or DRAFT_OPENED: (re)open, copy the host's requests, top up if ready
     steps: list[Step] = [SetStatus(PrStatus.OPEN)] if status is PrStatus.CLOSED else []
     steps.append(Mirror(event.requested))

@@ -18,3 +18,4 @@ class Kind(StrEnum):
     REVIEWERS_REMOVED = "reviewers_removed"  # a human took a request back on the host
     MERGED = "merged"
     CLOSED = "closed"  # closed without merge
+    NEW_COMMITS = "new_commits"  # pushed to: path rules not yet satisfied top up

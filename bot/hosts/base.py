@@ -20,6 +20,7 @@ from bot.core.command_rules import Reaction
 from bot.hosts.decipher import Outcome, Retry, decipher
 from bot.hosts.doctor import Finding
 from bot.hosts.events import CommentEvent, PrEvent, PrRef
+from bot.hosts.reading import FoundFile
 from bot.hosts.spec import S
 from store.db import Connection, Db
 
@@ -36,6 +37,18 @@ class HostClient(Protocol):
     async def react(self, ref: PrRef, comment_id: int, reaction: Reaction) -> Outcome: ...
 
     async def reply(self, ref: PrRef, text: str) -> Outcome: ...
+
+
+class HostReader(Protocol):
+    """What the routing worker reads (bot/hosts/reading.py): the PR's changed files, all
+    pages; the first CODEOWNERS of ``locations`` on ``branch`` (None: the host's default;
+    the answer None: there is none)."""
+
+    async def changed_files(self, ref: PrRef) -> list[str] | Outcome: ...
+
+    async def codeowners(
+        self, ref: PrRef, branch: str | None, locations: Sequence[str]
+    ) -> FoundFile | Outcome | None: ...
 
 
 @dataclass(frozen=True)
@@ -106,16 +119,31 @@ class HttpHost:
         params: dict[str, str] | None = None,
         removal: bool = False,
     ) -> Outcome:
+        return (
+            await self.exchange(method, path, headers, json=json, params=params, removal=removal)
+        )[0]
+
+    async def exchange(
+        self,
+        method: str,
+        path: str,
+        headers: dict[str, str],
+        *,
+        json: Any = None,
+        params: dict[str, str] | None = None,
+        removal: bool = False,
+    ) -> tuple[Outcome, httpx.Headers]:
+        """``send``, with the answer's headers (paging)."""
         try:
             response = await self.http.request(
                 method, self.base_url + path, headers=headers, json=json, params=params
             )
         except httpx.TransportError as exc:  # timeouts, refused and reset connections
-            return Retry(f"{type(exc).__name__}: {exc or 'no detail'}")
+            return Retry(f"{type(exc).__name__}: {exc or 'no detail'}"), httpx.Headers()
         return decipher(
             response.status_code,
             response.headers,
             response.content,
             now=self.clock(),
             removal=removal,
-        )
+        ), response.headers

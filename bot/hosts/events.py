@@ -52,6 +52,7 @@ class PrEvent:
     author_numeric_id: int | None = None  # the author as a number, when the handle is absent
     installation_id: int | None = None  # the app installation that sent the delivery
     known_users: tuple[tuple[int, str], ...] = ()  # (numeric id, username) pairs seen
+    default_branch: str | None = None  # where the repository's CODEOWNERS is read
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,7 +82,28 @@ class Ignored:
     reason: str
 
 
-Parsed = PrEvent | CommentEvent | Ping | Ignored
+@dataclass(frozen=True, slots=True)
+class Pushed:
+    """A push; to the default branch it makes the cached CODEOWNERS stale (path rules)."""
+
+    repo: str
+    to_default_branch: bool
+
+
+Parsed = PrEvent | CommentEvent | Ping | Ignored | Pushed
+
+
+def pushed(
+    payload: Any, repository: str, path_key: str, valid_repo: Callable[[str], bool]
+) -> Parsed:
+    """A push event as the hosts send it: ``ref`` and, under ``repository``, the
+    repository's ``default_branch`` and its path (under ``path_key``)."""
+    repo_obj = obj(payload, repository)
+    repo, ref = text(repo_obj, path_key), text(payload, "ref")
+    branch = text(repo_obj, "default_branch")
+    if repo is None or ref is None or not valid_repo(repo):
+        return Ignored("push without a repository or ref")
+    return Pushed(repo, branch is not None and ref == f"refs/heads/{branch}")
 
 
 # -- helpers shared by the parsers (payloads are untrusted JSON) ------------------------

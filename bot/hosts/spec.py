@@ -13,11 +13,15 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar
 
+from bot.core.paths.codeowners import CodeOwnersFormat
 from bot.hosts.events import Parsed
 
 if TYPE_CHECKING:  # for annotations only: config/ imports the cards, not the other way
     from bot.hosts.base import HostIO
     from config.settings import Env, Secret
+
+
+ROOT_CODEOWNERS = CodeOwnersFormat(("CODEOWNERS",))
 
 
 class HostSettings(Protocol):
@@ -55,3 +59,5 @@ class HostSpec(Generic[S]):
     io: Callable[[], HostIO[S]]
     # Every environment variable read_settings reads, for `reviewbot COMMAND --help`.
     variables: tuple[str, ...] = ()
+    # Where the host looks for CODEOWNERS (in its documented order) and how it reads it.
+    codeowners: CodeOwnersFormat = ROOT_CODEOWNERS

@@ -37,10 +37,11 @@ from bot.core.delivery import (
     wanted,
 )
 from bot.core.errors import BadRequest, Unavailable
+from bot.core.events import Kind
 from bot.core.models import User
 from bot.hosts.base import HostMemory
 from bot.hosts.dispatch import parse
-from bot.hosts.events import CommentEvent, Ignored, Parsed, Ping, PrEvent
+from bot.hosts.events import CommentEvent, Ignored, Parsed, Ping, PrEvent, Pushed
 from bot.hosts.registry import HOSTS
 from bot.services.changes import ChangeFeed, Origin, ReviewerChange
 from bot.services.chooser import Chooser
@@ -49,11 +50,16 @@ from bot.services.teams import TeamDirectory
 from store import host_sync, users
 from store import outbox as outbox_store
 from store import pull_requests as prs
+from store import routing as routing_store
 from store.db import Connection, Db
 from store.retry import retry_transient
 from store.spool import Entry, Spool
 
 __all__ = ["Outcome", "WebhookSync"]
+
+# With path rules or CODEOWNERS the choice waits for the changed files, which only the host
+# knows: the routing worker reads them (this handler never calls a host) and chooses.
+ROUTED_NOTE = "reviewers are chosen once the changed files are read from the host"
 
 log = logging.getLogger(__name__)
 
@@ -75,6 +81,7 @@ class WebhookSync:
         spool: Spool | None = None,
         on_spooled: Callable[[], None] = lambda: None,
         bot_name: str = "reviewbot",
+        on_routed: Callable[[], None] = lambda: None,
     ) -> None:
         self.db = db
         self.directory = directory
@@ -85,6 +92,7 @@ class WebhookSync:
         self.spool = spool  # None: deliveries are refused (503) while PostgreSQL is down
         self.on_spooled = on_spooled
         self.comments = CommentCommands(bot_name, chooser, directory, changes, memories)
+        self.on_routed = on_routed  # wakes the routing worker
 
     async def receive(
         self, host: str, delivery: str, parsed: Parsed, headers: Mapping[str, str], body: bytes
@@ -124,6 +132,8 @@ class WebhookSync:
             return ignored(parsed.reason)
         if isinstance(parsed, CommentEvent):
             return await self._comment(host, delivery, parsed)
+        if isinstance(parsed, Pushed):
+            return await self._pushed(host, parsed)
         async with self.db.transaction() as conn:
             if not await host_sync.record_delivery(conn, host, delivery):
                 return duplicate(delivery)
@@ -136,6 +146,8 @@ class WebhookSync:
             log.info("%s delivery %s ignored: %s", host, delivery, outcome.body["reason"])
         elif outcome.enqueued:
             self.on_enqueued()
+        if ROUTED_NOTE in outcome.body.get("notes", ()):
+            self.on_routed()
         return outcome
 
     async def _comment(self, host: str, delivery: str, ev: CommentEvent) -> Outcome:
@@ -158,13 +170,23 @@ class WebhookSync:
         self.on_enqueued()  # at least the reaction waits in the outbox
         return outcome
 
+    async def _pushed(self, host: str, push: Pushed) -> Outcome:
+        """A push to the default branch drops its cached CODEOWNERS; nothing else to do."""
+        if not push.to_default_branch:
+            return ignored("push to a branch other than the default one")
+        async with self.db.connection() as conn:
+            await routing_store.forget_codeowners(conn, host, push.repo)
+        return ignored("push to the default branch: its CODEOWNERS is read again when needed")
+
     async def _apply(self, conn: Connection, ev: PrEvent) -> Outcome:
+        if ev.kinds == (Kind.NEW_COMMITS,) and not await routing_store.routing_active(conn):
+            return ignored("new commits do not change reviewers")  # as before path rules
         await self.memories[ev.ref.host].remember(conn, ev)
         run = await self._start(conn, ev)
         if isinstance(run, Outcome):
             return run
         for step in plan(ev, run.pr.status):
-            run = await self._step(conn, ev.ref.host, step, run)
+            run = await self._step(conn, ev, step, run)
         return run.answer(ev.kinds)
 
     async def _start(self, conn: Connection, ev: PrEvent) -> Progress | Outcome:
@@ -195,8 +217,8 @@ class WebhookSync:
             return None
         return await host_sync.member_by_handle(conn, ev.ref.host, handle)
 
-    async def _step(self, conn: Connection, host: str, step: Step, run: Progress) -> Progress:
-        pr_id = run.pr.pull_request_id
+    async def _step(self, conn: Connection, ev: PrEvent, step: Step, run: Progress) -> Progress:
+        pr_id, host = run.pr.pull_request_id, ev.ref.host
         match step:
             case Rename(title=title):
                 await host_sync.rename(conn, pr_id, title)
@@ -210,7 +232,11 @@ class WebhookSync:
                 return await self._mirror_added(conn, host, handles, run)
             case Unmirror(handles=handles):
                 return await self._mirror_removed(conn, host, handles, run)
-            case TopUp():
+            case TopUp(new_commits=new_commits):
+                if await self._routed(conn, ev, run, new_commits):
+                    return run.noted(ROUTED_NOTE)
+                if new_commits:
+                    return run.noted("new commits do not change reviewers")
                 return await self._top_up(conn, run)
             case Note(text=text):
                 return run.noted(text)
@@ -245,6 +271,16 @@ class WebhookSync:
             change = ReviewerChange(pr_id, removed=(user.user_id,), origin=Origin.HOST)
             await self.changes.publish(conn, change)
         return run
+
+    async def _routed(self, conn: Connection, ev: PrEvent, run: Progress, new: bool) -> bool:
+        """With path rules or CODEOWNERS on, leave the choice to the routing worker."""
+        if not await routing_store.routing_active(conn):
+            return False
+        reason = "new_commits" if new else "opened"
+        await routing_store.enqueue_job(
+            conn, ev.ref.host, run.pr.pull_request_id, reason, ev.default_branch, run.non_members
+        )
+        return True
 
     async def _next_slot(self, conn: Connection, pr_id: str, reviewers: Sequence[str]) -> int:
         # With nobody on the PR every slot is free; otherwise removals may have left gaps.

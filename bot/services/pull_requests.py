@@ -6,17 +6,20 @@ change is published on the ``ChangeFeed`` inside the transaction that makes it.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
 from bot.core.errors import BadRequest, NoCandidate, NotAssigned, NotFound, PrExists, PrMerged
-from bot.core.models import PrFilter, PrStatus, PullRequest
+from bot.core.models import PrFilter, PrStatus, PullRequest, User
 from bot.hosts.registry import host_prefix
 from bot.services.changes import ChangeFeed, Origin, ReviewerChange
 from bot.services.chooser import Chooser
+from bot.services.routing import Facts, Router
 from bot.services.teams import TeamDirectory
 from store import pull_requests as prs
+from store import routing as routing_store
 from store import selection as selection_store
 from store.db import Db
 from store.retry import retry_transient
@@ -30,9 +33,12 @@ class PullRequests:
         self._directory = directory
         self._chooser = chooser
         self._changes = changes
+        self._router = Router(directory, chooser, changes)
 
     @retry_transient
-    async def create(self, pr_id: str, name: str, author_id: str) -> PullRequest:
+    async def create(
+        self, pr_id: str, name: str, author_id: str, changed_files: Sequence[str] | None = None
+    ) -> PullRequest:
         host = host_prefix(pr_id)
         if host is not None:  # else a reassign would post back to a PR that is not there
             raise BadRequest(
@@ -46,6 +52,12 @@ class PullRequests:
             team_name, created_at = created
             if created_at is None:
                 raise PrExists(f"pull request '{pr_id}' already exists")
+            if changed_files is not None:
+                pr = PullRequest(pr_id, name, author_id, PrStatus.OPEN, (), created_at, None)
+                author = User(author_id, author_id, team_name, True)
+                facts = Facts(files=changed_files)
+                routed = await self._router.assign(conn, pr, author, facts, Origin.API, "api")
+                return replace(pr, assigned_reviewers=tuple(routed.added))
             team = await self._directory.team(team_name, conn, local_ok=True)
             reviewers = await self._chooser.choose_in(
                 conn, team, {author_id}, None, author=author_id
@@ -110,10 +122,12 @@ class PullRequests:
         async with self._db.connection() as conn:
             return await prs.page_of_prs(conn, where, after, limit)
 
-    async def explain(self, pr_id: str) -> list[dict[str, Any]]:
-        """Every assignment event of the PR with the recorded reasons, oldest first."""
+    async def explain(self, pr_id: str) -> tuple[list[dict[str, Any]], dict[str, Any] | None]:
+        """Every assignment event of the PR with the recorded reasons, oldest first, and
+        what path rules and CODEOWNERS noted (None: they played no part)."""
         async with self._db.connection() as conn:
             events = await selection_store.explain_of(conn, pr_id)
+            routing = await routing_store.notes_of(conn, pr_id)
         if events is None:
             raise NotFound(f"pull request '{pr_id}' not found")
-        return events
+        return events, routing

@@ -15,9 +15,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from config.team_export import export_yaml
-from config.team_parse import parse_files
+from config.team_parse import TeamConfig, parse_config_files
 from config.team_plan import Plan, plan
-from config.team_spec import ConfigInvalid
+from config.team_spec import ConfigInvalid, StoredState
 from store import team_config as store
 from store.cache import TeamCache
 from store.db import Db
@@ -36,17 +36,17 @@ class TeamConfigService:
         self.cache = cache
 
     async def plan(self, files: Sequence[str], *, prune: bool = False) -> Plan:
-        teams = await asyncio.to_thread(parse_files, files)
+        config = await asyncio.to_thread(parse_config_files, files)
         async with self.db.connection() as conn:
-            return plan(teams, await store.load_state(conn), prune=prune)
+            return _plan(config, await store.load_state(conn), prune)
 
     async def apply(self, files: Sequence[str], *, prune: bool = False) -> Plan:
         """Apply in one transaction; raises ConfigInvalid (nothing applied) on any problem."""
-        teams = await asyncio.to_thread(parse_files, files)
+        config = await asyncio.to_thread(parse_config_files, files)
         async with self.db.transaction() as conn:
             await store.lock_for_apply(conn)
             # Planned under the lock: against what any earlier apply committed.
-            changes = plan(teams, await store.load_state(conn), prune=prune)
+            changes = _plan(config, await store.load_state(conn), prune)
             await store.write_plan(conn, changes)
         await self.cache.invalidate(changes.touched_teams())
         return changes
@@ -54,6 +54,10 @@ class TeamConfigService:
     async def export(self) -> str:
         async with self.db.connection() as conn:
             return export_yaml(await store.load_state(conn))
+
+
+def _plan(config: TeamConfig, state: StoredState, prune: bool) -> Plan:
+    return plan(config.teams, state, prune=prune, rules=config.rules, codeowners=config.codeowners)
 
 
 @dataclass

@@ -35,7 +35,8 @@ def _where(issues: list[ConfigIssue]) -> list[tuple[str, int, str]]:
 
 def test_example_file_parses_with_defaults_applied() -> None:
     teams = {t.name: t for t in parse_files([EXAMPLE])}
-    assert set(teams) == {"backend", "frontend", "docs"}
+    assert set(teams) == {"backend", "frontend", "docs", "dba"}
+    assert teams["dba"].handles == (("github", "acme/dba"), ("gitlab", "acme/dba"))
     backend = teams["backend"]
     assert (backend.strategy, backend.reviewers) == (ROUND_ROBIN, 2)
     alice, bob, carol = backend.members

@@ -81,7 +81,7 @@ TABLE = [
     ("github", "pull_request__edited", (Kind.RENAMED,)),
     ("github", "pull_request__review_requested", (Kind.REVIEWERS_ADDED,)),
     ("github", "pull_request__review_request_removed", (Kind.REVIEWERS_REMOVED,)),
-    ("github", "pull_request__synchronize", None),
+    ("github", "pull_request__synchronize", (Kind.NEW_COMMITS,)),
     ("gitlab", "merge_request__open", (Kind.OPENED,)),
     ("gitlab", "merge_request__open__draft", (Kind.DRAFT_OPENED,)),
     ("gitlab", "merge_request__reopen", (Kind.OPENED,)),
@@ -92,6 +92,7 @@ TABLE = [
     ("gitlab", "merge_request__merge", (Kind.MERGED,)),
     ("gitlab", "merge_request__close", (Kind.CLOSED,)),
     ("gitlab", "merge_request__approved", None),
+    ("gitlab", "merge_request__update__commits", (Kind.NEW_COMMITS,)),
     ("gitea", "pull_request__opened", (Kind.OPENED,)),
     ("gitea", "pull_request__opened__wip", (Kind.DRAFT_OPENED,)),
     ("gitea", "pull_request__reopened", (Kind.OPENED,)),
@@ -101,7 +102,7 @@ TABLE = [
     ("gitea", "pull_request__edited__wip_removed", (Kind.RENAMED, Kind.OPENED)),
     ("gitea", "pull_request__review_requested", (Kind.REVIEWERS_ADDED,)),
     ("gitea", "pull_request__review_request_removed", (Kind.REVIEWERS_REMOVED,)),
-    ("gitea", "pull_request__synchronized", None),
+    ("gitea", "pull_request__synchronized", (Kind.NEW_COMMITS,)),
 ]
 EVENTS = {"github": "pull_request", "gitlab": "Merge Request Hook", "gitea": "pull_request"}
 PR_IDS = {

@@ -28,6 +28,7 @@ from starlette.applications import Starlette
 
 from bot.app import create_app
 from bot.services.outbox import OutboxWorker
+from bot.services.routing_worker import RoutingWorker
 from config.settings import Secret, Settings
 from tests.conftest import add_team, member, running, with_hosts
 
@@ -124,6 +125,21 @@ class Bot:
     def worker(self) -> OutboxWorker:
         worker: OutboxWorker = self.app.state.outbox_worker
         return worker
+
+    @property
+    def routing(self) -> RoutingWorker:
+        worker: RoutingWorker = self.app.state.routing_worker
+        return worker
+
+    async def route(self, rounds: int = 20) -> int:
+        """Run the routing worker until no job is due (at the fake clock's time)."""
+        total = 0
+        for _ in range(rounds):
+            done = await self.routing.run_once()
+            if done == 0:
+                return total
+            total += done
+        raise AssertionError("the routing jobs did not settle")
 
     async def post(
         self,

@@ -28,6 +28,7 @@ from bot.hosts.events import (
     logins,
     obj,
     pull_request_of,
+    pushed,
     text,
     title_of,
 )
@@ -76,6 +77,8 @@ def verify(headers: Mapping[str, str], body: bytes, secret: str) -> None:
 def parse(event: str, payload: Any) -> Parsed:
     if event in COMMENT_EVENTS:
         return parse_comment(payload)
+    if event == "push":
+        return pushed(payload, "repository", "full_name", valid_repo)
     if event != "pull_request":
         return Ignored(f"Gitea event '{event}' is not handled")
     action = text(payload, "action") or ""
@@ -96,6 +99,7 @@ def parse(event: str, payload: Any) -> Parsed:
         requested=logins(items(pr, "requested_reviewers")),
         added=reviewer if action == "review_requested" else (),
         removed=reviewer if action == "review_request_removed" else (),
+        default_branch=text(obj(payload, "repository"), "default_branch"),
     )
 
 
@@ -105,6 +109,8 @@ def _kinds(action: str, pr: dict[str, Any], payload: Any, title: str) -> tuple[K
         return (Kind.DRAFT_OPENED,) if draft else (Kind.OPENED,)
     if action == "closed":
         return (Kind.MERGED,) if pr.get("merged") is True else (Kind.CLOSED,)
+    if action == "synchronized":
+        return Ignored("new commits to a draft") if draft else (Kind.NEW_COMMITS,)
     if action == "edited":
         old_title = text(obj(obj(payload, "changes"), "title"), "from")
         if old_title is None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from bot.core.paths.codeowners import CodeOwnersFormat
 from bot.hosts.gitea import sansio
 from bot.hosts.spec import HostSpec
 
@@ -51,4 +52,7 @@ SPEC = HostSpec(
     credentials="GITEA_URL and GITEA_TOKEN",
     io=io,
     variables=("GITEA_URL", "GITEA_TOKEN", WEBHOOK_SECRET),
+    codeowners=CodeOwnersFormat(
+        ("CODEOWNERS", "docs/CODEOWNERS", ".gitea/CODEOWNERS"), syntax="regex"
+    ),
 )

@@ -24,6 +24,9 @@ from bot.hosts.events import PrRef
 from bot.hosts.github import store
 from bot.hosts.github.spec import GitHubSettings
 from bot.hosts.paths import encoded
+from bot.hosts.reading import FoundFile, Page, files_of, first_found, paginate
+
+FILES_PER_PAGE = 100  # the most GitHub gives per page; it lists at most 3,000 files
 
 InstallationLookup = Callable[[str], Awaitable[int | None]]
 
@@ -115,6 +118,43 @@ class GitHubClient(HttpHost):
 
     async def remove_reviewers(self, ref: PrRef, handles: Sequence[str]) -> Outcome:
         return await self._call("DELETE", ref, handles)
+
+    async def changed_files(self, ref: PrRef) -> list[str] | Outcome:
+        """``GET /repos/{owner}/{repo}/pulls/{n}/files``, 100 a page (renames: both paths)."""
+        headers = await self._headers(ref)
+        if not isinstance(headers, dict):
+            return headers
+        path = encoded("repos", *ref.repo.split("/"), "pulls", str(ref.number), "files")
+
+        async def page(number: int) -> Page | Outcome:
+            params = {"per_page": str(FILES_PER_PAGE), "page": str(number)}
+            outcome, answer = await self.exchange("GET", path, headers, params=params)
+            if not isinstance(outcome, Ok):
+                return outcome
+            files = files_of(outcome.body, ("filename", "previous_filename"))
+            if isinstance(files, Failed):
+                return files
+            link = answer.get("link")  # rel="next" while there are more pages
+            count = len(msgspec.json.decode(outcome.body or b"[]"))
+            more = 'rel="next"' in link if link is not None else count >= FILES_PER_PAGE
+            return Page(files, more)
+
+        return await paginate(page)
+
+    async def codeowners(
+        self, ref: PrRef, branch: str | None, locations: Sequence[str]
+    ) -> FoundFile | Outcome | None:
+        """``GET /repos/{owner}/{repo}/contents/{path}`` at the default branch."""
+        headers = await self._headers(ref)
+        if not isinstance(headers, dict):
+            return headers
+
+        async def read(location: str) -> Outcome:
+            path = encoded("repos", *ref.repo.split("/"), "contents", *location.split("/"))
+            params = {"ref": branch} if branch else None
+            return await self.send("GET", path, headers, params=params)
+
+        return await first_found(locations, read)
 
     async def react(self, ref: PrRef, comment_id: int, reaction: Reaction) -> Outcome:
         path = encoded("repos", *ref.repo.split("/"), "issues", "comments", str(comment_id))

@@ -27,6 +27,7 @@ from bot.hosts.events import (
     logins,
     obj,
     pull_request_of,
+    pushed,
     text,
     title_of,
 )
@@ -38,7 +39,6 @@ PR_SEPARATOR = "#"
 
 IGNORED_ACTIONS = {
     "converted_to_draft": "back to draft: reviewers already requested stay",
-    "synchronize": "new commits do not change reviewers",
 }
 
 
@@ -72,6 +72,8 @@ def parse(event: str, payload: Any) -> Parsed:
         return Ping("pong: hook " + str(integer(payload, "hook_id") or "?"))
     if event == "issue_comment":
         return parse_comment(payload)
+    if event == "push":
+        return pushed(payload, "repository", "full_name", valid_repo)
     if event != "pull_request":
         return Ignored(f"GitHub event '{event}' is not handled")
     action = text(payload, "action") or ""
@@ -91,6 +93,7 @@ def parse(event: str, payload: Any) -> Parsed:
         added=_reviewer(payload) if action == "review_requested" else (),
         removed=_reviewer(payload) if action == "review_request_removed" else (),
         installation_id=integer(obj(payload, "installation"), "id"),
+        default_branch=text(obj(payload, "repository"), "default_branch"),
     )
 
 
@@ -99,6 +102,8 @@ def _kinds(action: str, pr: dict[str, Any], payload: Any) -> tuple[Kind, ...] | 
         return (Kind.DRAFT_OPENED,) if pr.get("draft") is True else (Kind.OPENED,)
     if action == "ready_for_review":
         return (Kind.OPENED,)
+    if action == "synchronize":
+        return Ignored("new commits to a draft") if pr.get("draft") is True else (Kind.NEW_COMMITS,)
     if action == "closed":
         return (Kind.MERGED,) if pr.get("merged") is True else (Kind.CLOSED,)
     if action == "edited":

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from bot.core.paths.codeowners import CodeOwnersFormat
 from bot.hosts.github import sansio
 from bot.hosts.spec import HostSpec
 
@@ -61,4 +62,5 @@ SPEC = HostSpec(
         "GITHUB_APP_PRIVATE_KEY",
         WEBHOOK_SECRET,
     ),
+    codeowners=CodeOwnersFormat((".github/CODEOWNERS", "CODEOWNERS", "docs/CODEOWNERS")),
 )

@@ -19,6 +19,9 @@ from bot.hosts.events import PrRef
 from bot.hosts.gitlab import doctor, store
 from bot.hosts.gitlab.spec import GitLabSettings
 from bot.hosts.paths import encoded
+from bot.hosts.reading import FoundFile, Page, files_of, first_found, more_pages, paginate
+
+FILES_PER_PAGE = 100  # GitLab's largest page
 
 KnownId = Callable[[str], Awaitable[int | None]]
 AWARDS = {Reaction.OK: "thumbsup", Reaction.REFUSED: "confused"}
@@ -111,6 +114,34 @@ class GitLabClient(HttpHost):
     async def reply(self, ref: PrRef, text: str) -> Outcome:
         path = self._path(ref) + encoded("notes")
         return await self.send("POST", path, self._headers, json={"body": text})
+
+    async def changed_files(self, ref: PrRef) -> list[str] | Outcome:
+        """``GET /projects/:id/merge_requests/:iid/diffs``, paged (``X-Next-Page``)."""
+        path = self._path(ref) + "/diffs"
+
+        async def page(number: int) -> Page | Outcome:
+            params = {"per_page": str(FILES_PER_PAGE), "page": str(number)}
+            outcome, answer = await self.exchange("GET", path, self._headers, params=params)
+            if not isinstance(outcome, Ok):
+                return outcome
+            files = files_of(outcome.body, ("new_path", "old_path"))
+            if isinstance(files, Failed):
+                return files
+            count = len(msgspec.json.decode(outcome.body or b"[]"))
+            return Page(files, more_pages(answer.get("x-next-page"), count, FILES_PER_PAGE))
+
+        return await paginate(page)
+
+    async def codeowners(
+        self, ref: PrRef, branch: str | None, locations: Sequence[str]
+    ) -> FoundFile | Outcome | None:
+        """``GET /projects/:id/repository/files/:file_path?ref=`` (the path one segment)."""
+
+        async def read(location: str) -> Outcome:
+            path = encoded("projects", ref.repo, "repository", "files", location)
+            return await self.send("GET", path, self._headers, params={"ref": branch or "HEAD"})
+
+        return await first_found(locations, read)
 
 
 def connect(settings: GitLabSettings, deps: HostDeps) -> GitLabClient | None:

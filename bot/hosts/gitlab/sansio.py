@@ -26,6 +26,7 @@ from bot.hosts.events import (
     items,
     logins,
     obj,
+    pushed,
     text,
     title_of,
 )
@@ -73,6 +74,8 @@ def verify(headers: Mapping[str, str], body: bytes, secret: str) -> None:
 def parse(event: str, payload: Any) -> Parsed:
     if event == NOTE_HOOK:
         return parse_note(payload)
+    if event == "Push Hook":
+        return pushed(payload, "project", "path_with_namespace", valid_repo)
     if event != MR_HOOK:
         return Ignored(f"GitLab event '{event}' is not handled")
     attrs = obj(payload, "object_attributes")
@@ -100,6 +103,7 @@ def parse(event: str, payload: Any) -> Parsed:
         removed=tuple(h for h in previous if h not in current),
         author_numeric_id=author_id,
         known_users=_known_users(payload, changes),
+        default_branch=text(obj(payload, "project"), "default_branch"),
     )
 
 
@@ -126,8 +130,10 @@ def _kinds(
     draft_change = obj(changes, "draft") or obj(changes, "work_in_progress")
     if draft_change.get("previous") is True and draft_change.get("current") is False:
         kinds.append(Kind.OPENED)
+    elif "oldrev" in attrs and not draft:  # GitLab sends oldrev when commits were pushed
+        kinds.append(Kind.NEW_COMMITS)
     if not kinds:
-        return Ignored("update without a title, reviewer or draft change")
+        return Ignored("update without a title, reviewer, draft change or new commits")
     return tuple(kinds)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from bot.core.paths.codeowners import CodeOwnersFormat
 from bot.hosts.gitlab import sansio
 from bot.hosts.spec import HostSpec
 
@@ -51,4 +52,7 @@ SPEC = HostSpec(
     credentials="GITLAB_TOKEN",
     io=io,
     variables=("GITLAB_URL", "GITLAB_TOKEN", WEBHOOK_SECRET),
+    codeowners=CodeOwnersFormat(
+        ("CODEOWNERS", "docs/CODEOWNERS", ".gitlab/CODEOWNERS"), sections=True
+    ),
 )
