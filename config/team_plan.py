@@ -165,9 +165,7 @@ def plan(
         for user, day in sorted(state.self_set_away.items())
         if user in listed
     )
-    return Plan(
-        tuple(changes), tuple(teams), prune, kept, rules=rules, codeowners=codeowners
-    )
+    return Plan(tuple(changes), tuple(teams), prune, kept, rules=rules, codeowners=codeowners)
 
 
 def _rule_changes(rules: tuple[Rule, ...], stored: tuple[Rule, ...]) -> list[Change]:

@@ -159,7 +159,7 @@ class WebhookSync:
         async with self.db.transaction() as conn:
             if not await host_sync.record_delivery(conn, host, delivery):
                 return duplicate(delivery)
-            # A resend may carry a new delivery id (GitLab's event UUID does); the comment's
+            # A resend may carry a new delivery id (some hosts' event UUIDs do); the comment's
             # own id is what must run once. Delivery ids are UUIDs, so the key cannot clash.
             if not await host_sync.record_delivery(conn, host, f"comment:{ev.comment_id}"):
                 return duplicate(delivery)
