@@ -13,7 +13,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar
 
-from bot.hosts.events import Parsed
+from bot.hosts.events import Parsed, PrRef
 
 if TYPE_CHECKING:  # for annotations only: config/ imports the cards, not the other way
     from bot.hosts.base import HostIO
@@ -55,3 +55,6 @@ class HostSpec(Generic[S]):
     io: Callable[[], HostIO[S]]
     # Every environment variable read_settings reads, for `reviewbot COMMAND --help`.
     variables: tuple[str, ...] = ()
+    # (settings, PR reference) -> the PR's page in a browser, or None when the settings do
+    # not say where the host is. Pure: the dashboard links each host PR with it.
+    web_url: Callable[[S, PrRef], str | None] | None = None

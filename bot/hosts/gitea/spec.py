@@ -6,7 +6,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from bot.hosts.events import PrRef
 from bot.hosts.gitea import sansio
+from bot.hosts.paths import encoded
 from bot.hosts.spec import HostSpec
 
 if TYPE_CHECKING:
@@ -31,6 +33,13 @@ def read_settings(env: Env) -> GiteaSettings:
     )
 
 
+def web_url(settings: GiteaSettings, ref: PrRef) -> str | None:
+    """The PR's page: ``<instance>/<owner>/<repo>/pulls/<number>``; None without GITEA_URL."""
+    if settings.url is None:
+        return None
+    return f"{settings.url.rstrip('/')}{encoded(*ref.repo.split('/'))}/pulls/{ref.number}"
+
+
 def io() -> HostIO[GiteaSettings]:
     from bot.hosts.gitea.client import IO  # httpx and SQL: loaded when the app starts
 
@@ -51,4 +60,5 @@ SPEC = HostSpec(
     credentials="GITEA_URL and GITEA_TOKEN",
     io=io,
     variables=("GITEA_URL", "GITEA_TOKEN", WEBHOOK_SECRET),
+    web_url=web_url,
 )

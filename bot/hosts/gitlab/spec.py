@@ -5,7 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from bot.hosts.events import PrRef
 from bot.hosts.gitlab import sansio
+from bot.hosts.paths import encoded
 from bot.hosts.spec import HostSpec
 
 if TYPE_CHECKING:
@@ -31,6 +33,13 @@ def read_settings(env: Env) -> GitLabSettings:
     )
 
 
+def web_url(settings: GitLabSettings, ref: PrRef) -> str:
+    """The merge request's page: ``<instance>/<project path>/-/merge_requests/<iid>``."""
+    return (
+        f"{settings.url.rstrip('/')}{encoded(*ref.repo.split('/'))}/-/merge_requests/{ref.number}"
+    )
+
+
 def io() -> HostIO[GitLabSettings]:
     from bot.hosts.gitlab.client import IO  # httpx and SQL: loaded when the app starts
 
@@ -51,4 +60,5 @@ SPEC = HostSpec(
     credentials="GITLAB_TOKEN",
     io=io,
     variables=("GITLAB_URL", "GITLAB_TOKEN", WEBHOOK_SECRET),
+    web_url=web_url,
 )

@@ -1,0 +1,210 @@
+"""What the team leads' page shows, decided over plain rows: member states, per-team
+summaries with a fairness figure, and why a PR has fewer reviewers than its team wants.
+
+The store reads the rows (already counted in SQL); everything here is arithmetic and
+wording, tested without a database.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+
+class MemberState(StrEnum):
+    AVAILABLE = "available"
+    AWAY = "away"
+    AT_CAPACITY = "at_capacity"
+    INACTIVE = "inactive"
+
+
+@dataclass(frozen=True, slots=True)
+class MemberRow:
+    user_id: str
+    username: str
+    team_name: str
+    is_active: bool
+    max_open_reviews: int | None
+    away_today: bool
+    open_reviews: int  # as GET /stats counts them: reviews of OPEN PRs now
+    assigned_7d: int  # GET /stats `assignments` with since = now - 7 days
+    assigned_30d: int
+
+    @property
+    def state(self) -> MemberState:
+        # The order selection checks availability in: inactive, then away, then the cap.
+        if not self.is_active:
+            return MemberState.INACTIVE
+        if self.away_today:
+            return MemberState.AWAY
+        if self.max_open_reviews is not None and self.open_reviews >= self.max_open_reviews:
+            return MemberState.AT_CAPACITY
+        return MemberState.AVAILABLE
+
+
+@dataclass(frozen=True, slots=True)
+class TeamRow:
+    team_name: str
+    strategy: str
+    reviewers: int  # how many reviewers the team wants per PR
+
+
+@dataclass(frozen=True, slots=True)
+class TeamSummary:
+    team_name: str
+    strategy: str
+    reviewers: int
+    members: tuple[MemberRow, ...]
+    active_members: int
+    away: int
+    at_capacity: int
+    open_reviews: int
+    assigned_7d: int
+    assigned_30d: int
+    gini: float  # of open reviews among active members: 0 even, towards 1 one does all
+    max_over_mean: float | None  # busiest active member's open reviews / the mean
+
+
+@dataclass(frozen=True, slots=True)
+class PrRow:
+    pull_request_id: str
+    pull_request_name: str
+    author_id: str
+    team_name: str
+    created_at: datetime
+    wanted: int
+    reviewers: tuple[str, ...]
+    explain: Mapping[str, Any] | None = None  # the latest recorded explanation, if any
+
+
+@dataclass(frozen=True, slots=True)
+class OutboxRow:
+    id: int
+    host: str
+    pull_request_id: str
+    kind: str
+    user_id: str
+    state: str  # pending | retrying | failed (see outbox_state)
+    attempts: int
+    last_error: str | None
+    created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class OutboxCounts:
+    pending: int = 0
+    retrying: int = 0
+    failed: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class Overview:
+    teams: tuple[TeamSummary, ...]
+    open_prs: int
+    oldest: tuple[PrRow, ...]
+    short: tuple[PrRow, ...]
+    short_total: int
+    outbox: tuple[OutboxRow, ...]
+    outbox_counts: OutboxCounts = field(default_factory=OutboxCounts)
+    team_names: tuple[str, ...] = ()  # every team, for the filter
+
+
+def outbox_state(state: str, last_error: str | None) -> str:
+    """A pending post-back that already failed once is ``retrying``; else its own state."""
+    return "retrying" if state == "pending" and last_error is not None else state
+
+
+def gini(values: Sequence[int]) -> float:
+    """The Gini coefficient: 0 when everyone has the same, (n-1)/n when one has all.
+
+    From the sorted values: G = 2·Σ i·x_i / (n·Σx) - (n+1)/n, i counted from 1.
+    """
+    n, total = len(values), sum(values)
+    if n == 0 or total == 0:
+        return 0.0
+    ranked = sum(i * x for i, x in enumerate(sorted(values), 1))
+    return max(0.0, 2 * ranked / (n * total) - (n + 1) / n)
+
+
+def max_over_mean(values: Sequence[int]) -> float | None:
+    total = sum(values)
+    if not values or total == 0:
+        return None
+    return max(values) / (total / len(values))
+
+
+def summarize(team: TeamRow, members: Sequence[MemberRow]) -> TeamSummary:
+    """One team's figures; fairness over active members (the inactive are never chosen)."""
+    active = [m for m in members if m.is_active]
+    loads = [m.open_reviews for m in active]
+    states = [m.state for m in members]
+    return TeamSummary(
+        team_name=team.team_name,
+        strategy=team.strategy,
+        reviewers=team.reviewers,
+        members=tuple(members),
+        active_members=len(active),
+        away=states.count(MemberState.AWAY),
+        at_capacity=states.count(MemberState.AT_CAPACITY),
+        open_reviews=sum(m.open_reviews for m in members),
+        assigned_7d=sum(m.assigned_7d for m in members),
+        assigned_30d=sum(m.assigned_30d for m in members),
+        gini=gini(loads),
+        max_over_mean=max_over_mean(loads),
+    )
+
+
+def summarize_all(teams: Iterable[TeamRow], members: Iterable[MemberRow]) -> list[TeamSummary]:
+    by_team: dict[str, list[MemberRow]] = {}
+    for m in members:
+        by_team.setdefault(m.team_name, []).append(m)
+    return [summarize(t, by_team.get(t.team_name, [])) for t in teams]
+
+
+_REASON_WORDS = {
+    "inactive": "inactive",
+    "away": "away",
+    "at_capacity": "at capacity",
+    "author": "the author",
+    "replaced": "replaced",
+    "already_reviewing": "already reviewing",
+    "refused": "refused by the host",
+    "unavailable": "changed while choosing",
+}
+
+
+def shortfall_reason(pr: PrRow) -> str:
+    """Why ``pr`` has fewer reviewers than wanted, from its latest explanation record."""
+    explain = pr.explain
+    if not explain:
+        return "nobody could be assigned (no eligible member when it was opened)"
+    counts: dict[str, int] = {}
+    for skipped in explain.get("skipped") or []:
+        reason = str(skipped.get("reason", "unknown"))
+        counts[reason] = counts.get(reason, 0) + 1
+    inactive = explain.get("inactive")
+    if isinstance(inactive, int) and inactive:  # batch records count the inactive only
+        counts["inactive"] = counts.get("inactive", 0) + inactive
+    chosen = len(explain.get("chosen") or [])
+    parts = [f"{n} {_REASON_WORDS.get(r, r)}" for r, n in sorted(counts.items())]
+    skipped_text = ", ".join(parts) if parts else "no one skipped"
+    noun = "reviewer" if chosen == 1 else "reviewers"
+    return (
+        f"only {chosen} eligible {noun} ({explain.get('strategy', '?')}); skipped: {skipped_text}"
+    )
+
+
+def age_text(created_at: datetime, now: datetime) -> str:
+    """A PR's age for people: '3 d 4 h', '5 h 12 min', '7 min'."""
+    seconds = max(0, int((now - created_at).total_seconds()))
+    days, rest = divmod(seconds, 86400)
+    hours, rest = divmod(rest, 3600)
+    minutes = rest // 60
+    if days:
+        return f"{days} d {hours} h"
+    if hours:
+        return f"{hours} h {minutes} min"
+    return f"{minutes} min"
