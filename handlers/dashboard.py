@@ -86,6 +86,7 @@ async def overview(request: Request) -> Response:
         "links": links,
         "reasons": {pr.pull_request_id: shortfall_reason(pr) for pr in view.short},
         "largest_team_load": max((t.open_reviews for t in view.teams), default=0),
+        "member_max": max((m.open_reviews for m in view.members), default=0),
     }
     return page("overview.html", context)
 

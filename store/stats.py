@@ -10,10 +10,8 @@ from __future__ import annotations
 from bot.core.stats import PrStats, TeamStats, UserStats, Window
 from store.db import Connection
 
-# What counts, shared with the dashboard (store/dashboard.py) so the two always agree: an
-# assignment event, and a review that is open now.
+# What counts as an assignment, shared with the dashboard (store/dashboard.py).
 IS_ASSIGNMENT = "e.kind IN ('assigned', 'reassigned')"
-IS_OPEN_REVIEW = "p.status = 'OPEN'"
 
 _IN_WINDOW = "({col} >= $2 OR $2::timestamptz IS NULL) AND ({col} < $3 OR $3::timestamptz IS NULL)"
 
@@ -32,7 +30,7 @@ async def per_user(conn: Connection, w: Window) -> list[UserStats]:
                 WHERE e.user_id = u.user_id AND {IS_ASSIGNMENT}
                   AND {at}) AS assignments,
               (SELECT count(*) FROM pr_reviewers r JOIN pull_requests p USING (pull_request_id)
-                WHERE r.user_id = u.user_id AND {IS_OPEN_REVIEW}) AS open_reviews,
+                WHERE r.user_id = u.user_id AND p.status = 'OPEN') AS open_reviews,
               (SELECT count(*) FROM pr_reviewers r JOIN pull_requests p USING (pull_request_id)
                 WHERE r.user_id = u.user_id AND p.status = 'MERGED'
                   AND {merged}) AS merged_reviews,

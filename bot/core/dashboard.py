@@ -7,7 +7,7 @@ wording, tested without a database.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
@@ -46,26 +46,63 @@ class MemberRow:
 
 
 @dataclass(frozen=True, slots=True)
-class TeamRow:
-    team_name: str
-    strategy: str
-    reviewers: int  # how many reviewers the team wants per PR
+class LoadGroup:
+    """Members of one team alike in state and load, counted by the store."""
+
+    is_active: bool
+    away_today: bool
+    capped: bool  # at their max_open_reviews
+    open_reviews: int  # each member's
+    count: int
+    assigned_7d: int  # the group's, summed
+    assigned_30d: int
 
 
 @dataclass(frozen=True, slots=True)
-class TeamSummary:
+class TeamFigures:
     team_name: str
     strategy: str
-    reviewers: int
-    members: tuple[MemberRow, ...]
+    reviewers: int  # how many reviewers the team wants per PR
+    members: int
     active_members: int
-    away: int
-    at_capacity: int
+    away: int  # active and away today
+    at_capacity: int  # active, not away, at their max_open_reviews
     open_reviews: int
     assigned_7d: int
     assigned_30d: int
     gini: float  # of open reviews among active members: 0 even, towards 1 one does all
-    max_over_mean: float | None  # busiest active member's open reviews / the mean
+    max_over_mean: float | None  # the busiest active member's open reviews / the mean
+    busiest_load: int
+    busiest: tuple[tuple[str, int], ...] = ()  # up to three (user_id, open reviews), most first
+
+
+def figures_of(
+    team_name: str,
+    strategy: str,
+    reviewers: int,
+    groups: Sequence[LoadGroup],
+    busiest: tuple[tuple[str, int], ...] = (),
+) -> TeamFigures:
+    """A team's numbers from its load groups; fairness over active members only (the
+    inactive are never chosen, so their zeros would only flatter the figure)."""
+    active = [g for g in groups if g.is_active]
+    loads = [g.open_reviews for g in active for _ in range(g.count)]
+    return TeamFigures(
+        team_name=team_name,
+        strategy=strategy,
+        reviewers=reviewers,
+        members=sum(g.count for g in groups),
+        active_members=len(loads),
+        away=sum(g.count for g in active if g.away_today),
+        at_capacity=sum(g.count for g in active if g.capped and not g.away_today),
+        open_reviews=sum(g.open_reviews * g.count for g in groups),
+        assigned_7d=sum(g.assigned_7d for g in groups),
+        assigned_30d=sum(g.assigned_30d for g in groups),
+        gini=gini(loads),
+        max_over_mean=max_over_mean(loads),
+        busiest_load=max(loads, default=0),
+        busiest=busiest,
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,7 +139,8 @@ class OutboxCounts:
 
 @dataclass(frozen=True, slots=True)
 class Overview:
-    teams: tuple[TeamSummary, ...]
+    teams: tuple[TeamFigures, ...]
+    members: tuple[MemberRow, ...]  # only when one team is asked for
     open_prs: int
     oldest: tuple[PrRow, ...]
     short: tuple[PrRow, ...]
@@ -120,7 +158,7 @@ def outbox_state(state: str, last_error: str | None) -> str:
 def gini(values: Sequence[int]) -> float:
     """The Gini coefficient: 0 when everyone has the same, (n-1)/n when one has all.
 
-    From the sorted values: G = 2·Σ i·x_i / (n·Σx) - (n+1)/n, i counted from 1.
+    From the sorted values, i counted from 1: G = 2 * sum(i * x_i) / (n * sum(x)) - (n+1)/n.
     """
     n, total = len(values), sum(values)
     if n == 0 or total == 0:
@@ -134,34 +172,6 @@ def max_over_mean(values: Sequence[int]) -> float | None:
     if not values or total == 0:
         return None
     return max(values) / (total / len(values))
-
-
-def summarize(team: TeamRow, members: Sequence[MemberRow]) -> TeamSummary:
-    """One team's figures; fairness over active members (the inactive are never chosen)."""
-    active = [m for m in members if m.is_active]
-    loads = [m.open_reviews for m in active]
-    states = [m.state for m in members]
-    return TeamSummary(
-        team_name=team.team_name,
-        strategy=team.strategy,
-        reviewers=team.reviewers,
-        members=tuple(members),
-        active_members=len(active),
-        away=states.count(MemberState.AWAY),
-        at_capacity=states.count(MemberState.AT_CAPACITY),
-        open_reviews=sum(m.open_reviews for m in members),
-        assigned_7d=sum(m.assigned_7d for m in members),
-        assigned_30d=sum(m.assigned_30d for m in members),
-        gini=gini(loads),
-        max_over_mean=max_over_mean(loads),
-    )
-
-
-def summarize_all(teams: Iterable[TeamRow], members: Iterable[MemberRow]) -> list[TeamSummary]:
-    by_team: dict[str, list[MemberRow]] = {}
-    for m in members:
-        by_team.setdefault(m.team_name, []).append(m)
-    return [summarize(t, by_team.get(t.team_name, [])) for t in teams]
 
 
 _REASON_WORDS = {
@@ -180,6 +190,8 @@ def shortfall_reason(pr: PrRow) -> str:
     """Why ``pr`` has fewer reviewers than wanted, from its latest explanation record."""
     explain = pr.explain
     if not explain:
+        if pr.reviewers:  # mirrored from the host, where nothing is chosen or explained
+            return "no explanation recorded: its reviewers were requested on the host"
         return "nobody could be assigned (no eligible member when it was opened)"
     counts: dict[str, int] = {}
     for skipped in explain.get("skipped") or []:

@@ -10,7 +10,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from bot.core.dashboard import Overview, summarize_all
+from bot.core.dashboard import Overview
 from bot.core.errors import NotFound
 from store import dashboard as store
 from store import stats as stats_store
@@ -45,16 +45,18 @@ class Dashboard:
         async with self._db.connection() as conn:
             if team is not None and not await stats_store.team_exists(conn, team):
                 raise NotFound(f"team '{team}' not found")
-            teams = await store.teams(conn, team)
-            members = await store.members(conn, team, now.date(), week, month)
-            oldest, open_prs = await store.oldest_open(conn, team, host, self._hosts, OLDEST_LIMIT)
+            teams = await store.team_figures(conn, team, now.date(), week, month)
+            members = await store.members(conn, team, now.date(), week, month) if team else []
+            open_prs = await store.open_count(conn, team, host, self._hosts)
+            oldest = await store.oldest_open(conn, team, host, self._hosts, OLDEST_LIMIT)
             short, short_total = await store.understaffed(
                 conn, team, host, self._hosts, SHORT_LIMIT
             )
             outbox, counts = await store.outbox(conn, team, host, OUTBOX_LIMIT)
             names = await store.team_names(conn)
         return Overview(
-            teams=tuple(summarize_all(teams, members)),
+            teams=tuple(teams),
+            members=tuple(members),
             open_prs=open_prs,
             oldest=tuple(oldest),
             short=tuple(short),
