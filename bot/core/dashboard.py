@@ -201,7 +201,11 @@ def shortfall_reason(pr: PrRow) -> str:
     if isinstance(inactive, int) and inactive:  # batch records count the inactive only
         counts["inactive"] = counts.get("inactive", 0) + inactive
     chosen = len(explain.get("chosen") or [])
-    parts = [f"{n} {_REASON_WORDS.get(r, r)}" for r, n in sorted(counts.items())]
+    order = list(_REASON_WORDS)  # the most frequent reason first, ties in vocabulary order
+    ranked = sorted(
+        counts.items(), key=lambda rn: (-rn[1], order.index(rn[0]) if rn[0] in order else 99)
+    )
+    parts = [f"{n} {_REASON_WORDS.get(r, r)}" for r, n in ranked]
     skipped_text = ", ".join(parts) if parts else "no one skipped"
     noun = "reviewer" if chosen == 1 else "reviewers"
     return (

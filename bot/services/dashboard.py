@@ -6,11 +6,13 @@ case (``bot.services.outbox_admin``), exactly what ``POST /outbox/retry`` does.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
-from bot.core.dashboard import Overview
+from bot.core.dashboard import MemberRow, Overview, TeamFigures
 from bot.core.errors import NotFound
 from store import dashboard as store
 from store import stats as stats_store
@@ -39,21 +41,20 @@ class Dashboard:
         return self._clock()
 
     async def overview(self, filters: Filters, now: datetime) -> Overview:
-        """Everything the page shows for ``filters``, as of ``now`` (UTC)."""
-        team, host = filters.team, filters.host
-        week, month = (now - w for w in WINDOWS)
-        async with self._db.connection() as conn:
-            if team is not None and not await stats_store.team_exists(conn, team):
-                raise NotFound(f"team '{team}' not found")
-            teams = await store.team_figures(conn, team, now.date(), week, month)
-            members = await store.members(conn, team, now.date(), week, month) if team else []
-            open_prs = await store.open_count(conn, team, host, self._hosts)
-            oldest = await store.oldest_open(conn, team, host, self._hosts, OLDEST_LIMIT)
-            short, short_total = await store.understaffed(
-                conn, team, host, self._hosts, SHORT_LIMIT
-            )
-            outbox, counts = await store.outbox(conn, team, host, OUTBOX_LIMIT)
-            names = await store.team_names(conn)
+        """Everything the page shows for ``filters``, as of ``now`` (UTC).
+
+        Two groups of reads run at once, each on a pooled connection of its own (the
+        team figures are the heaviest statement, the PR lists together about as heavy):
+        the page waits for the slower group, not for the sum. Each group sees its own
+        snapshot; for a page read by people, moments apart is the same moment.
+        """
+        if filters.team is not None:
+            async with self._db.connection() as conn:
+                if not await stats_store.team_exists(conn, filters.team):
+                    raise NotFound(f"team '{filters.team}' not found")
+        people, work = await asyncio.gather(self._people(filters, now), self._work(filters))
+        teams, members = people
+        open_prs, oldest, (short, short_total), (outbox, counts), names = work
         return Overview(
             teams=tuple(teams),
             members=tuple(members),
@@ -65,3 +66,24 @@ class Dashboard:
             outbox_counts=counts,
             team_names=tuple(names),
         )
+
+    async def _people(
+        self, filters: Filters, now: datetime
+    ) -> tuple[list[TeamFigures], list[MemberRow]]:
+        team, today = filters.team, now.date()
+        week, month = (now - w for w in WINDOWS)
+        async with self._db.connection() as conn:
+            teams = await store.team_figures(conn, team, today, week, month)
+            members = await store.members(conn, team, today, week, month) if team else []
+        return teams, members
+
+    async def _work(self, filters: Filters) -> tuple[Any, ...]:
+        team, host, hosts = filters.team, filters.host, self._hosts
+        async with self._db.connection() as conn:
+            return (
+                await store.open_count(conn, team, host, hosts),
+                await store.oldest_open(conn, team, host, hosts, OLDEST_LIMIT),
+                await store.understaffed(conn, team, host, hosts, SHORT_LIMIT),
+                await store.outbox(conn, team, host, OUTBOX_LIMIT),
+                await store.team_names(conn),
+            )
