@@ -183,6 +183,12 @@ async def _time(runs: int, call: Callable[[], Awaitable[Any]]) -> list[float]:
     return samples
 
 
+def _yardstick() -> float:
+    start = time.perf_counter()
+    sum(range(10**7))
+    return time.perf_counter() - start
+
+
 def _row(name: str, samples: list[float]) -> str:
     ms = sorted(s * 1000 for s in samples)
     p90 = ms[min(len(ms) - 1, round(0.9 * (len(ms) - 1)))]
@@ -226,7 +232,9 @@ async def measure(db_url: str, redis_url: str, runs: int, n_prs: int) -> None:
             lines.append(_row("use case alone, all teams (queries + summaries)", overview))
             size = len((await client.get("/dashboard")).content)
     print(f"{len(TEAMS)} teams x {MEMBERS_PER_TEAM} members, {n_prs} PRs; page {size} bytes;")
-    print(f"cpus {os.cpu_count()}, load {os.getloadavg()[0]:.1f}; target p90 <= {TARGET_MS} ms")
+    print(f"cpus {os.cpu_count()}, load {os.getloadavg()[0]:.1f}; target p90 <= {TARGET_MS} ms;")
+    print(f"CPU yardstick: sum(range(10**7)) took {_yardstick():.2f} s (0.1-0.2 s on an idle")
+    print("modern core: scale the table by the ratio to compare machines)")
     print("| request (in-process ASGI) | runs | min ms | median ms | p90 ms | max ms | target |")
     print("|---|---|---|---|---|---|---|")
     print("\n".join(lines))

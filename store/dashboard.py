@@ -31,6 +31,7 @@ from bot.core.dashboard import (
     figures_of,
     outbox_state,
 )
+from bot.core.models import MAX_REVIEWERS
 from store.db import Connection
 from store.stats import IS_ASSIGNMENT
 
@@ -199,17 +200,28 @@ async def understaffed(
     conn: Connection, team: str | None, host: str | None, hosts: Sequence[str], limit: int
 ) -> tuple[list[PrRow], int]:
     """Open PRs with fewer reviewers than their team wants (oldest first), each with its
-    latest explanation record; and how many there are in all."""
+    latest explanation record; and how many there are in all.
+
+    No team wants more than ``MAX_REVIEWERS``: PRs that have that many are dropped before
+    anything is joined, so only the few short ones meet their author and team."""
+    host_of = _HOST_OF.format(id="p.pull_request_id", hosts="$3::text[]")
     rows = await conn.fetch(
         f"""WITH have AS (
                 SELECT r.pull_request_id, count(*) AS n FROM pr_reviewers r
                  WHERE r.pr_open GROUP BY r.pull_request_id),
+            few AS (
+                SELECT p.pull_request_id, COALESCE(h.n, 0) AS n
+                  FROM pull_requests p LEFT JOIN have h USING (pull_request_id)
+                 WHERE p.status = 'OPEN' AND COALESCE(h.n, 0) < $5
+                   AND ($2::text IS NULL OR {host_of} = $2)),
             short AS (
-                SELECT o.*, count(*) OVER () AS total
-                  FROM ({_open_prs(_PR_COLUMNS)}) o
-                  LEFT JOIN have h USING (pull_request_id)
-                 WHERE COALESCE(h.n, 0) < o.wanted
-                 ORDER BY o.created_at, o.pull_request_id LIMIT $4)
+                SELECT {_PR_COLUMNS}, count(*) OVER () AS total
+                  FROM few f
+                  JOIN pull_requests p USING (pull_request_id)
+                  JOIN users a ON a.user_id = p.author_id
+                  JOIN teams t ON t.team_name = a.team_name
+                 WHERE f.n < t.reviewers AND ($1::text IS NULL OR a.team_name = $1)
+                 ORDER BY p.created_at, p.pull_request_id LIMIT $4)
             SELECT s.pull_request_id, s.pull_request_name, s.author_id, s.team_name,
                    s.created_at, s.wanted, s.total, {_REVIEWERS},
                    (SELECT e.explain FROM assignment_events e
@@ -220,6 +232,7 @@ async def understaffed(
         host,
         list(hosts),
         limit,
+        MAX_REVIEWERS,
     )
     total = rows[0]["total"] if rows else 0
     return [_pr(r) for r in rows], total

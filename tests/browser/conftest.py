@@ -102,9 +102,10 @@ class Site:
         for entry in self.driver.get_log("performance"):
             message = json.loads(entry["message"])["message"]
             if message["method"] == "Network.requestWillBeSent":
-                url = message["params"]["request"]["url"]
-                if not url.startswith(("data:", "about:")):
-                    hosts.add(urlsplit(url).hostname or url)
+                url = urlsplit(message["params"]["request"]["url"])
+                # The browser's own pages (chrome://, data:, about:) touch no network.
+                if url.scheme in ("http", "https", "ws", "wss", "ftp"):
+                    hosts.add(url.hostname or "")
         return hosts
 
 

@@ -7,6 +7,7 @@ import os
 from pathlib import Path
 
 from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support import expected_conditions as ec
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
@@ -45,17 +46,24 @@ def test_the_page_loads_cleanly_with_the_seeded_teams_and_numbers(site: Site) ->
     assert site.requested_hosts() == {"127.0.0.1"}
 
 
+def _pick(site: Site, select_id: str, text: str) -> None:
+    """As a mouse does: press on the list, then choose."""
+    element = site.driver.find_element(By.ID, select_id)
+    element.click()
+    Select(element).select_by_visible_text(text)
+
+
 def test_filters_apply_on_change(site: Site) -> None:
     site.open("/dashboard")
-    Select(site.driver.find_element(By.ID, "team")).select_by_visible_text("mobile")
+    _pick(site, "team", "mobile")
     _wait_for_url(site, "team=mobile")
     rows = site.driver.find_elements(By.CSS_SELECTOR, "tr[data-team]")
     assert [r.get_attribute("data-team") for r in rows] == ["mobile"]
     members = site.driver.find_elements(By.CSS_SELECTOR, "tr[data-user]")
     assert {m.get_attribute("data-user") for m in members} == {"mia", "noa", "oli"}
-    Select(site.driver.find_element(By.ID, "team")).select_by_visible_text("All teams")
+    _pick(site, "team", "All teams")
     _wait_for_url(site, "team=&")
-    Select(site.driver.find_element(By.ID, "host")).select_by_value("github")
+    _pick(site, "host", "github")
     _wait_for_url(site, "host=github")
     prs = site.driver.find_elements(By.CSS_SELECTOR, "#oldest tr[data-pr]")
     assert [p.get_attribute("data-pr") for p in prs] == [HOST_PR]
@@ -99,6 +107,17 @@ def test_login_logout_and_retry_for_the_admin_only(guarded_site: Site) -> None:
     assert all("token" not in url for url in [site.driver.current_url])
     assert site.console_errors() == []
     assert site.requested_hosts() == {"127.0.0.1"}
+
+
+def test_filters_by_keyboard_apply_only_when_asked(site: Site) -> None:
+    site.open("/dashboard")
+    team = site.driver.find_element(By.ID, "team")
+    team.send_keys(Keys.ARROW_DOWN)  # browsing the choices changes no page
+    assert "team=" not in site.driver.current_url
+    chosen = Select(team).first_selected_option.get_attribute("value")
+    team.send_keys(Keys.TAB, Keys.TAB, Keys.ENTER)  # to Host, to Apply, press it
+    _wait_for_url(site, f"team={chosen}")
+    assert site.console_errors() == []
 
 
 def test_it_fits_a_phone_and_works_by_keyboard(site: Site) -> None:
