@@ -41,6 +41,12 @@ _HOST_OF = """(CASE WHEN strpos({id}, ':') > 0 AND split_part({id}, ':', 1) = AN
                 THEN split_part({id}, ':', 1) ELSE '' END)"""
 
 
+async def team_settings(conn: Connection, team: str) -> tuple[str, int] | None:
+    """The team's strategy and reviewers per PR; None when there is no such team."""
+    row = await conn.fetchrow("SELECT strategy, reviewers FROM teams WHERE team_name = $1", team)
+    return (row["strategy"], row["reviewers"]) if row else None
+
+
 async def team_names(conn: Connection) -> list[str]:
     rows = await conn.fetch("SELECT team_name FROM teams ORDER BY team_name")
     return [r["team_name"] for r in rows]

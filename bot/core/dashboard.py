@@ -105,6 +105,25 @@ def figures_of(
     )
 
 
+def figures_from_members(
+    team_name: str, strategy: str, reviewers: int, members: Sequence[MemberRow]
+) -> TeamFigures:
+    """The same figures from a team's member rows (the one-team page has them anyway)."""
+    groups: dict[tuple[bool, bool, bool, int], list[MemberRow]] = {}
+    for m in members:
+        capped = m.max_open_reviews is not None and m.open_reviews >= m.max_open_reviews
+        groups.setdefault((m.is_active, m.away_today, capped, m.open_reviews), []).append(m)
+    loads = [
+        LoadGroup(*key, len(ms), sum(m.assigned_7d for m in ms), sum(m.assigned_30d for m in ms))
+        for key, ms in groups.items()
+    ]
+    ranked = sorted(
+        (m for m in members if m.open_reviews), key=lambda m: (-m.open_reviews, m.user_id)
+    )
+    busiest = tuple((m.user_id, m.open_reviews) for m in ranked[:3])
+    return figures_of(team_name, strategy, reviewers, loads, busiest)
+
+
 @dataclass(frozen=True, slots=True)
 class PrRow:
     pull_request_id: str

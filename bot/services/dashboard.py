@@ -12,10 +12,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from bot.core.dashboard import MemberRow, Overview, TeamFigures
+from bot.core.dashboard import MemberRow, Overview, TeamFigures, figures_from_members
 from bot.core.errors import NotFound
 from store import dashboard as store
-from store import stats as stats_store
 from store.db import Db
 
 # What the page lists at most; the counts beside each list are always complete.
@@ -48,13 +47,14 @@ class Dashboard:
         the page waits for the slower group, not for the sum. Each group sees its own
         snapshot; for a page read by people, moments apart is the same moment.
         """
-        if filters.team is not None:
-            async with self._db.connection() as conn:
-                if not await stats_store.team_exists(conn, filters.team):
-                    raise NotFound(f"team '{filters.team}' not found")
-        people, work = await asyncio.gather(self._people(filters, now), self._work(filters))
-        teams, members = people
-        open_prs, oldest, (short, short_total), (outbox, counts), names = work
+        try:
+            async with asyncio.TaskGroup() as group:  # one failing (no such team) stops both
+                people = group.create_task(self._people(filters, now))
+                work = group.create_task(self._work(filters))
+        except ExceptionGroup as failed:
+            raise failed.exceptions[0] from None  # the error table maps the error itself
+        teams, members = people.result()
+        open_prs, oldest, (short, short_total), (outbox, counts), names = work.result()
         return Overview(
             teams=tuple(teams),
             members=tuple(members),
@@ -70,12 +70,17 @@ class Dashboard:
     async def _people(
         self, filters: Filters, now: datetime
     ) -> tuple[list[TeamFigures], list[MemberRow]]:
+        """Every team's figures summed in SQL; or one team's members, figured from them."""
         team, today = filters.team, now.date()
         week, month = (now - w for w in WINDOWS)
         async with self._db.connection() as conn:
-            teams = await store.team_figures(conn, team, today, week, month)
-            members = await store.members(conn, team, today, week, month) if team else []
-        return teams, members
+            if team is None:
+                return await store.team_figures(conn, None, today, week, month), []
+            found = await store.team_settings(conn, team)
+            if found is None:
+                raise NotFound(f"team '{team}' not found")
+            members = await store.members(conn, team, today, week, month)
+        return [figures_from_members(team, *found, members)], members
 
     async def _work(self, filters: Filters) -> tuple[Any, ...]:
         team, host, hosts = filters.team, filters.host, self._hosts

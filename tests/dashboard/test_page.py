@@ -149,3 +149,20 @@ async def test_pages_load_only_their_own_assets(seeded: tuple[httpx.AsyncClient,
     for asset in set(assets):
         response = await client.get(asset)
         assert response.status_code == 200 and len(response.content) > 100, asset
+
+
+def _figures(page: str, team: str) -> str:
+    row = re.search(rf'<tr data-team="{team}">(.*?)</tr>', page, re.S)
+    assert row
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", row.group(1))).strip()  # the text
+
+
+async def test_a_teams_row_is_the_same_alone_and_among_all(
+    seeded: tuple[httpx.AsyncClient, Seeded],
+) -> None:
+    """All teams are figured in SQL, one team from its members: the two must agree."""
+    client, _ = seeded
+    everything = (await client.get("/dashboard")).text
+    for team in ("platform", "mobile", "data"):
+        alone = (await client.get("/dashboard", params={"team": team})).text
+        assert _figures(alone, team) == _figures(everything, team)
