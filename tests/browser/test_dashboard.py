@@ -41,7 +41,7 @@ def test_the_page_loads_cleanly_with_the_seeded_teams_and_numbers(site: Site) ->
     assert platform.find_element(By.CSS_SELECTOR, '[data-stat="members"]').text == "5"
     assert site.console_errors() == []
     if path := os.environ.get("DASHBOARD_SCREENSHOT"):  # docs/dashboard.png is made so
-        site.driver.set_window_size(1360, 2000)
+        site.driver.set_window_size(1360, 2150)
         site.driver.save_screenshot(str(Path(path) if path != "1" else SCREENSHOT))
     assert site.requested_hosts() == {"127.0.0.1"}
 
