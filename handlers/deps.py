@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from prometheus_client import CollectorRegistry
 from starlette.requests import Request
 
+from bot.services.dashboard import Dashboard
 from bot.services.deactivation import Deactivations
 from bot.services.deliveries import WebhookSync
 from bot.services.outbox_admin import OutboxAdmin
@@ -32,6 +33,7 @@ class Services:
     outbox: OutboxAdmin
     metrics_registry: CollectorRegistry  # this process's resource gauges
     readiness: Readiness
+    dashboard: Dashboard
 
 
 def services(request: Request) -> Services:

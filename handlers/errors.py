@@ -35,6 +35,7 @@ ERROR_STATUS: dict[type[ReviewbotError], tuple[int, str]] = {
     errors.PayloadTooLarge: (413, "PAYLOAD_TOO_LARGE"),
     errors.RequestTimeout: (408, "REQUEST_TIMEOUT"),
     errors.Unauthorized: (401, "UNAUTHORIZED"),
+    errors.Forbidden: (403, "FORBIDDEN"),
     errors.WebhookNotConfigured: (403, "WEBHOOK_NOT_CONFIGURED"),
     errors.NotFound: (404, "NOT_FOUND"),
     errors.TeamExists: (400, "TEAM_EXISTS"),

@@ -32,6 +32,9 @@ _SAFE_ID = re.compile(rb"^[A-Za-z0-9._:@/+=-]{1,128}$")
 EXEMPT_EXACT = frozenset({"/health", "/ready", "/metrics", "/openapi.json", "/docs"})
 EXEMPT_PREFIXES = ("/webhooks/", "/docs/")
 READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+# The dashboard checks its own login session (a browser sends no bearer header), so the
+# token layer lets it through, its login form included (handlers/dashboard_session.py).
+SESSION_PREFIX = "/dashboard"
 # Reads that show admin material (host answers, handles of refused reviewers): admin only.
 # Each operation's ``x-access`` in the OpenAPI document says the same (a test compares).
 ADMIN_READS = frozenset({"/outbox/failed"})
@@ -41,11 +44,14 @@ class Access(StrEnum):
     NONE = "none"  # no token needed
     USER = "user"  # the user or the admin token
     ADMIN = "admin"  # the admin token only
+    SESSION = "session"  # the dashboard's login session, holding the user or admin token
 
 
 def access_needed(method: str, path: str) -> Access:
     if path in EXEMPT_EXACT or path.startswith(EXEMPT_PREFIXES):
         return Access.NONE
+    if path == SESSION_PREFIX or path.startswith(SESSION_PREFIX + "/"):
+        return Access.SESSION
     if method not in READ_METHODS or path in ADMIN_READS:
         return Access.ADMIN
     return Access.USER
@@ -137,7 +143,7 @@ class TokenAuth:
             await self.app(scope, receive, send)
             return
         needed = access_needed(scope["method"], scope["path"])
-        if needed is Access.NONE:
+        if needed in (Access.NONE, Access.SESSION):
             await self.app(scope, receive, send)
             return
         given = _bearer(scope["headers"])

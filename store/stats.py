@@ -10,6 +10,9 @@ from __future__ import annotations
 from bot.core.stats import PrStats, TeamStats, UserStats, Window
 from store.db import Connection
 
+# What counts as an assignment, shared with the dashboard (store/dashboard.py).
+IS_ASSIGNMENT = "e.kind IN ('assigned', 'reassigned')"
+
 _IN_WINDOW = "({col} >= $2 OR $2::timestamptz IS NULL) AND ({col} < $3 OR $3::timestamptz IS NULL)"
 
 
@@ -24,7 +27,7 @@ async def per_user(conn: Connection, w: Window) -> list[UserStats]:
     rows = await conn.fetch(
         f"""SELECT u.user_id, u.username, u.team_name, u.is_active,
               (SELECT count(*) FROM assignment_events e
-                WHERE e.user_id = u.user_id AND e.kind IN ('assigned', 'reassigned')
+                WHERE e.user_id = u.user_id AND {IS_ASSIGNMENT}
                   AND {at}) AS assignments,
               (SELECT count(*) FROM pr_reviewers r JOIN pull_requests p USING (pull_request_id)
                 WHERE r.user_id = u.user_id AND p.status = 'OPEN') AS open_reviews,

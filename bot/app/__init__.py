@@ -7,6 +7,7 @@ import os
 import random
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
+from datetime import UTC, datetime
 
 from prometheus_client import CollectorRegistry
 from starlette.applications import Starlette
@@ -14,10 +15,12 @@ from starlette.middleware import Middleware
 
 from bot.app.store_start import store_prepared
 from bot.app.webhook_runtime import webhook_runtime
+from bot.hosts.registry import HOSTS
 from bot.observability import logs
 from bot.observability.metrics import PoolUse, ResourceCollector
 from bot.services.changes import ChangeFeed
 from bot.services.chooser import Chooser
+from bot.services.dashboard import Dashboard
 from bot.services.deactivation import Deactivations
 from bot.services.outbox import OutboxWorker
 from bot.services.pull_requests import PullRequests
@@ -29,6 +32,7 @@ from bot.services.teams import TeamDirectory, Teams
 from bot.services.users import Users
 from config.settings import Settings
 from handlers import all_routes
+from handlers.dashboard_session import DashboardSessions
 from handlers.deps import Services
 from handlers.errors import EXCEPTION_HANDLERS
 from handlers.middleware import RequestObserver, TokenAuth
@@ -61,6 +65,7 @@ def create_app(settings: Settings) -> Starlette:
         middleware=[
             Middleware(RequestObserver),
             Middleware(TokenAuth, admin=settings.admin_token, user=settings.user_token),
+            Middleware(DashboardSessions, settings=settings),
         ],
     )
 
@@ -111,6 +116,7 @@ async def _start(
         outbox=hooks.admin,
         metrics_registry=_resource_metrics(cache, db),
         readiness=Readiness(db, cache),
+        dashboard=Dashboard(db, lambda: datetime.now(UTC), list(HOSTS)),
     )
     return services, hooks.worker, hooks.routing  # the workers apart: tests drive their clock
 

@@ -6,6 +6,7 @@
     │   ├── PayloadTooLarge        a request body over its size limit
     │   └── RequestTimeout         a request body not received within its deadline
     ├── Unauthorized               a missing or wrong token or webhook signature
+    ├── Forbidden                  signed in, but not allowed (a user's retry, a bad CSRF token)
     ├── WebhookNotConfigured       the host's webhook secret is not set
     ├── NotFound                   no such team, user or pull request
     ├── TeamExists
@@ -45,6 +46,10 @@ class RequestTimeout(BadRequest):
 
 
 class Unauthorized(ReviewbotError):
+    pass
+
+
+class Forbidden(ReviewbotError):
     pass
 
 

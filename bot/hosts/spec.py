@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar
 
 from bot.core.paths.codeowners import CodeOwnersFormat
-from bot.hosts.events import Parsed
+from bot.hosts.events import Parsed, PrRef
 
 if TYPE_CHECKING:  # for annotations only: config/ imports the cards, not the other way
     from bot.hosts.base import HostIO
@@ -61,3 +61,6 @@ class HostSpec(Generic[S]):
     variables: tuple[str, ...] = ()
     # Where the host looks for CODEOWNERS (in its documented order) and how it reads it.
     codeowners: CodeOwnersFormat = ROOT_CODEOWNERS
+    # (settings, PR reference) -> the PR's page in a browser, or None when the settings do
+    # not say where the host is. Pure: the dashboard links each host PR with it.
+    web_url: Callable[[S, PrRef], str | None] | None = None

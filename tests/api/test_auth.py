@@ -19,6 +19,8 @@ def _protected_routes() -> list[tuple[str, str]]:
     found = []
     for route in all_routes():
         open_path = route.path in OPEN_PATHS or route.path.startswith("/webhooks/")
+        # The dashboard checks its own login session (tests/api/test_dashboard_access.py).
+        open_path = open_path or access_needed("GET", route.path) is Access.SESSION
         if isinstance(route, Route) and not open_path:
             found += [(m, route.path) for m in sorted(route.methods or ()) if m != "HEAD"]
     return found

@@ -7,7 +7,9 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from bot.core.paths.codeowners import CodeOwnersFormat
+from bot.hosts.events import PrRef
 from bot.hosts.gitea import sansio
+from bot.hosts.paths import encoded
 from bot.hosts.spec import HostSpec
 
 if TYPE_CHECKING:
@@ -30,6 +32,13 @@ def read_settings(env: Env) -> GiteaSettings:
         token=env.secret("GITEA_TOKEN"),
         webhook_secret=env.secret(WEBHOOK_SECRET),
     )
+
+
+def web_url(settings: GiteaSettings, ref: PrRef) -> str | None:
+    """The PR's page: ``<instance>/<owner>/<repo>/pulls/<number>``; None without GITEA_URL."""
+    if settings.url is None:
+        return None
+    return f"{settings.url.rstrip('/')}{encoded(*ref.repo.split('/'))}/pulls/{ref.number}"
 
 
 def io() -> HostIO[GiteaSettings]:
@@ -55,4 +64,5 @@ SPEC = HostSpec(
     codeowners=CodeOwnersFormat(
         ("CODEOWNERS", "docs/CODEOWNERS", ".gitea/CODEOWNERS"), syntax="regex"
     ),
+    web_url=web_url,
 )

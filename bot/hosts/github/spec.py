@@ -6,7 +6,9 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from bot.core.paths.codeowners import CodeOwnersFormat
+from bot.hosts.events import PrRef
 from bot.hosts.github import sansio
+from bot.hosts.paths import encoded
 from bot.hosts.spec import HostSpec
 
 if TYPE_CHECKING:
@@ -36,6 +38,14 @@ def read_settings(env: Env) -> GitHubSettings:
     )
 
 
+def web_url(settings: GitHubSettings, ref: PrRef) -> str:
+    """The PR's page: github.com for the public API, the Enterprise server's root otherwise
+    (its API lives under ``/api/v3``)."""
+    api = settings.api_url.rstrip("/")
+    root = "https://github.com" if api == DEFAULT_API_URL else api.removesuffix("/api/v3")
+    return f"{root}{encoded(*ref.repo.split('/'))}/pull/{ref.number}"
+
+
 def io() -> HostIO[GitHubSettings]:
     from bot.hosts.github.client import IO  # httpx and SQL: loaded when the app starts
 
@@ -63,4 +73,5 @@ SPEC = HostSpec(
         WEBHOOK_SECRET,
     ),
     codeowners=CodeOwnersFormat((".github/CODEOWNERS", "CODEOWNERS", "docs/CODEOWNERS")),
+    web_url=web_url,
 )

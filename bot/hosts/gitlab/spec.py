@@ -6,7 +6,9 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from bot.core.paths.codeowners import CodeOwnersFormat
+from bot.hosts.events import PrRef
 from bot.hosts.gitlab import sansio
+from bot.hosts.paths import encoded
 from bot.hosts.spec import HostSpec
 
 if TYPE_CHECKING:
@@ -29,6 +31,13 @@ def read_settings(env: Env) -> GitLabSettings:
         url=(env.text("GITLAB_URL") or DEFAULT_URL).rstrip("/"),
         token=env.secret("GITLAB_TOKEN"),
         webhook_secret=env.secret(WEBHOOK_SECRET),
+    )
+
+
+def web_url(settings: GitLabSettings, ref: PrRef) -> str:
+    """The merge request's page: ``<instance>/<project path>/-/merge_requests/<iid>``."""
+    return (
+        f"{settings.url.rstrip('/')}{encoded(*ref.repo.split('/'))}/-/merge_requests/{ref.number}"
     )
 
 
@@ -55,4 +64,5 @@ SPEC = HostSpec(
     codeowners=CodeOwnersFormat(
         ("CODEOWNERS", "docs/CODEOWNERS", ".gitlab/CODEOWNERS"), sections=True
     ),
+    web_url=web_url,
 )
