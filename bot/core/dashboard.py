@@ -141,8 +141,8 @@ class OutboxRow:
     id: int
     host: str
     pull_request_id: str
-    kind: str
-    user_id: str
+    kind: str  # request | remove | react | reply (a reaction or reply names nobody)
+    user_id: str | None
     state: str  # pending | retrying | failed (see outbox_state)
     attempts: int
     last_error: str | None

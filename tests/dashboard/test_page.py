@@ -4,6 +4,7 @@ post-backs and the PR page (through the app in-process; the browser tests drive 
 from __future__ import annotations
 
 import html
+import json
 import re
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
@@ -122,6 +123,53 @@ async def test_outbox_states_and_last_error(seeded: tuple[httpx.AsyncClient, See
     row = re.search(rf'<tr data-outbox="{data.failed_outbox_id}">(.*?)</tr>', page, re.S)
     assert row and "failed" in row.group(1) and FAILED_ERROR in row.group(1)
     assert f'name="id" value="{data.failed_outbox_id}"' in row.group(1)  # open API: admin
+
+
+async def test_a_failed_reply_names_its_kind_and_nobody(
+    seeded: tuple[httpx.AsyncClient, Seeded], pg: asyncpg.Pool
+) -> None:
+    """Reactions and replies (comment commands) are post-backs that name no person."""
+    client, _ = seeded
+    reply = await pg.fetchval(
+        """INSERT INTO outbox (host, pull_request_id, kind, user_id, payload, lane, state,
+                               attempts, last_error)
+           VALUES ('github', $1, 'reply', NULL, '{"text": "hi"}', 'comments', 'failed', 3,
+                   'HTTP 403: Resource not accessible by integration') RETURNING id""",
+        HOST_PR,
+    )
+    page = html.unescape((await client.get("/dashboard")).text)
+    assert 'id="outbox-failed">2<' in page
+    row = re.search(rf'<tr data-outbox="{reply}">(.*?)</tr>', page, re.S)
+    assert row and "reply" in row.group(1) and "None" not in row.group(1)
+
+
+async def test_pr_page_names_the_rule_and_the_command_behind_a_reviewer(
+    seeded: tuple[httpx.AsyncClient, Seeded], pg: asyncpg.Pool
+) -> None:
+    client, data = seeded
+    explain = {
+        "strategy": "random",
+        "count": 1,
+        "chosen": ["ben"],
+        "because": {"rule": "database", "file": "migrations/0001.sql"},
+        "reason": {"command": "r? backend", "by": "mia-gh", "word": "r?"},
+    }
+    await pg.execute(
+        """UPDATE assignment_events SET explain = $2::jsonb
+            WHERE id = (SELECT max(id) FROM assignment_events WHERE pull_request_id = $1)""",
+        data.short_pr,
+        json.dumps(explain),
+    )
+    await pg.execute(
+        """INSERT INTO pr_routing (pull_request_id, files, notes)
+           VALUES ($1, 3, '["rule docs: nobody in its pool is eligible"]')""",
+        data.short_pr,
+    )
+    page = await client.get("/dashboard/pr", params={"pull_request_id": data.short_pr})
+    text = html.unescape(page.text)
+    assert "path rule <strong>database</strong> (migrations/0001.sql)" in text
+    assert "<code>r? backend</code> from @mia-gh" in text
+    assert "rule docs: nobody in its pool is eligible" in text
 
 
 async def test_pr_page_explains_the_reviewers(seeded: tuple[httpx.AsyncClient, Seeded]) -> None:
