@@ -16,12 +16,13 @@ tops up as before. The decisions written down in docs/decisions.md#path-rules:
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from bot.core.paths.codeowners import Owned
 from bot.core.paths.patterns import FileIndex, Pattern, compile_pattern
+from bot.core.selection.candidates import Candidate, Skip
 
 DEFAULT_RULE_REVIEWERS = 1
 
@@ -195,3 +196,17 @@ def already_served(pool: Iterable[str], reviewers: Sequence[str]) -> int:
 def room(reviewers: Sequence[str], non_members: int, cap: int) -> int:
     """How many more reviewers the PR may get under the cap."""
     return max(cap - len(reviewers) - non_members, 0)
+
+
+def why_nobody(candidates: Sequence[Candidate], skip: Mapping[str, Skip], shown: int = 8) -> str:
+    """Why each member of a pool could not be chosen, for a note: ``walt inactive, otto
+    away``. ``skip`` holds the reasons of the choice itself (the author, already reviewing,
+    refused by the host); the rest come from the member's own state."""
+    reasons = [
+        f"{c.user_id} {(skip.get(c.user_id) or c.unavailable() or Skip.UNAVAILABLE).value}"
+        for c in candidates
+    ]
+    if not reasons:
+        return "the pool is empty"
+    more = len(reasons) - shown
+    return ", ".join(reasons[:shown]) + (f" and {more} more" if more > 0 else "")

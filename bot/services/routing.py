@@ -25,6 +25,7 @@ from bot.core.routing import (
     owner_kind,
     room,
     rule_demands,
+    why_nobody,
 )
 from bot.core.selection import exclusion_reasons, select, strategy_named
 from bot.services.changes import ChangeFeed, Origin, ReviewerChange
@@ -86,7 +87,7 @@ class Router:
             chosen = await self._fill(conn, pr, demand, reviewers, facts, routed.notes)
             await self._add(conn, pr, chosen, demand.because, source, reviewers)
             routed.added.extend(chosen)
-        chosen = await self._top_up(conn, pr, author, reviewers, facts)
+        chosen = await self._top_up(conn, pr, author, reviewers, facts, routed.notes)
         await self._add(conn, pr, chosen, {"team": author.team_name}, source, reviewers)
         routed.added.extend(chosen)
         if routed.added:
@@ -155,8 +156,22 @@ class Router:
         else:
             chosen = await self._from_members(conn, pool, exclude, need, pr, facts)
         if not chosen:
-            notes.append(f"{label}: skipped, nobody in its pool is eligible (see the team's rules)")
+            why = await self._why_nobody(conn, pool, exclude, pr, facts)
+            notes.append(f"{label}: skipped, nobody in its pool is eligible ({why})")
         return chosen
+
+    async def _why_nobody(
+        self,
+        conn: Connection,
+        pool: Sequence[str],
+        exclude: set[str],
+        pr: PullRequest,
+        facts: Facts,
+    ) -> str:
+        """Each member's reason, read again only when a choice came back empty."""
+        candidates = await store.pool_candidates(conn, pool, self.chooser.today())
+        skip = exclusion_reasons(exclude, author=pr.author_id, refused=facts.refused)
+        return why_nobody(candidates, skip)
 
     async def _pool(self, conn: Connection, demand: Demand) -> list[str]:
         teams = [demand.team] if demand.team else list(demand.member_teams)
@@ -186,6 +201,7 @@ class Router:
         author: User,
         reviewers: list[str],
         facts: Facts,
+        notes: list[str],
     ) -> list[str]:
         """The author's team brings the PR to its number; rule picks count toward it."""
         team = await self.directory.team(author.team_name, conn, local_ok=True)
@@ -198,9 +214,14 @@ class Router:
         if count <= 0:
             return []
         exclude = {pr.author_id, *reviewers, *facts.refused}
-        return await self.chooser.choose_in(
+        chosen = await self.chooser.choose_in(
             conn, team, exclude, count, author=pr.author_id, refused=facts.refused
         )
+        if not chosen:
+            pool = [m.user_id for m in team.members]
+            why = await self._why_nobody(conn, pool, exclude, pr, facts)
+            notes.append(f"team {team.team_name}: nobody eligible to top up ({why})")
+        return chosen
 
     async def _add(
         self,

@@ -88,7 +88,24 @@ async def test_a_rule_whose_pool_has_nobody_eligible_is_skipped_with_the_reason(
     assert response.status_code == 201
     assert sorted(response.json()["pr"]["assigned_reviewers"]) == ["b", "c"]
     notes = (await _explain(client, "pr-3"))["routing"]["notes"]
-    assert notes == ["database: skipped, nobody in its pool is eligible (see the team's rules)"]
+    assert notes == [
+        "database: skipped, nobody in its pool is eligible (d1 inactive, d2 inactive)"
+    ]
+
+
+async def test_a_team_that_cannot_top_up_says_why(
+    client: httpx.AsyncClient, pg: asyncpg.Pool
+) -> None:
+    """Nobody assigned at all: the explanation still says why (the author, inactive)."""
+    await _teams(client)
+    await _rules(pg)
+    for user in ("b", "c", "d1", "d2"):
+        await client.post("/users/setIsActive", json={"user_id": user, "is_active": False})
+    response = await _create(client, "pr-4", ["migrations/1.sql"])
+    assert response.status_code == 201 and response.json()["pr"]["assigned_reviewers"] == []
+    notes = (await _explain(client, "pr-4"))["routing"]["notes"]
+    assert notes[-1].startswith("team ") and "nobody eligible to top up (" in notes[-1]
+    assert "a author" in notes[-1] and "b inactive" in notes[-1] and "c inactive" in notes[-1]
 
 
 async def test_without_changed_files_nothing_changes(
