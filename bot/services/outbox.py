@@ -66,15 +66,16 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
-def _answer(outcome: Outcome) -> Answer:
-    """The host's answer in the terms of ``settle`` (``bot.core`` imports no ``bot.hosts``)."""
+def answer_of(outcome: Outcome, *, refused: Verdict = Verdict.INVALID_REVIEWER) -> Answer:
+    """The host's answer in the terms of ``settle`` (``bot.core`` imports no ``bot.hosts``).
+    ``refused``: what a 400/422 about the request means (a read: ``FAILED``, permanent)."""
     match outcome:
         case Ok():
             return Answer(Verdict.SENT)
         case RateLimited(wait=wait, message=message):
             return Answer(Verdict.RATE_LIMITED, message, wait)
         case InvalidReviewer(message=message):
-            return Answer(Verdict.INVALID_REVIEWER, message)
+            return Answer(refused, message)
         case Retry(message=message):
             return Answer(Verdict.RETRY, message)
         case Failed(message=message):
@@ -187,7 +188,7 @@ class OutboxWorker:
             error = f"no {host} credentials: set {HOSTS[host].credentials}"
             await self._finish(batch, "failed", error)
             return
-        answer = _answer(await self._send(client, batch))
+        answer = answer_of(await self._send(client, batch))
         now = self.clock()
         await self._observe(host, answer, now)
         on_refused = KINDS[batch[0].kind].on_refused

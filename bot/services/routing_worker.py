@@ -31,11 +31,12 @@ from bot.core.models import PrStatus
 from bot.core.paths.codeowners import CodeOwners, parse
 from bot.core.postback import Answer, RetryAt, RetryPolicy, Verdict, health, settle
 from bot.hosts.base import HostReader
-from bot.hosts.decipher import Failed, InvalidReviewer, Ok, Outcome, RateLimited, Retry
+from bot.hosts.decipher import Ok, Outcome, Retry
 from bot.hosts.events import PrRef
 from bot.hosts.reading import FoundFile
 from bot.hosts.registry import HOSTS, parse_pr_id
 from bot.services.changes import Origin
+from bot.services.outbox import answer_of
 from bot.services.routing import Facts, Router
 from store import outbox as outbox_store
 from store import pull_requests as prs
@@ -47,18 +48,6 @@ log = logging.getLogger(__name__)
 
 _OUTAGE: tuple[type[BaseException], ...] = (Unavailable, *UNREACHABLE)
 DEFAULT_CODEOWNERS_MAX_AGE = 600.0
-
-
-def _answer(outcome: Outcome) -> Answer:
-    match outcome:
-        case Ok():
-            return Answer(Verdict.SENT)
-        case RateLimited(wait=wait, message=message):
-            return Answer(Verdict.RATE_LIMITED, message, wait)
-        case Retry(message=message):
-            return Answer(Verdict.RETRY, message)
-        case InvalidReviewer(message=message) | Failed(message=message):
-            return Answer(Verdict.FAILED, message)  # a read the host refuses: permanent
 
 
 @dataclass(frozen=True, slots=True)
@@ -161,7 +150,7 @@ class RoutingWorker:
         await self._choose(job, files, codeowners, notes)
 
     async def _ask(self, job: store.Job, outcome: Outcome) -> Answer:
-        answer = _answer(outcome)
+        answer = answer_of(outcome, refused=Verdict.FAILED)  # a read's refusal is permanent
         before = self.circuits.get(job.host, Circuit())
         seen = circuit.observe(
             before, health(answer.verdict), self.clock(), self.circuit_policy, answer.wait

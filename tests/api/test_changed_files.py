@@ -88,9 +88,7 @@ async def test_a_rule_whose_pool_has_nobody_eligible_is_skipped_with_the_reason(
     assert response.status_code == 201
     assert sorted(response.json()["pr"]["assigned_reviewers"]) == ["b", "c"]
     notes = (await _explain(client, "pr-3"))["routing"]["notes"]
-    assert notes == [
-        "database: skipped, nobody in its pool is eligible (d1 inactive, d2 inactive)"
-    ]
+    assert notes == ["database: skipped, nobody in its pool is eligible (d1 inactive, d2 inactive)"]
 
 
 async def test_a_team_that_cannot_top_up_says_why(
