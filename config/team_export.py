@@ -28,6 +28,7 @@ def export_yaml(state: StoredState) -> str:
                 "name": name,
                 "strategy": team.strategy.name,
                 "reviewers": team.reviewers,
+                **team.sla.exported(),
                 "members": [_member(m) for m in members],
             }
         )
@@ -50,4 +51,5 @@ def _member(member: MemberSpec) -> dict[str, Any]:
             periods.append({"from": period.first_day, "to": period.last_day})
     if periods:
         out["away"] = periods
+    out.update(member.work.exported())
     return out

@@ -150,10 +150,14 @@ def plan(teams: list[TeamSpec], state: StoredState, *, prune: bool = False) -> P
 
 def _team_changes(team: TeamSpec, state: StoredState) -> list[Change]:
     current = state.teams.get(team.name)
-    wanted = {"strategy": team.strategy.name, "reviewers": team.reviewers}
+    wanted = {"strategy": team.strategy.name, "reviewers": team.reviewers, **team.sla.fields()}
     if current is None:
         return [Change("team_created", team.name, details=_diff({}, wanted))]
-    now = {"strategy": current.strategy.name, "reviewers": current.reviewers}
+    now = {
+        "strategy": current.strategy.name,
+        "reviewers": current.reviewers,
+        **current.sla.fields(),
+    }
     details = _diff(now, wanted)
     return [Change("team_updated", team.name, details=details)] if details else []
 

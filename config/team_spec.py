@@ -11,6 +11,7 @@ from datetime import date
 
 from bot.core.models import DEFAULT_REVIEWERS, AwayPeriod
 from bot.core.selection import DEFAULT_STRATEGY, Strategy
+from config.team_sla import DEFAULT_WORK, NO_SLA, TeamSla, WorkTime
 
 MAX_ID_LENGTH = 255
 MAX_NAME_LENGTH = 1000
@@ -24,6 +25,7 @@ class MemberSpec:
     handles: tuple[tuple[str, str], ...] = ()  # (host, handle), in bot.hosts.registry order
     max_open_reviews: int | None = None
     away: tuple[AwayPeriod, ...] = ()  # sorted: away_until first, then by dates
+    work: WorkTime = DEFAULT_WORK  # timezone, hours, days (issue 15)
 
     def fields(self) -> dict[str, object]:
         """The comparable settings of a member (everything but id and team)."""
@@ -33,6 +35,7 @@ class MemberSpec:
             "handles": dict(self.handles),
             "max_open_reviews": self.max_open_reviews,
             "away": [_period(p) for p in self.away],
+            **self.work.fields(),
         }
 
 
@@ -51,6 +54,7 @@ class TeamSpec:
     strategy: Strategy = DEFAULT_STRATEGY
     reviewers: int = DEFAULT_REVIEWERS
     members: tuple[MemberSpec, ...] = ()
+    sla: TeamSla = NO_SLA  # sla: and prefer_working_hours: (issue 15)
 
 
 @dataclass(frozen=True, slots=True)

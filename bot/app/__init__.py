@@ -22,6 +22,7 @@ from bot.services.deactivation import Deactivations
 from bot.services.outbox import OutboxWorker
 from bot.services.pull_requests import PullRequests
 from bot.services.readiness import Readiness
+from bot.services.review_scheduler import ReviewScheduler
 from bot.services.stats import Stats
 from bot.services.team_config import start_team_config
 from bot.services.teams import TeamDirectory, Teams
@@ -47,9 +48,8 @@ def create_app(settings: Settings) -> Starlette:
         # An exit stack, so that a failure half-way through start-up (a broken TEAMS_FILE,
         # say) still closes what was already opened, in reverse order.
         async with AsyncExitStack() as resources:
-            app.state.services, app.state.outbox_worker = await _start(
-                settings, database_url, resources
-            )
+            started = await _start(settings, database_url, resources)
+            app.state.services, app.state.outbox_worker, app.state.review_scheduler = started
             yield
 
     return Starlette(
@@ -66,7 +66,7 @@ def create_app(settings: Settings) -> Starlette:
 
 async def _start(
     settings: Settings, database_url: str, resources: AsyncExitStack
-) -> tuple[Services, OutboxWorker]:
+) -> tuple[Services, OutboxWorker, ReviewScheduler]:
     """Open every shared resource (closed by ``resources``) and build the use cases on them.
 
     Nothing here needs PostgreSQL to answer: migrations and TEAMS_FILE wait for it if it
@@ -111,7 +111,8 @@ async def _start(
         metrics_registry=_resource_metrics(cache, db),
         readiness=Readiness(db, cache),
     )
-    return services, hooks.worker  # the worker apart: tests drive its clock
+    # The worker and the scheduler apart: tests drive their clocks.
+    return services, hooks.worker, hooks.scheduler
 
 
 async def _nothing() -> None:

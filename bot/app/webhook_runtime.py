@@ -20,6 +20,7 @@ from bot.services.chooser import Chooser
 from bot.services.deliveries import WebhookSync
 from bot.services.outbox import OutboxWorker, RetryPolicy, outbox_listener
 from bot.services.outbox_admin import OutboxAdmin
+from bot.services.review_scheduler import ReviewScheduler
 from bot.services.spool_drain import SpoolDrainer
 from bot.services.teams import TeamDirectory
 from config.settings import Settings
@@ -34,6 +35,7 @@ class WebhookRuntime:
     deliveries: WebhookSync
     worker: OutboxWorker
     admin: OutboxAdmin
+    scheduler: ReviewScheduler
 
 
 @contextlib.asynccontextmanager
@@ -67,13 +69,23 @@ async def webhook_runtime(
             deliveries=deliveries,
             worker=worker,
             admin=OutboxAdmin(db, lambda: worker.clock(), worker.wake),
+            scheduler=ReviewScheduler(db, chooser, changes, worker.wake),
         )
         task = asyncio.create_task(worker.run_forever()) if settings.outbox_worker else None
+        # The review scheduler runs where post-backs are sent (OUTBOX_WORKER): what it
+        # decides goes out through them.
+        following = (
+            asyncio.create_task(runtime.scheduler.run_forever()) if settings.outbox_worker else None
+        )
         draining = asyncio.create_task(drainer.run_forever())
         try:
             yield runtime
         finally:
             await _stop_drainer(drainer, draining)
+            if following is not None:
+                following.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await following
             if task is not None:
                 worker.stop()
                 try:  # a round ends within the host timeout; do not wait for ever

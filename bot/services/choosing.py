@@ -6,14 +6,17 @@
 
 from __future__ import annotations
 
+import json
 import random
 from collections.abc import Mapping, Sequence, Set
 from dataclasses import replace
-from datetime import date
+from datetime import UTC, date, datetime
 
 from bot.core.models import Team
 from bot.core.selection import Candidate, Pick, Selection, Skip, Vacancy, choose_batch, select
+from bot.core.sla import prefer_at_work
 from store import batch_selection as batch_store
+from store import review_requests as review_store
 from store import selection as store
 from store.db import Connection
 
@@ -40,9 +43,62 @@ async def choose(
     count: int,
     rng: random.Random,
     today: date,
+    now: datetime | None = None,
 ) -> list[str]:
     if count <= 0:
         return []
+    off = await _off_hours(conn, team, exclusions, today, now or datetime.now(UTC))
+    if not off:
+        return await _choose(conn, team, exclusions, count, rng, today)
+    # prefer_working_hours: first among those at work now (or soonest); the rest only
+    # when they are not enough. Away and capacity still rule in both rounds.
+    first = await _choose(conn, team, {**exclusions, **off}, count, rng, today)
+    more: list[str] = []
+    if len(first) < count:
+        taken = {**exclusions, **dict.fromkeys(first, Skip.ALREADY_REVIEWING)}
+        more = await _choose(conn, team, taken, count - len(first), rng, today)
+    await _explain_both(conn, first, more, count)
+    return first + more
+
+
+async def _off_hours(
+    conn: Connection, team: Team, exclusions: Mapping[str, Skip], today: date, now: datetime
+) -> dict[str, Skip]:
+    """Eligible members the team's working-hours preference puts last (none: no preference)."""
+    schedules = await review_store.work_preferences(conn, team.team_name)
+    if schedules is None:
+        return {}
+    eligible = [
+        m.user_id
+        for m in team.members
+        if m.user_id not in exclusions and m.is_active and not m.is_away(today)
+    ]
+    preferred = set(prefer_at_work(eligible, schedules, now))
+    return {u: Skip.OFF_HOURS for u in eligible if u not in preferred}
+
+
+async def _explain_both(conn: Connection, first: list[str], more: list[str], count: int) -> None:
+    """The explanation says working hours came first; after a second round it names the
+    first round's choices too, so every chosen reviewer's assignment event carries it."""
+    raw = await conn.fetchval("SELECT current_setting('reviewbot.explain', true)")
+    if not raw:
+        return
+    explain = json.loads(raw)
+    if more:
+        explain["chosen"] = [*first, *more]
+    explain["count"] = count
+    explain["prefer_working_hours"] = {"at_work_first": first}
+    await conn.execute("SELECT set_config('reviewbot.explain', $1, true)", json.dumps(explain))
+
+
+async def _choose(
+    conn: Connection,
+    team: Team,
+    exclusions: Mapping[str, Skip],
+    count: int,
+    rng: random.Random,
+    today: date,
+) -> list[str]:
     if needs_team_lock(team):
         return await _choose_under_team_lock(conn, team, exclusions, count, rng, today)
     return await _choose_from_cache(conn, team, exclusions, count, rng, today)

@@ -17,6 +17,7 @@ from bot.services.changes import ChangeFeed, Origin, ReviewerChange
 from bot.services.chooser import Chooser
 from bot.services.teams import TeamDirectory
 from store import pull_requests as prs
+from store import review_requests as review_store
 from store import selection as selection_store
 from store.db import Db
 from store.retry import retry_transient
@@ -110,10 +111,12 @@ class PullRequests:
         async with self._db.connection() as conn:
             return await prs.page_of_prs(conn, where, after, limit)
 
-    async def explain(self, pr_id: str) -> list[dict[str, Any]]:
-        """Every assignment event of the PR with the recorded reasons, oldest first."""
+    async def explain(self, pr_id: str) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+        """Every assignment event of the PR with the recorded reasons, oldest first; and
+        its review follow-through (requests, responses, nudges, escalations, pauses)."""
         async with self._db.connection() as conn:
             events = await selection_store.explain_of(conn, pr_id)
-        if events is None:
-            raise NotFound(f"pull request '{pr_id}' not found")
-        return events
+            if events is None:
+                raise NotFound(f"pull request '{pr_id}' not found")
+            follow_up = await review_store.timeline(conn, pr_id)
+        return events, follow_up

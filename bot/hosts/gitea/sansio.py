@@ -15,6 +15,8 @@ from typing import Any
 from bot.core.errors import Unauthorized
 from bot.core.events import Kind
 from bot.hosts.events import (
+    Activity,
+    ActivityEvent,
     CommentEvent,
     Ignored,
     Parsed,
@@ -40,6 +42,13 @@ WIP_PREFIXES = ("wip:", "[wip]")
 # A comment on a PR: Gitea and Forgejo name the event ``issue_comment`` in X-Gitea-Event
 # (``pull_request_comment`` in X-Gitea-Event-Type, and in the header of some versions).
 COMMENT_EVENTS = ("issue_comment", "pull_request_comment")
+# Reviews arrive as their own events (action ``reviewed``), new commits as
+# ``pull_request_sync`` (action ``synchronized``).
+REVIEW_EVENTS = {
+    "pull_request_review_approved": Activity.APPROVED,
+    "pull_request_review_rejected": Activity.CHANGES_REQUESTED,
+    "pull_request_review_comment": Activity.COMMENTED,
+}
 
 
 def is_wip(title: str) -> bool:
@@ -76,6 +85,8 @@ def verify(headers: Mapping[str, str], body: bytes, secret: str) -> None:
 def parse(event: str, payload: Any) -> Parsed:
     if event in COMMENT_EVENTS:
         return parse_comment(payload)
+    if event in REVIEW_EVENTS or event == "pull_request_sync":
+        return parse_activity(event, payload)
     if event != "pull_request":
         return Ignored(f"Gitea event '{event}' is not handled")
     action = text(payload, "action") or ""
@@ -84,6 +95,10 @@ def parse(event: str, payload: Any) -> Parsed:
         return found
     pr, repo, number = found
     title = title_of(pr, "title")
+    if action == "synchronized":
+        return ActivityEvent(PrRef(NAME, repo, number, PR_SEPARATOR), Activity.PUSHED, None)
+    if action == "edited" and _wip_added(payload, title):
+        return ActivityEvent(PrRef(NAME, repo, number, PR_SEPARATOR), Activity.TO_DRAFT, None)
     kinds = _kinds(action, pr, payload, title)
     if isinstance(kinds, Ignored):
         return kinds
@@ -150,3 +165,19 @@ def parse_comment(payload: Any) -> CommentEvent | Ignored:
         pr_author=handle(obj(issue, "user"), "login"),
         pr_state=state,
     )
+
+
+def _wip_added(payload: Any, title: str) -> bool:
+    old_title = text(obj(obj(payload, "changes"), "title"), "from")
+    return old_title is not None and not is_wip(old_title) and is_wip(title)
+
+
+def parse_activity(event: str, payload: Any) -> ActivityEvent | Ignored:
+    """A review (``reviewed``; who: ``sender``) or new commits (``synchronized``)."""
+    found = pull_request_of(payload, valid_repo)
+    if isinstance(found, Ignored):
+        return found
+    _, repo, number = found
+    activity = REVIEW_EVENTS.get(event, Activity.PUSHED)
+    actor = handle(obj(payload, "sender"), "login")
+    return ActivityEvent(PrRef(NAME, repo, number, PR_SEPARATOR), activity, actor)

@@ -14,6 +14,8 @@ from typing import Any
 from bot.core.errors import Unauthorized
 from bot.core.events import Kind
 from bot.hosts.events import (
+    Activity,
+    ActivityEvent,
     CommentEvent,
     Ignored,
     Parsed,
@@ -83,6 +85,10 @@ def parse(event: str, payload: Any) -> Parsed:
         return Ignored("merge request payload without project.path_with_namespace or iid")
     project = checked_path(project, valid_repo, "project.path_with_namespace")
     changes = obj(payload, "changes")
+    activity = _activity(action, attrs, changes)
+    if activity is not None:
+        actor = handle(obj(payload, "user"), "username")
+        return ActivityEvent(PrRef(NAME, project, iid, PR_SEPARATOR), activity, actor)
     kinds = _kinds(action, attrs, changes)
     if isinstance(kinds, Ignored):
         return kinds
@@ -101,6 +107,23 @@ def parse(event: str, payload: Any) -> Parsed:
         author_numeric_id=author_id,
         known_users=_known_users(payload, changes),
     )
+
+
+def _activity(action: str, attrs: dict[str, Any], changes: dict[str, Any]) -> Activity | None:
+    """What moves the review clock: an approval (``approval``: one person approved;
+    ``approved``: the MR is fully approved — by ``user`` either way), new commits
+    (``update`` with ``oldrev``), back to draft. Changes requested on GitLab are a note."""
+    if action in ("approval", "approved"):
+        return Activity.APPROVED
+    if action != "update":
+        return None
+    if text(attrs, "oldrev"):
+        return Activity.PUSHED
+    draft_change = obj(changes, "draft") or obj(changes, "work_in_progress")
+    to_draft = draft_change.get("previous") is False and draft_change.get("current") is True
+    if to_draft and "title" not in changes and "reviewers" not in changes:
+        return Activity.TO_DRAFT
+    return None
 
 
 def _kinds(

@@ -1,0 +1,290 @@
+"""Review requests, responses and pauses (migration 0010), and the scheduler's claims.
+
+Requests start and end with the reviewer's row in pr_reviewers (a trigger), so every
+assignment path records them. The scheduler claims due rows with ``FOR UPDATE SKIP
+LOCKED``: several instances on one database each take different rows, and a row's nudge
+or escalation is written in the same transaction as its outbox rows, so it happens once.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from bot.core.sla import Request, Sla
+from bot.core.working_time import DEFAULT_DAYS, DEFAULT_HOURS, Interval, Schedule, schedule
+from store.db import Connection
+
+PAUSE_REASONS = ("draft", "author")
+
+
+async def respond(conn: Connection, pr_id: str, user_id: str, at: datetime) -> bool:
+    """The reviewer's first response on this PR (False: not requested, or not the first)."""
+    done = await conn.execute(
+        """UPDATE review_requests SET first_responded_at = $3, due_at = NULL
+            WHERE pull_request_id = $1 AND user_id = $2
+              AND first_responded_at IS NULL AND ended_at IS NULL""",
+        pr_id,
+        user_id,
+        at,
+    )
+    return str(done).endswith(" 1")
+
+
+async def responded(conn: Connection, pr_id: str) -> set[str]:
+    """Current reviewers of the PR who have responded."""
+    rows = await conn.fetch(
+        """SELECT user_id FROM review_requests
+            WHERE pull_request_id = $1 AND ended_at IS NULL AND first_responded_at IS NOT NULL""",
+        pr_id,
+    )
+    return {r["user_id"] for r in rows}
+
+
+async def pause(conn: Connection, pr_id: str, reason: str, at: datetime) -> None:
+    await conn.execute(
+        """INSERT INTO pr_pauses (pull_request_id, reason, started_at) VALUES ($1, $2, $3)
+           ON CONFLICT (pull_request_id, reason) WHERE ended_at IS NULL DO NOTHING""",
+        pr_id,
+        reason,
+        at,
+    )
+    await _look_again(conn, pr_id, at)
+
+
+async def resume(conn: Connection, pr_id: str, reason: str, at: datetime) -> None:
+    done = await conn.execute(
+        """UPDATE pr_pauses SET ended_at = greatest(started_at, $3)
+            WHERE pull_request_id = $1 AND reason = $2 AND ended_at IS NULL""",
+        pr_id,
+        reason,
+        at,
+    )
+    if not str(done).endswith(" 0"):
+        await _look_again(conn, pr_id, at)
+
+
+async def _look_again(conn: Connection, pr_id: str, at: datetime) -> None:
+    """Deadlines of the PR's open requests moved: the scheduler recomputes them."""
+    await conn.execute(
+        """UPDATE review_requests SET due_at = $2
+            WHERE pull_request_id = $1 AND ended_at IS NULL
+              AND first_responded_at IS NULL AND escalated_at IS NULL""",
+        pr_id,
+        at,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Due:
+    """A claimed request with everything its follow-up decision needs."""
+
+    pull_request_id: str
+    user_id: str
+    team_name: str
+    pr_status: str
+    author_id: str
+    request: Request
+    sla: Sla
+    prefer_working_hours: bool
+    zone: str | None
+    hours: str | None
+    days: str | None
+    paused: tuple[Interval, ...]
+    paused_now: bool
+
+    @property
+    def plan(self) -> Schedule:
+        return schedule(self.zone or "UTC", self.hours or DEFAULT_HOURS, self.days or DEFAULT_DAYS)
+
+
+async def claim_due(conn: Connection, now: datetime, limit: int) -> list[Due]:
+    """Up to ``limit`` due requests, locked for this transaction; rows other instances
+    hold are skipped (they are handling them)."""
+    rows = await conn.fetch(
+        """SELECT r.pull_request_id, r.user_id, r.requested_at, r.first_responded_at,
+                  r.nudged_at, r.escalated_at, u.team_name, u.timezone, u.work_hours,
+                  u.work_days, p.status, p.author_id, s.first_response, s.nudge,
+                  s.escalate_after, s.prefer_working_hours
+             FROM review_requests r
+             JOIN users u ON u.user_id = r.user_id
+             JOIN pull_requests p ON p.pull_request_id = r.pull_request_id
+             LEFT JOIN team_sla s ON s.team_name = u.team_name
+            WHERE r.due_at <= $1
+            ORDER BY r.due_at
+            LIMIT $2
+            FOR UPDATE OF r SKIP LOCKED""",
+        now,
+        limit,
+    )
+    pauses = await _pauses(conn, list({r["pull_request_id"] for r in rows}))
+    found = []
+    for r in rows:
+        intervals = pauses.get(r["pull_request_id"], [])
+        found.append(
+            Due(
+                r["pull_request_id"],
+                r["user_id"],
+                r["team_name"],
+                r["status"],
+                r["author_id"],
+                Request(
+                    r["requested_at"], r["first_responded_at"], r["nudged_at"], r["escalated_at"]
+                ),
+                Sla(r["first_response"], bool(r["nudge"]), r["escalate_after"]),
+                bool(r["prefer_working_hours"]),
+                r["timezone"],
+                r["work_hours"],
+                r["work_days"],
+                tuple((a, b or now) for a, b in intervals if b is not None or a <= now),
+                any(b is None for _, b in intervals),
+            )
+        )
+    return found
+
+
+async def _pauses(
+    conn: Connection, pr_ids: Sequence[str]
+) -> dict[str, list[tuple[datetime, datetime | None]]]:
+    if not pr_ids:
+        return {}
+    rows = await conn.fetch(
+        """SELECT pull_request_id, started_at, ended_at FROM pr_pauses
+            WHERE pull_request_id = ANY($1::text[]) ORDER BY started_at""",
+        list(pr_ids),
+    )
+    found: dict[str, list[tuple[datetime, datetime | None]]] = defaultdict(list)
+    for r in rows:
+        found[r["pull_request_id"]].append((r["started_at"], r["ended_at"]))
+    return found
+
+
+async def set_due(conn: Connection, items: Sequence[tuple[str, str, datetime | None]]) -> None:
+    """(pr, user, next look) for many claimed rows at once."""
+    if not items:
+        return
+    await conn.execute(
+        """UPDATE review_requests r SET due_at = c.due
+             FROM unnest($1::text[], $2::text[], $3::timestamptz[]) AS c (pr, usr, due)
+            WHERE r.pull_request_id = c.pr AND r.user_id = c.usr""",
+        [i[0] for i in items],
+        [i[1] for i in items],
+        [i[2] for i in items],
+    )
+
+
+async def mark_nudged(conn: Connection, pr_id: str, user_id: str, at: datetime) -> None:
+    await conn.execute(
+        "UPDATE review_requests SET nudged_at = $3 WHERE pull_request_id = $1 AND user_id = $2",
+        pr_id,
+        user_id,
+        at,
+    )
+
+
+async def lock_escalation(conn: Connection, pr_id: str, user_id: str) -> bool:
+    """Lock the request if it still waits for an escalation (not answered, not done)."""
+    found = await conn.fetchval(
+        """SELECT true FROM review_requests
+            WHERE pull_request_id = $1 AND user_id = $2 AND ended_at IS NULL
+              AND first_responded_at IS NULL AND escalated_at IS NULL
+            FOR UPDATE SKIP LOCKED""",
+        pr_id,
+        user_id,
+    )
+    return bool(found)
+
+
+async def team_of(conn: Connection, user_id: str) -> str | None:
+    name: str | None = await conn.fetchval(
+        "SELECT team_name FROM users WHERE user_id = $1", user_id
+    )
+    return name
+
+
+async def escalated_away(conn: Connection, pr_id: str) -> set[str]:
+    """Who an escalation already took off this PR (never brought back by one)."""
+    rows = await conn.fetch(
+        """SELECT user_id FROM review_requests
+            WHERE pull_request_id = $1 AND escalated_at IS NOT NULL""",
+        pr_id,
+    )
+    return {r["user_id"] for r in rows}
+
+
+async def restart(conn: Connection, pr_id: str, user_id: str, at: datetime) -> None:
+    """The request starts at ``at`` (the scheduler's clock, not the statement's)."""
+    await conn.execute(
+        """UPDATE review_requests SET requested_at = $3, due_at = $3
+            WHERE pull_request_id = $1 AND user_id = $2""",
+        pr_id,
+        user_id,
+        at,
+    )
+
+
+async def mark_escalated(
+    conn: Connection, pr_id: str, user_id: str, to: str | None, at: datetime
+) -> None:
+    await conn.execute(
+        """UPDATE review_requests SET escalated_at = $4, escalated_to = $3, due_at = NULL
+            WHERE pull_request_id = $1 AND user_id = $2""",
+        pr_id,
+        user_id,
+        to,
+        at,
+    )
+
+
+async def timeline(conn: Connection, pr_id: str) -> list[dict[str, object]]:
+    """Requests, responses, nudges and escalations on the PR, in time order (explain)."""
+    rows = await conn.fetch(
+        """SELECT user_id, requested_at, first_responded_at, nudged_at, escalated_at,
+                  escalated_to, ended_at
+             FROM review_requests WHERE pull_request_id = $1""",
+        pr_id,
+    )
+    events: list[dict[str, object]] = []
+    for r in rows:
+        events.append({"at": r["requested_at"], "event": "requested", "user_id": r["user_id"]})
+        for column, name in (("first_responded_at", "responded"), ("nudged_at", "nudged")):
+            if r[column] is not None:
+                events.append({"at": r[column], "event": name, "user_id": r["user_id"]})
+        if r["escalated_at"] is not None:
+            events.append(
+                {
+                    "at": r["escalated_at"],
+                    "event": "escalated",
+                    "user_id": r["user_id"],
+                    "to": r["escalated_to"],
+                }
+            )
+    pauses = await conn.fetch(
+        "SELECT reason, started_at, ended_at FROM pr_pauses WHERE pull_request_id = $1", pr_id
+    )
+    for p in pauses:
+        events.append({"at": p["started_at"], "event": "paused", "reason": p["reason"]})
+        if p["ended_at"] is not None:
+            events.append({"at": p["ended_at"], "event": "resumed", "reason": p["reason"]})
+    events.sort(key=lambda e: (e["at"], e["event"] != "requested"))
+    return [{**e, "at": e["at"].isoformat()} for e in events]  # type: ignore[attr-defined]
+
+
+async def work_preferences(conn: Connection, team_name: str) -> dict[str, Schedule] | None:
+    """Members' schedules when the team prefers working hours (None: it does not)."""
+    rows = await conn.fetch(
+        """SELECT u.user_id, u.timezone, u.work_hours, u.work_days
+             FROM team_sla s JOIN users u ON u.team_name = s.team_name
+            WHERE s.team_name = $1 AND s.prefer_working_hours""",
+        team_name,
+    )
+    if not rows:
+        return None
+    return {
+        r["user_id"]: schedule(
+            r["timezone"] or "UTC", r["work_hours"] or DEFAULT_HOURS, r["work_days"] or DEFAULT_DAYS
+        )
+        for r in rows
+    }
