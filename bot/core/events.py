@@ -18,3 +18,4 @@ class Kind(StrEnum):
     REVIEWERS_REMOVED = "reviewers_removed"  # a human took a request back on the host
     MERGED = "merged"
     CLOSED = "closed"  # closed without merge
+    TO_DRAFT = "to_draft"  # back to draft: reviewers stay, the review clock stops (issue 15)

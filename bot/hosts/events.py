@@ -5,7 +5,7 @@ A parser turns (event header, JSON payload) into exactly one of:
   they are applied (one delivery can rename, change reviewers and leave draft at once);
 - ``CommentEvent``: a new comment on a pull request, which may hold commands (issue 13);
 - ``ActivityEvent``: a reviewer responded (review, approval, changes requested, a review
-  comment), the author pushed, or the PR went back to draft (issue 15);
+  comment), or the author pushed new commits (issue 15);
 - ``Ping``: the host testing the hook (answered 200);
 - ``Ignored``: an event or action we deliberately do nothing for, with the reason (202).
 """
@@ -79,7 +79,6 @@ class Activity(StrEnum):
     CHANGES_REQUESTED = "changes_requested"  # the PR now waits on its author
     COMMENTED = "commented"  # a review or review comment without a verdict
     PUSHED = "pushed"  # new commits: the author answered requested changes
-    TO_DRAFT = "to_draft"  # back to draft: the clock stops until it is ready
 
     @property
     def responds(self) -> bool:

@@ -15,6 +15,7 @@ from datetime import UTC, date, datetime
 from bot.core.models import Team
 from bot.core.selection import Candidate, Pick, Selection, Skip, Vacancy, choose_batch, select
 from bot.core.sla import prefer_at_work
+from bot.core.working_time import Schedule
 from store import batch_selection as batch_store
 from store import review_requests as review_store
 from store import selection as store
@@ -47,47 +48,58 @@ async def choose(
 ) -> list[str]:
     if count <= 0:
         return []
-    off = await _off_hours(conn, team, exclusions, today, now or datetime.now(UTC))
-    if not off:
-        return await _choose(conn, team, exclusions, count, rng, today)
-    # prefer_working_hours: first among those at work now (or soonest); the rest only
-    # when they are not enough. Away and capacity still rule in both rounds.
-    first = await _choose(conn, team, {**exclusions, **off}, count, rng, today)
-    more: list[str] = []
-    if len(first) < count:
-        taken = {**exclusions, **dict.fromkeys(first, Skip.ALREADY_REVIEWING)}
-        more = await _choose(conn, team, taken, count - len(first), rng, today)
-    await _explain_both(conn, first, more, count)
-    return first + more
-
-
-async def _off_hours(
-    conn: Connection, team: Team, exclusions: Mapping[str, Skip], today: date, now: datetime
-) -> dict[str, Skip]:
-    """Eligible members the team's working-hours preference puts last (none: no preference)."""
     schedules = await review_store.work_preferences(conn, team.team_name)
     if schedules is None:
-        return {}
-    eligible = [
+        return await _choose(conn, team, exclusions, count, rng, today)
+    return await _choose_by_working_hours(
+        conn, team, exclusions, count, rng, today, (schedules, now or datetime.now(UTC))
+    )
+
+
+async def _choose_by_working_hours(
+    conn: Connection,
+    team: Team,
+    exclusions: Mapping[str, Skip],
+    count: int,
+    rng: random.Random,
+    today: date,
+    when: tuple[Mapping[str, Schedule], datetime],
+) -> list[str]:
+    """prefer_working_hours: those at work now first, then those whose next shift starts
+    soonest, and so on — the team's strategy choosing within each group. Away and
+    capacity still rule in every round; a round per distinct start, so it is bounded."""
+    schedules, now = when
+    remaining = [
         m.user_id
         for m in team.members
         if m.user_id not in exclusions and m.is_active and not m.is_away(today)
     ]
-    preferred = set(prefer_at_work(eligible, schedules, now))
-    return {u: Skip.OFF_HOURS for u in eligible if u not in preferred}
+    chosen: list[str] = []
+    rounds: list[list[str]] = []
+    while len(chosen) < count and remaining:
+        group = set(prefer_at_work(remaining, schedules, now))
+        later = {u: Skip.OFF_HOURS for u in remaining if u not in group}
+        skip = {**exclusions, **later, **dict.fromkeys(chosen, Skip.ALREADY_REVIEWING)}
+        got = await _choose(conn, team, skip, count - len(chosen), rng, today)
+        chosen.extend(got)
+        rounds.append(got)
+        remaining = [u for u in remaining if u not in group]
+    await _explain_rounds(conn, chosen, rounds, count)
+    return chosen
 
 
-async def _explain_both(conn: Connection, first: list[str], more: list[str], count: int) -> None:
-    """The explanation says working hours came first; after a second round it names the
-    first round's choices too, so every chosen reviewer's assignment event carries it."""
+async def _explain_rounds(
+    conn: Connection, chosen: list[str], rounds: list[list[str]], count: int
+) -> None:
+    """The last round's explanation, naming every round's choices, so each chosen
+    reviewer's assignment event carries it, and saying working hours came first."""
     raw = await conn.fetchval("SELECT current_setting('reviewbot.explain', true)")
     if not raw:
         return
     explain = json.loads(raw)
-    if more:
-        explain["chosen"] = [*first, *more]
+    explain["chosen"] = list(chosen)
     explain["count"] = count
-    explain["prefer_working_hours"] = {"at_work_first": first}
+    explain["prefer_working_hours"] = {"rounds": rounds}
     await conn.execute("SELECT set_config('reviewbot.explain', $1, true)", json.dumps(explain))
 
 

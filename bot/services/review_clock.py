@@ -42,9 +42,6 @@ class ReviewClock:
             notes.append("the review clock waits on the author until new commits")
         elif ev.activity is Activity.PUSHED:
             await store.resume(conn, pr_id, "author", now)
-        elif ev.activity is Activity.TO_DRAFT:
-            await store.pause(conn, pr_id, "draft", now)
-            notes.append("draft: the review clock stops until it is ready")
         return Outcome(
             {
                 "status": "applied",
@@ -68,8 +65,8 @@ class ReviewClock:
         return user.user_id if first else None
 
     async def after_pr_event(self, conn: Connection, pr_id: str, kinds: tuple[Kind, ...]) -> None:
-        """A PR opened as a draft stops the clock; ready for review starts it again."""
-        if Kind.DRAFT_OPENED in kinds:
+        """A PR opened as (or back to) a draft stops the clock; ready starts it again."""
+        if Kind.DRAFT_OPENED in kinds or Kind.TO_DRAFT in kinds:
             await store.pause(conn, pr_id, "draft", self.clock())
         elif Kind.OPENED in kinds:
             await store.resume(conn, pr_id, "draft", self.clock())

@@ -5,14 +5,18 @@ PostgreSQL and Redis; time is the test's clock, nothing sleeps."""
 
 from __future__ import annotations
 
+import asyncio
+from typing import Any
+
 import asyncpg
 import pytest
 import respx
 
 from bot.hosts.registry import HOSTS
-from tests.webhooks.commands_kit import GITLAB_IDS, PR_IDS, FakeHost, fake_host, handle
-from tests.webhooks.conftest import Bot, reviewers
-from tests.webhooks.sla_kit import open_pr, replies, review, run, set_sla
+from bot.services.review_scheduler import ReviewScheduler
+from tests.webhooks.commands_kit import GITLAB_IDS, PR_IDS, FakeHost, comment, fake_host, handle
+from tests.webhooks.conftest import Bot, BotFactory, reviewers
+from tests.webhooks.sla_kit import open_pr, push, replies, review, run, set_sla
 
 
 @pytest.fixture(params=list(HOSTS))
@@ -92,3 +96,132 @@ async def test_nudge_once_then_escalation(
     timeline = [(e["event"], e.get("user_id")) for e in explained.json()["follow_up"]]
     assert ("escalated", first) in timeline and ("responded", second) in timeline
     assert timeline.index(("requested", first)) < timeline.index(("nudged", first))
+
+
+async def test_a_comment_is_a_response_and_its_commands_still_run(
+    bot: Bot, pg: asyncpg.Pool, host: str, fake: FakeHost
+) -> None:
+    await set_sla(pg)
+    first, second = await open_pr(bot, pg, host)
+    plain, _ = await comment(bot, host, "I will look at this tomorrow.", author=first)
+    assert plain.status_code == 200 and plain.json()["responded"] == first
+    command, _ = await comment(bot, host, "@reviewbot help", author=second)
+    assert command.status_code == 200 and command.json()["responded"] == second
+    assert command.json()["reaction"] == "ok"  # the command ran too
+    stranger, _ = await comment(bot, host, "Nice!", author="erin")  # not a reviewer
+    assert stranger.status_code == 202
+    await run(bot, 5)  # both responded: no nudge, no escalation
+    texts = await replies(pg, PR_IDS[host])
+    assert texts and not any("reminder" in t or "has not responded" in t for t in texts)
+
+
+@pytest.mark.parametrize("host", ["github", "gitea"])  # GitLab sends no such verdict
+async def test_waiting_on_the_author_pauses_the_clock(
+    bot: Bot, pg: asyncpg.Pool, host: str, fake: FakeHost
+) -> None:
+    await set_sla(pg)
+    pr_id = PR_IDS[host]
+    first, second = await open_pr(bot, pg, host)
+    await run(bot, 0.5)
+    asked = await review(bot, host, first, "changes_requested")
+    assert asked.json()["responded"] == first
+    await run(bot, 5)  # waits on the author: the other reviewer's clock stands still
+    assert await replies(pg, pr_id) == []
+    await push(bot, host)  # new commits: the clock runs again, 0.5 h already used
+    await run(bot, 0.4)
+    assert await replies(pg, pr_id) == []
+    await run(bot, 0.2)
+    texts = await replies(pg, pr_id)
+    assert len(texts) == 1 and texts[0].startswith(f"@{handle(host, second)},")
+    timeline = await bot.client.get("/pullRequest/explain", params={"pull_request_id": pr_id})
+    events = [e["event"] for e in timeline.json()["follow_up"]]
+    assert events.count("paused") == 1 and events.count("resumed") == 1
+
+
+DRAFT_AGAIN = {
+    "github": ("pull_request__opened", "pull_request__ready_for_review"),
+    "gitlab": ("merge_request__update", "merge_request__update__ready"),
+    "gitea": ("pull_request__edited", "pull_request__edited__wip_removed"),
+}
+
+
+def back_to_draft(host: str) -> Any:
+    """Each host's documented way of saying the PR is a draft again."""
+
+    def edit(payload: dict[str, Any]) -> None:
+        if host == "github":
+            payload["action"] = "converted_to_draft"
+            payload["pull_request"]["draft"] = True
+        elif host == "gitlab":
+            title = payload["object_attributes"]["title"]
+            payload["object_attributes"].update(draft=True, title="Draft: " + title)
+            payload["changes"] = {
+                "draft": {"previous": False, "current": True},
+                "title": {"previous": title, "current": "Draft: " + title},
+            }
+        else:
+            title = payload["pull_request"]["title"]
+            payload["pull_request"]["title"] = "WIP: " + title
+            payload["changes"] = {"title": {"from": title}}
+
+    return edit
+
+
+async def test_a_draft_pauses_the_clock(
+    bot: Bot, pg: asyncpg.Pool, host: str, fake: FakeHost
+) -> None:
+    await set_sla(pg)
+    pr_id = PR_IDS[host]
+    await open_pr(bot, pg, host)
+    await run(bot, 0.5)
+    drafted = await bot.post(host, DRAFT_AGAIN[host][0], edit=back_to_draft(host))
+    assert drafted.status_code == 200 and "to_draft" in drafted.json()["actions"]
+    await run(bot, 24)
+    assert await replies(pg, pr_id) == []
+    ready = await bot.post(host, DRAFT_AGAIN[host][1])
+    assert ready.status_code == 200
+    await run(bot, 0.4)
+    assert await replies(pg, pr_id) == []
+    await run(bot, 0.2)
+    assert len(await replies(pg, pr_id)) == 2  # both reviewers, 1 h of unpaused time
+
+
+async def test_nothing_happens_on_merged_or_closed_prs(
+    bot: Bot, pg: asyncpg.Pool, host: str, fake: FakeHost
+) -> None:
+    await set_sla(pg)
+    before = await open_pr(bot, pg, host)
+    closing = {
+        "github": "pull_request__closed",
+        "gitlab": "merge_request__merge",
+        "gitea": "pull_request__closed",
+    }[host]
+    assert (await bot.post(host, closing)).status_code == 200
+    await run(bot, 48)
+    assert await replies(pg, PR_IDS[host]) == []
+    assert await reviewers(pg, PR_IDS[host]) == before
+
+
+async def test_two_schedulers_never_nudge_twice_and_a_restart_repeats_nothing(
+    make_bot: BotFactory, bot: Bot, pg: asyncpg.Pool, host: str, fake: FakeHost
+) -> None:
+    await set_sla(pg, escalate_after=None)
+    pr_id = PR_IDS[host]
+    await open_pr(bot, pg, host)
+    bot.clock.advance(1.5 * 3600)
+    services = bot.app.state.services
+    schedulers = [
+        ReviewScheduler(
+            bot.app.state.review_scheduler.db,
+            services.deliveries.chooser,
+            services.deliveries.changes,
+            clock=bot.clock,
+        )
+        for _ in range(4)
+    ]
+    await asyncio.gather(*(s.run_pass() for s in schedulers), *(s.run_pass() for s in schedulers))
+    assert len(await replies(pg, pr_id)) == 2
+    async with make_bot() as restarted:  # another instance, or this one after a restart
+        restarted.clock.now = bot.clock.now
+        await run(restarted, 10)
+    assert len(await replies(pg, pr_id)) == 2

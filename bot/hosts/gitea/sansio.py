@@ -97,8 +97,6 @@ def parse(event: str, payload: Any) -> Parsed:
     title = title_of(pr, "title")
     if action == "synchronized":
         return ActivityEvent(PrRef(NAME, repo, number, PR_SEPARATOR), Activity.PUSHED, None)
-    if action == "edited" and _wip_added(payload, title):
-        return ActivityEvent(PrRef(NAME, repo, number, PR_SEPARATOR), Activity.TO_DRAFT, None)
     kinds = _kinds(action, pr, payload, title)
     if isinstance(kinds, Ignored):
         return kinds
@@ -126,6 +124,8 @@ def _kinds(action: str, pr: dict[str, Any], payload: Any, title: str) -> tuple[K
             return Ignored("edited without a title change")
         if is_wip(old_title) and not draft:
             return (Kind.RENAMED, Kind.OPENED)  # the WIP prefix was removed: ready now
+        if not is_wip(old_title) and is_wip(title):
+            return (Kind.RENAMED, Kind.TO_DRAFT)  # a WIP prefix was added: a draft again
         return (Kind.RENAMED,)
     if action in ("review_requested", "review_request_removed"):
         if not _reviewer(payload):
@@ -165,11 +165,6 @@ def parse_comment(payload: Any) -> CommentEvent | Ignored:
         pr_author=handle(obj(issue, "user"), "login"),
         pr_state=state,
     )
-
-
-def _wip_added(payload: Any, title: str) -> bool:
-    old_title = text(obj(obj(payload, "changes"), "title"), "from")
-    return old_title is not None and not is_wip(old_title) and is_wip(title)
 
 
 def parse_activity(event: str, payload: Any) -> ActivityEvent | Ignored:

@@ -39,7 +39,7 @@ NAME = "github"
 PR_SEPARATOR = "#"
 
 # Actions that change no reviewer but move the review clock (issue 15).
-CLOCK_ACTIONS = {"converted_to_draft": Activity.TO_DRAFT, "synchronize": Activity.PUSHED}
+CLOCK_ACTIONS = {"synchronize": Activity.PUSHED}
 REVIEW_STATES = {
     "approved": Activity.APPROVED,
     "changes_requested": Activity.CHANGES_REQUESTED,
@@ -110,6 +110,8 @@ def _kinds(action: str, pr: dict[str, Any], payload: Any) -> tuple[Kind, ...] | 
         return (Kind.DRAFT_OPENED,) if pr.get("draft") is True else (Kind.OPENED,)
     if action == "ready_for_review":
         return (Kind.OPENED,)
+    if action == "converted_to_draft":
+        return (Kind.TO_DRAFT,)
     if action == "closed":
         return (Kind.MERGED,) if pr.get("merged") is True else (Kind.CLOSED,)
     if action == "edited":

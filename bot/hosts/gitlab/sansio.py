@@ -112,18 +112,12 @@ def parse(event: str, payload: Any) -> Parsed:
 def _activity(action: str, attrs: dict[str, Any], changes: dict[str, Any]) -> Activity | None:
     """What moves the review clock: an approval (``approval``: one person approved;
     ``approved``: the MR is fully approved — by ``user`` either way), new commits
-    (``update`` with ``oldrev``), back to draft. Changes requested on GitLab are a note."""
+    (``update`` with ``oldrev``). Back to draft is a ``Kind`` (it may come with a rename)."""
     if action in ("approval", "approved"):
         return Activity.APPROVED
     if action != "update":
         return None
-    if text(attrs, "oldrev"):
-        return Activity.PUSHED
-    draft_change = obj(changes, "draft") or obj(changes, "work_in_progress")
-    to_draft = draft_change.get("previous") is False and draft_change.get("current") is True
-    if to_draft and "title" not in changes and "reviewers" not in changes:
-        return Activity.TO_DRAFT
-    return None
+    return Activity.PUSHED if text(attrs, "oldrev") else None
 
 
 def _kinds(
@@ -149,8 +143,10 @@ def _kinds(
     draft_change = obj(changes, "draft") or obj(changes, "work_in_progress")
     if draft_change.get("previous") is True and draft_change.get("current") is False:
         kinds.append(Kind.OPENED)
+    if draft_change.get("previous") is False and draft_change.get("current") is True:
+        kinds.append(Kind.TO_DRAFT)
     if not kinds:
-        return Ignored("update without a title, reviewer or draft change")
+        return Ignored("update without a title, reviewer, draft change or new commits")
     return tuple(kinds)
 
 
