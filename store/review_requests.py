@@ -105,7 +105,7 @@ async def claim_due(conn: Connection, now: datetime, limit: int) -> list[Due]:
     hold are skipped (they are handling them)."""
     rows = await conn.fetch(
         """SELECT r.pull_request_id, r.user_id, r.requested_at, r.first_responded_at,
-                  r.nudged_at, r.escalated_at, u.team_name, u.timezone, u.work_hours,
+                  r.breached_at, r.escalated_at, u.team_name, u.timezone, u.work_hours,
                   u.work_days, p.status, p.author_id, s.first_response, s.nudge,
                   s.escalate_after, s.prefer_working_hours
              FROM review_requests r
@@ -130,8 +130,10 @@ async def claim_due(conn: Connection, now: datetime, limit: int) -> list[Due]:
                 r["team_name"],
                 r["status"],
                 r["author_id"],
+                # The decision's nudged_at is when the target passed: the nudge itself
+                # goes out only when the team asks for it (the scheduler decides).
                 Request(
-                    r["requested_at"], r["first_responded_at"], r["nudged_at"], r["escalated_at"]
+                    r["requested_at"], r["first_responded_at"], r["breached_at"], r["escalated_at"]
                 ),
                 Sla(r["first_response"], bool(r["nudge"]), r["escalate_after"]),
                 bool(r["prefer_working_hours"]),
@@ -175,12 +177,16 @@ async def set_due(conn: Connection, items: Sequence[tuple[str, str, datetime | N
     )
 
 
-async def mark_nudged(conn: Connection, pr_id: str, user_id: str, at: datetime) -> None:
+async def mark_late(conn: Connection, pr_id: str, user_id: str, at: datetime, nudged: bool) -> None:
+    """The first-response target passed (a breach); ``nudged``: the reminder went out."""
     await conn.execute(
-        "UPDATE review_requests SET nudged_at = $3 WHERE pull_request_id = $1 AND user_id = $2",
+        """UPDATE review_requests SET breached_at = COALESCE(breached_at, $3),
+                  nudged_at = CASE WHEN $4 THEN $3 ELSE nudged_at END
+            WHERE pull_request_id = $1 AND user_id = $2""",
         pr_id,
         user_id,
         at,
+        nudged,
     )
 
 
@@ -241,15 +247,19 @@ async def mark_escalated(
 async def timeline(conn: Connection, pr_id: str) -> list[dict[str, object]]:
     """Requests, responses, nudges and escalations on the PR, in time order (explain)."""
     rows = await conn.fetch(
-        """SELECT user_id, requested_at, first_responded_at, nudged_at, escalated_at,
-                  escalated_to, ended_at
+        """SELECT user_id, requested_at, first_responded_at, breached_at, nudged_at,
+                  escalated_at, escalated_to, ended_at
              FROM review_requests WHERE pull_request_id = $1""",
         pr_id,
     )
     events: list[dict[str, object]] = []
     for r in rows:
         events.append({"at": r["requested_at"], "event": "requested", "user_id": r["user_id"]})
-        for column, name in (("first_responded_at", "responded"), ("nudged_at", "nudged")):
+        for column, name in (
+            ("first_responded_at", "responded"),
+            ("breached_at", "late"),
+            ("nudged_at", "nudged"),
+        ):
             if r[column] is not None:
                 events.append({"at": r[column], "event": name, "user_id": r["user_id"]})
         if r["escalated_at"] is not None:

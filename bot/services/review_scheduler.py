@@ -18,6 +18,7 @@ import asyncio
 import json
 import logging
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import datetime, timedelta
 
 from bot.core.delivery import exclusions
@@ -95,9 +96,13 @@ class ReviewScheduler:
             ):
                 later.append((row.pull_request_id, row.user_id, None))
                 continue
-            step = follow_up(row.sla, row.plan, row.request, now, row.paused, row.paused_now)
+            # A passed target is always recorded (a breach); the comment only with nudge.
+            sla = replace(row.sla, nudge=row.sla.first_response is not None)
+            step = follow_up(sla, row.plan, row.request, now, row.paused, row.paused_now)
             if step.action is Action.NUDGE:
-                await self._nudge(conn, row, now)
+                await store.mark_late(conn, row.pull_request_id, row.user_id, now, row.sla.nudge)
+                if row.sla.nudge:
+                    await self._nudge(conn, row)
             elif step.action is Action.ESCALATE:
                 escalate.append((row.pull_request_id, row.user_id, row.sla.escalate_after or 0))
                 later.append((row.pull_request_id, row.user_id, now + ESCALATION_LEASE))
@@ -106,8 +111,7 @@ class ReviewScheduler:
         await store.set_due(conn, later)
         return escalate
 
-    async def _nudge(self, conn: Connection, row: store.Due, now: datetime) -> None:
-        await store.mark_nudged(conn, row.pull_request_id, row.user_id, now)
+    async def _nudge(self, conn: Connection, row: store.Due) -> None:
         ref = parse_pr_id(row.pull_request_id)
         if ref is None:  # a PR of the REST API: nowhere to comment, the record stays
             return
@@ -131,6 +135,7 @@ class ReviewScheduler:
                 await store.mark_escalated(conn, pr_id, silent, None, now)
                 return None
             chosen = await self._replacement(conn, pr, silent, after)
+            await store.mark_late(conn, pr_id, silent, now, nudged=False)  # a breach too
             await store.mark_escalated(conn, pr_id, silent, chosen, now)
             await self._announce(conn, pr_id, silent, chosen, after)
         self.on_enqueued()

@@ -25,6 +25,7 @@ CREATE TABLE review_requests (
     user_id             text NOT NULL REFERENCES users (user_id),
     requested_at        timestamptz NOT NULL DEFAULT now(),
     first_responded_at  timestamptz,
+    breached_at         timestamptz,  -- first_response passed without a response
     nudged_at           timestamptz,
     escalated_at        timestamptz,
     escalated_to        text,
@@ -33,6 +34,7 @@ CREATE TABLE review_requests (
     PRIMARY KEY (pull_request_id, user_id)
 );
 CREATE INDEX review_requests_due ON review_requests (due_at) WHERE due_at IS NOT NULL;
+CREATE INDEX review_requests_by_user ON review_requests (user_id, requested_at);
 
 -- Whenever a reviewer is put on a PR (any path: API, webhook, command, outbox, bulk
 -- deactivation), their request starts; when taken off, it ends. A trigger, so no path
@@ -48,7 +50,8 @@ BEGIN
         INSERT INTO review_requests (pull_request_id, user_id, due_at)
         VALUES (NEW.pull_request_id, NEW.user_id, now())
         ON CONFLICT (pull_request_id, user_id) DO UPDATE
-           SET requested_at = now(), first_responded_at = NULL, nudged_at = NULL,
+           SET requested_at = now(), first_responded_at = NULL, breached_at = NULL,
+               nudged_at = NULL,
                escalated_at = NULL, escalated_to = NULL, ended_at = NULL, due_at = now()
          WHERE review_requests.ended_at IS NOT NULL;
         RETURN NEW;

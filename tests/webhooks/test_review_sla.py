@@ -225,3 +225,28 @@ async def test_two_schedulers_never_nudge_twice_and_a_restart_repeats_nothing(
         restarted.clock.now = bot.clock.now
         await run(restarted, 10)
     assert len(await replies(pg, pr_id)) == 2
+
+
+async def test_stats_show_time_to_first_response_and_breaches(
+    bot: Bot, pg: asyncpg.Pool, host: str, fake: FakeHost
+) -> None:
+    await set_sla(pg, escalate_after=None, nudge=False)
+    first, second = await open_pr(bot, pg, host)
+    bot.clock.advance(1800)
+    await review(bot, host, first)
+    await run(bot, 1.0)  # 1.5 h: the second reviewer is late (no nudge asked: no comment)
+    assert await replies(pg, PR_IDS[host]) == []
+    stats = (await bot.client.get("/stats", params={"team_name": "backend"})).json()
+    users = {u["user_id"]: u["reviews"] for u in stats["users"]}
+    assert users[first]["time_to_first_response"]["p50_seconds"] == pytest.approx(1800, abs=1)
+    assert users[first]["sla_breaches"] == 0 and users[second]["sla_breaches"] == 1
+    assert users[second]["time_to_first_response"]["p50_seconds"] is None
+    (team,) = stats["teams"]
+    assert team["reviews"]["requests"] == 2 and team["reviews"]["responses"] == 1
+    assert team["reviews"]["sla_breaches"] == 1
+    explained = await bot.client.get(
+        "/pullRequest/explain", params={"pull_request_id": PR_IDS[host]}
+    )
+    assert ("late", second) in [
+        (e["event"], e.get("user_id")) for e in explained.json()["follow_up"]
+    ]
