@@ -177,6 +177,36 @@ async def set_due(conn: Connection, items: Sequence[tuple[str, str, datetime | N
     )
 
 
+async def mark_late_many(
+    conn: Connection, rows: Sequence[tuple[str, str]], at: datetime, nudged: Sequence[bool]
+) -> None:
+    """``mark_late`` for many (PR, user) rows at once."""
+    if not rows:
+        return
+    await conn.execute(
+        """UPDATE review_requests r SET breached_at = COALESCE(r.breached_at, $3),
+                  nudged_at = CASE WHEN c.nudged THEN $3 ELSE r.nudged_at END
+             FROM unnest($1::text[], $2::text[], $4::boolean[]) AS c (pr, usr, nudged)
+            WHERE r.pull_request_id = c.pr AND r.user_id = c.usr""",
+        [r[0] for r in rows],
+        [r[1] for r in rows],
+        at,
+        list(nudged),
+    )
+
+
+async def handles(conn: Connection, pairs: Sequence[tuple[str, str]]) -> dict[tuple[str, str], str]:
+    """(host, user id) → the user's handle there (their user id when they have none)."""
+    rows = await conn.fetch(
+        """SELECT c.host, c.usr, COALESCE(h.handle, c.usr) AS handle
+             FROM unnest($1::text[], $2::text[]) AS c (host, usr)
+             LEFT JOIN user_handles h ON h.host = c.host AND h.user_id = c.usr""",
+        [p[0] for p in pairs],
+        [p[1] for p in pairs],
+    )
+    return {(r["host"], r["usr"]): r["handle"] for r in rows}
+
+
 async def mark_late(conn: Connection, pr_id: str, user_id: str, at: datetime, nudged: bool) -> None:
     """The first-response target passed (a breach); ``nudged``: the reminder went out."""
     await conn.execute(

@@ -27,7 +27,7 @@ from bot.core.sla import Action, follow_up
 from bot.hosts.registry import parse_pr_id
 from bot.services.changes import ChangeFeed, Origin, ReviewerChange
 from bot.services.chooser import Chooser
-from bot.services.outbox_kinds import enqueue_message
+from bot.services.outbox_kinds import enqueue_message, enqueue_messages
 from bot.services.review_clock import utcnow
 from config.team_sla import format_duration
 from store import commands as seats
@@ -90,6 +90,7 @@ class ReviewScheduler:
     ) -> list[tuple[str, str, int]]:
         later: list[tuple[str, str, datetime | None]] = []
         escalate: list[tuple[str, str, int]] = []
+        late: list[store.Due] = []
         for row in due:
             if row.pr_status != PrStatus.OPEN or (
                 row.sla.first_response is None and row.sla.escalate_after is None
@@ -100,29 +101,39 @@ class ReviewScheduler:
             sla = replace(row.sla, nudge=row.sla.first_response is not None)
             step = follow_up(sla, row.plan, row.request, now, row.paused, row.paused_now)
             if step.action is Action.NUDGE:
-                await store.mark_late(conn, row.pull_request_id, row.user_id, now, row.sla.nudge)
-                if row.sla.nudge:
-                    await self._nudge(conn, row)
+                late.append(row)
             elif step.action is Action.ESCALATE:
                 escalate.append((row.pull_request_id, row.user_id, row.sla.escalate_after or 0))
                 later.append((row.pull_request_id, row.user_id, now + ESCALATION_LEASE))
                 continue
             later.append((row.pull_request_id, row.user_id, step.next_at))
         await store.set_due(conn, later)
+        await self._nudge(conn, late, now)
         return escalate
 
-    async def _nudge(self, conn: Connection, row: store.Due) -> None:
-        ref = parse_pr_id(row.pull_request_id)
-        if ref is None:  # a PR of the REST API: nowhere to comment, the record stays
-            return
-        handle = (await seats.handles_of(conn, ref.host, [row.user_id]))[row.user_id]
-        target = format_duration(row.sla.first_response)
-        text = (
-            f"@{handle}, a friendly reminder: your review of this pull request was requested"
-            f" and the team's first-response target ({target} of working time) has passed."
-            " A review, an approval or a comment here counts as a response."
+    async def _nudge(self, conn: Connection, late: list[store.Due], now: datetime) -> None:
+        """Record the breaches; one reminder comment per request whose team asks for it
+        (a PR of the REST API has nowhere to comment: the record stays)."""
+        pairs = [(row.pull_request_id, row.user_id) for row in late]
+        await store.mark_late_many(conn, pairs, now, [row.sla.nudge for row in late])
+        wanted = [
+            (row, ref)
+            for row in late
+            if row.sla.nudge and (ref := parse_pr_id(row.pull_request_id))
+        ]
+        names = await store.handles(conn, [(ref.host, row.user_id) for row, ref in wanted])
+        await enqueue_messages(
+            conn,
+            "reply",
+            [
+                (
+                    ref.host,
+                    row.pull_request_id,
+                    {"text": _reminder(names[(ref.host, row.user_id)], row)},
+                )
+                for row, ref in wanted
+            ],
         )
-        await enqueue_message(conn, ref.host, row.pull_request_id, "reply", {"text": text})
 
     async def escalate(self, pr_id: str, silent: str, after: int) -> str | None:
         """Replace ``silent`` on the PR; whom, or None (nobody else, or nothing to do)."""
@@ -174,6 +185,15 @@ class ReviewScheduler:
         await enqueue_message(
             conn, ref.host, pr_id, "reply", {"text": _why(names, silent, chosen, after)}
         )
+
+
+def _reminder(handle: str, row: store.Due) -> str:
+    target = format_duration(row.sla.first_response)
+    return (
+        f"@{handle}, a friendly reminder: your review of this pull request was requested"
+        f" and the team's first-response target ({target} of working time) has passed."
+        " A review, an approval or a comment here counts as a response."
+    )
 
 
 def _why(names: dict[str, str], silent: str, chosen: str | None, after: int) -> str:
