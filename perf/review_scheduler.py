@@ -28,6 +28,8 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
+import asyncpg
+
 from bot.services.changes import ChangeFeed
 from bot.services.chooser import Chooser
 from bot.services.review_scheduler import ReviewScheduler
@@ -57,8 +59,10 @@ def database() -> Iterator[str]:
             stop_postgres(server, pgdata)
 
 
-async def populate(db: Db, requests: int, members: int) -> None:
-    async with db.transaction() as conn:
+async def populate(url: str, requests: int, members: int) -> None:
+    # A connection of its own: bulk setup runs longer than the service's statement bound.
+    conn = await asyncpg.connect(url)
+    try:
         await conn.execute("INSERT INTO teams (team_name) VALUES ('perf')")
         await conn.execute(
             """INSERT INTO team_sla (team_name, first_response, nudge, escalate_after)
@@ -84,12 +88,14 @@ async def populate(db: Db, requests: int, members: int) -> None:
             requests,
             members,
         )
-    async with db.connection() as conn:
         await conn.execute("VACUUM ANALYZE review_requests")
+    finally:
+        await conn.close()
 
 
-async def timed_pass(db: Db, scheduler: ReviewScheduler, requested_ago: str) -> tuple[int, float]:
-    async with db.connection() as conn:
+async def timed_pass(url: str, scheduler: ReviewScheduler, requested_ago: str) -> tuple[int, float]:
+    conn = await asyncpg.connect(url)
+    try:
         await conn.execute(
             f"""UPDATE review_requests SET requested_at = now() - interval '{requested_ago}',
                        due_at = now() - interval '1 second', breached_at = NULL,
@@ -97,6 +103,8 @@ async def timed_pass(db: Db, scheduler: ReviewScheduler, requested_ago: str) -> 
         )
         await conn.execute("DELETE FROM outbox")
         await conn.execute("VACUUM ANALYZE review_requests")
+    finally:
+        await conn.close()
     started = time.perf_counter()
     handled = await scheduler.run_pass()
     return handled, time.perf_counter() - started
@@ -108,7 +116,7 @@ async def main(args: argparse.Namespace) -> None:
         db = Db(url, pool_size=4)
         await db.connect()
         try:
-            await populate(db, args.requests, args.members)
+            await populate(url, args.requests, args.members)
             directory = TeamDirectory(db, TeamCache.from_url("off", 1.0))
             scheduler = ReviewScheduler(
                 db,
@@ -119,7 +127,7 @@ async def main(args: argparse.Namespace) -> None:
             lines = [f"# Review scheduler: one pass over {args.requests:,} due requests", ""]
             lines += ["| pass | rows | seconds | rows / s |", "|---|---|---|---|"]
             for name, ago in (("reschedule", "30 minutes"), ("nudge", "2 hours")):
-                handled, seconds = await timed_pass(db, scheduler, ago)
+                handled, seconds = await timed_pass(url, scheduler, ago)
                 lines.append(f"| {name} | {handled:,} | {seconds:.2f} | {handled / seconds:,.0f} |")
             async with db.connection() as conn:
                 nudges = await conn.fetchval("SELECT count(*) FROM outbox WHERE kind = 'reply'")
