@@ -17,7 +17,7 @@ from bot.core.selection import Candidate, Pick, Selection, Skip, Vacancy, choose
 from bot.core.sla import prefer_at_work
 from bot.core.working_time import Schedule
 from store import batch_selection as batch_store
-from store import review_requests as review_store
+from store import review_timeline as review_store
 from store import selection as store
 from store.db import Connection
 

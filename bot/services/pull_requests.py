@@ -17,7 +17,7 @@ from bot.services.changes import ChangeFeed, Origin, ReviewerChange
 from bot.services.chooser import Chooser
 from bot.services.teams import TeamDirectory
 from store import pull_requests as prs
-from store import review_requests as review_store
+from store import review_timeline as review_store
 from store import selection as selection_store
 from store.db import Db
 from store.retry import retry_transient

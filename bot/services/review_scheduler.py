@@ -25,6 +25,7 @@ from bot.core.delivery import exclusions
 from bot.core.models import PrStatus, PullRequest
 from bot.core.sla import Action, follow_up
 from bot.hosts.registry import parse_pr_id
+from bot.observability.metrics import REVIEW_FOLLOW_UPS as FOLLOW_UPS
 from bot.services.changes import ChangeFeed, Origin, ReviewerChange
 from bot.services.chooser import Chooser
 from bot.services.outbox_kinds import enqueue_message, enqueue_messages
@@ -116,6 +117,7 @@ class ReviewScheduler:
         (a PR of the REST API has nowhere to comment: the record stays)."""
         pairs = [(row.pull_request_id, row.user_id) for row in late]
         await store.mark_late_many(conn, pairs, now, [row.sla.nudge for row in late])
+        FOLLOW_UPS.labels("late").inc(len(late))
         wanted = [
             (row, ref)
             for row in late
@@ -134,6 +136,7 @@ class ReviewScheduler:
                 for row, ref in wanted
             ],
         )
+        FOLLOW_UPS.labels("nudged").inc(len(wanted))
 
     async def escalate(self, pr_id: str, silent: str, after: int) -> str | None:
         """Replace ``silent`` on the PR; whom, or None (nobody else, or nothing to do)."""
@@ -149,6 +152,7 @@ class ReviewScheduler:
             await store.mark_late(conn, pr_id, silent, now, nudged=False)  # a breach too
             await store.mark_escalated(conn, pr_id, silent, chosen, now)
             await self._announce(conn, pr_id, silent, chosen, after)
+        FOLLOW_UPS.labels("escalated" if chosen else "unescalated").inc()
         self.on_enqueued()
         return chosen
 

@@ -96,6 +96,9 @@ async def test_nudge_once_then_escalation(
     timeline = [(e["event"], e.get("user_id")) for e in explained.json()["follow_up"]]
     assert ("escalated", first) in timeline and ("responded", second) in timeline
     assert timeline.index(("requested", first)) < timeline.index(("nudged", first))
+    metrics = (await bot.client.get("/metrics")).text
+    for action in ("late", "nudged", "escalated"):
+        assert f'reviewbot_review_follow_ups_total{{action="{action}"}}' in metrics
 
 
 async def test_a_comment_is_a_response_and_its_commands_still_run(
@@ -139,7 +142,7 @@ async def test_waiting_on_the_author_pauses_the_clock(
 
 
 DRAFT_AGAIN = {
-    "github": ("pull_request__opened", "pull_request__ready_for_review"),
+    "github": ("pull_request__converted_to_draft", "pull_request__ready_for_review"),
     "gitlab": ("merge_request__update", "merge_request__update__ready"),
     "gitea": ("pull_request__edited", "pull_request__edited__wip_removed"),
 }
@@ -149,9 +152,8 @@ def back_to_draft(host: str) -> Any:
     """Each host's documented way of saying the PR is a draft again."""
 
     def edit(payload: dict[str, Any]) -> None:
-        if host == "github":
-            payload["action"] = "converted_to_draft"
-            payload["pull_request"]["draft"] = True
+        if host == "github":  # its own fixture already says so
+            assert payload["action"] == "converted_to_draft"
         elif host == "gitlab":
             title = payload["object_attributes"]["title"]
             payload["object_attributes"].update(draft=True, title="Draft: " + title)
