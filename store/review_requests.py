@@ -51,7 +51,7 @@ async def pause(conn: Connection, pr_id: str, reason: str, at: datetime) -> None
         reason,
         at,
     )
-    await _look_again(conn, pr_id, at)
+    await look_again(conn, pr_id, at)
 
 
 async def resume(conn: Connection, pr_id: str, reason: str, at: datetime) -> None:
@@ -63,10 +63,10 @@ async def resume(conn: Connection, pr_id: str, reason: str, at: datetime) -> Non
         at,
     )
     if not str(done).endswith(" 0"):
-        await _look_again(conn, pr_id, at)
+        await look_again(conn, pr_id, at)
 
 
-async def _look_again(conn: Connection, pr_id: str, at: datetime) -> None:
+async def look_again(conn: Connection, pr_id: str, at: datetime) -> None:
     """Deadlines of the PR's open requests moved: the scheduler recomputes them."""
     await conn.execute(
         """UPDATE review_requests SET due_at = $2

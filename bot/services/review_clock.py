@@ -68,5 +68,6 @@ class ReviewClock:
         """A PR opened as (or back to) a draft stops the clock; ready starts it again."""
         if Kind.DRAFT_OPENED in kinds or Kind.TO_DRAFT in kinds:
             await store.pause(conn, pr_id, "draft", self.clock())
-        elif Kind.OPENED in kinds:
+        elif Kind.OPENED in kinds:  # ready, or reopened: its requests are looked at again
             await store.resume(conn, pr_id, "draft", self.clock())
+            await store.look_again(conn, pr_id, self.clock())

@@ -6,6 +6,8 @@ PostgreSQL and Redis; time is the test's clock, nothing sleeps."""
 from __future__ import annotations
 
 import asyncio
+import json
+from datetime import UTC, datetime
 from typing import Any
 
 import asyncpg
@@ -81,6 +83,11 @@ async def test_nudge_once_then_escalation(
         pr_id,
     )
     assert event["source"] == "sla"
+    explain = (
+        json.loads(event["explain"]) if isinstance(event["explain"], str) else event["explain"]
+    )
+    assert explain["reason"] == {"escalation": True, "silent": first, "after": "2h"}
+    assert explain["chosen"] == [third] and explain["strategy"] == "random"
     await bot.drain()
     if fake.mr is not None:
         assert GITLAB_IDS[handle(host, third)] in fake.mr.reviewer_ids
@@ -252,3 +259,35 @@ async def test_stats_show_time_to_first_response_and_breaches(
     assert ("late", second) in [
         (e["event"], e.get("user_id")) for e in explained.json()["follow_up"]
     ]
+
+
+@pytest.mark.parametrize("host", ["github"])  # the clock is host-independent
+async def test_the_clock_runs_in_working_hours_only(
+    bot: Bot, pg: asyncpg.Pool, host: str, fake: FakeHost
+) -> None:
+    await set_sla(pg, hours="09:00-17:00")  # UTC, mon-fri
+    await pg.execute("UPDATE users SET timezone = 'Europe/Berlin' WHERE team_name = 'backend'")
+    bot.clock.now = datetime(2027, 1, 8, 15, 30, tzinfo=UTC)  # Friday 16:30 in Berlin
+    await open_pr(bot, pg, host)
+    await run(bot, 2)  # Friday 18:30 Berlin: half an hour of work used
+    assert await replies(pg, PR_IDS[host]) == []
+    bot.clock.now = datetime(2027, 1, 11, 8, 29, tzinfo=UTC)  # Monday 09:29 Berlin
+    await run(bot)
+    assert await replies(pg, PR_IDS[host]) == []
+    bot.clock.now = datetime(2027, 1, 11, 8, 31, tzinfo=UTC)  # Monday 09:31 Berlin
+    await run(bot)
+    assert len(await replies(pg, PR_IDS[host])) == 2
+
+
+@pytest.mark.parametrize("host", ["github"])
+async def test_a_reopened_pr_is_followed_up_again(
+    bot: Bot, pg: asyncpg.Pool, host: str, fake: FakeHost
+) -> None:
+    await set_sla(pg, escalate_after=None)
+    await open_pr(bot, pg, host)
+    await bot.post(host, "pull_request__closed__unmerged")
+    await run(bot, 0.5)  # closed: looked at once, then left alone
+    assert await pg.fetchval("SELECT count(*) FROM review_requests WHERE due_at IS NOT NULL") == 0
+    assert (await bot.post(host, "pull_request__reopened")).status_code == 200
+    await run(bot, 0.6)
+    assert len(await replies(pg, PR_IDS[host])) == 2
