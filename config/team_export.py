@@ -29,6 +29,7 @@ def export_yaml(state: StoredState) -> str:
                 "strategy": team.strategy.name,
                 "reviewers": team.reviewers,
                 **dict(team.handles),
+                **team.sla.exported(),
                 "members": [_member(m) for m in members],
             }
         )
@@ -53,4 +54,5 @@ def _member(member: MemberSpec) -> dict[str, Any]:
             periods.append({"from": period.first_day, "to": period.last_day})
     if periods:
         out["away"] = periods
+    out.update(member.work.exported())
     return out

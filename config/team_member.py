@@ -20,10 +20,12 @@ import yaml
 
 from bot.core.models import AwayPeriod
 from bot.hosts.registry import HOSTS
+from config.team_sla_read import MEMBER_KEYS as WORK_KEYS
+from config.team_sla_read import read_work_time
 from config.team_spec import MAX_ID_LENGTH, MAX_NAME_LENGTH, MemberSpec, sort_away
 from config.yaml_reader import Located, Reader
 
-MEMBER_KEYS = ("id", "name", "active", *HOSTS, "max_open_reviews", "away_until", "away")
+MEMBER_KEYS = ("id", "name", "active", *HOSTS, "max_open_reviews", "away_until", "away", *WORK_KEYS)
 _PERIOD_KEYS = ("from", "to")
 _DATE = "a date (YYYY-MM-DD)"
 
@@ -63,12 +65,14 @@ def read_member(
                 handles.append((host, handle))
     cap = _cap(reader, values.get("max_open_reviews"), f"{key}.max_open_reviews")
     away = _away(reader, values, key)
+    work = read_work_time(reader, values, key)
     if user_id is None:
         return None, None
     identity = Identity(user_id, tuple(handles), reader.where(values["id"], f"{key}.id"))
     if len(reader.issues) > errors_before or name is None:
         return None, identity
-    return MemberSpec(user_id, name, bool(active), tuple(handles), cap, away), identity
+    member = MemberSpec(user_id, name, bool(active), tuple(handles), cap, away, work)
+    return member, identity
 
 
 def _cap(reader: Reader, node: yaml.Node | None, key: str) -> int | None:

@@ -32,12 +32,14 @@ from bot.hosts.registry import HOSTS
 from config.team_cross import check_across
 from config.team_member import Identity, read_member
 from config.team_rules import ReadRule, check_rules, read_codeowners, read_rules
+from config.team_sla_read import TEAM_KEYS as SLA_KEYS
+from config.team_sla_read import read_team_sla
 from config.team_spec import MAX_ID_LENGTH, ConfigInvalid, ConfigIssue, MemberSpec, TeamSpec
 from config.yaml_reader import Located, Reader, compose, size_problem
 
 FORMAT_VERSION = 1
 _TOP_KEYS = ("version", "teams", "rules", "codeowners")
-_TEAM_KEYS = ("name", "reviewers", "strategy", *HOSTS, "members")
+_TEAM_KEYS = ("name", "reviewers", "strategy", *HOSTS, "members", *SLA_KEYS)
 
 
 @dataclass(frozen=True, slots=True)
@@ -214,6 +216,7 @@ def _read_team(reader: Reader, node: yaml.Node, key: str) -> ReadTeam | None:
         reader.issue(node, f"{key}.name", "missing key; every team needs a name")
     reviewers = get("reviewers", lambda n, k: _reviewers(reader, n, k), DEFAULT_REVIEWERS)
     strategy = get("strategy", lambda n, k: _strategy(reader, n, k), DEFAULT_STRATEGY)
+    sla = read_team_sla(reader, entries, key)
     members: list[MemberSpec] = []
     identities: list[Identity] = []
     if "members" not in entries:
@@ -229,7 +232,7 @@ def _read_team(reader: Reader, node: yaml.Node, key: str) -> ReadTeam | None:
         if host in entries:
             text = reader.text(entries[host][1], f"{key}.{host}", MAX_ID_LENGTH, f"a {host} team")
             handles.extend([(host, text.lstrip("@"))] if text else [])
-    spec = TeamSpec(name, strategy, reviewers, tuple(members), tuple(handles))
+    spec = TeamSpec(name, strategy, reviewers, tuple(members), tuple(handles), sla)
     valid = len(reader.issues) == errors_before
     name_at = reader.where(entries["name"][1] if "name" in entries else node, f"{key}.name")
     return ReadTeam(spec if valid else None, name, name_at, tuple(identities))

@@ -195,6 +195,7 @@ def _team_changes(team: TeamSpec, state: StoredState) -> list[Change]:
         "strategy": team.strategy.name,
         "reviewers": team.reviewers,
         "handles": dict(team.handles),
+        **team.sla.fields(),
     }
     if current is None:
         return [Change("team_created", team.name, details=_diff({}, wanted))]
@@ -202,6 +203,7 @@ def _team_changes(team: TeamSpec, state: StoredState) -> list[Change]:
         "strategy": current.strategy.name,
         "reviewers": current.reviewers,
         "handles": dict(current.handles),
+        **current.sla.fields(),
     }
     details = _diff(now, wanted)
     return [Change("team_updated", team.name, details=details)] if details else []

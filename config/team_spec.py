@@ -12,6 +12,7 @@ from datetime import date
 from bot.core.models import DEFAULT_REVIEWERS, AwayPeriod
 from bot.core.routing import CODEOWNERS_OFF, CodeOwnersSetting, Rule
 from bot.core.selection import DEFAULT_STRATEGY, Strategy
+from config.team_sla import DEFAULT_WORK, NO_SLA, TeamSla, WorkTime
 
 MAX_ID_LENGTH = 255
 MAX_NAME_LENGTH = 1000
@@ -25,6 +26,7 @@ class MemberSpec:
     handles: tuple[tuple[str, str], ...] = ()  # (host, handle), in bot.hosts.registry order
     max_open_reviews: int | None = None
     away: tuple[AwayPeriod, ...] = ()  # sorted: away_until first, then by dates
+    work: WorkTime = DEFAULT_WORK  # timezone, hours, days (issue 15)
 
     def fields(self) -> dict[str, object]:
         """The comparable settings of a member (everything but id and team)."""
@@ -34,6 +36,7 @@ class MemberSpec:
             "handles": dict(self.handles),
             "max_open_reviews": self.max_open_reviews,
             "away": [_period(p) for p in self.away],
+            **self.work.fields(),
         }
 
 
@@ -53,6 +56,7 @@ class TeamSpec:
     reviewers: int = DEFAULT_REVIEWERS
     members: tuple[MemberSpec, ...] = ()
     handles: tuple[tuple[str, str], ...] = ()  # (host, org/team), in bot.hosts.registry order
+    sla: TeamSla = NO_SLA  # sla: and prefer_working_hours: (issue 15)
 
 
 @dataclass(frozen=True, slots=True)

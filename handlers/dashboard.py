@@ -98,7 +98,7 @@ async def pr_page(request: Request) -> Response:
         return redirect(LOGIN)
     pr_id = params.query_param(request, "pull_request_id")
     pr = await found.pull_requests.get(pr_id)
-    events, routing = await found.pull_requests.explain(pr_id)
+    events, routing, _ = await found.pull_requests.explain(pr_id)
     context = {
         **_common(request, found, role),
         "pr": pr,

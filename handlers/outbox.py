@@ -42,7 +42,8 @@ async def outbox_failed(request: Request) -> Response:
 
 async def outbox_retry(request: Request) -> Response:
     raw = await read_raw(request)
-    body = decode(raw, RetryIn) if raw.strip() else RetryIn()
+    # No body at all retries every failed one; a body of only whitespace is malformed.
+    body = decode(raw, RetryIn) if raw else RetryIn()
     ids = None if body.ids is msgspec.UNSET else body.ids
     if ids is not None and not ids:
         raise BadRequest("invalid field: ids must not be empty (omit it to retry every failed one)")

@@ -72,8 +72,8 @@ async def pr_list(request: Request) -> Response:
 
 async def pr_explain(request: Request) -> Response:
     pr_id = query_param(request, "pull_request_id")
-    events, routing = await services(request).pull_requests.explain(pr_id)
-    body: dict[str, Any] = {"pull_request_id": pr_id, "assignments": events}
+    events, routing, follow_up = await services(request).pull_requests.explain(pr_id)
+    body: dict[str, Any] = {"pull_request_id": pr_id, "assignments": events, "follow_up": follow_up}
     if routing is not None:
         body["routing"] = routing
     return json_response(body)

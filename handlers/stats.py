@@ -10,7 +10,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from bot.core.errors import BadRequest
-from bot.core.stats import TeamStats, UserStats, Window
+from bot.core.stats import NO_REVIEWS, ResponseFigures, TeamStats, UserStats, Window
 from handlers import params
 from handlers.codec import json_response
 from handlers.deps import services
@@ -40,6 +40,10 @@ def _team_row(team: TeamStats, members: list[UserStats]) -> dict[str, Any]:
     }
 
 
+def _reviews(figures: dict[str, ResponseFigures], key: str) -> dict[str, object]:
+    return figures.get(key, NO_REVIEWS).as_json()
+
+
 async def get_stats(request: Request) -> Response:
     window = _window(request)
     limit = params.bounded_int(request, "pr_limit", PR_LIMIT_DEFAULT, 1, PR_LIMIT_MAX)
@@ -52,8 +56,20 @@ async def get_stats(request: Request) -> Response:
             "team_name": window.team_name,
             "since": window.since,
             "until": window.until,
-            "users": [asdict(u) for u in report.users],
-            "teams": [_team_row(t, by_team.get(t.team_name, [])) for t in report.teams],
+            "users": [
+                {
+                    **asdict(u),
+                    "reviews": report.reviews_by_user.get(u.user_id, NO_REVIEWS).as_json(),
+                }
+                for u in report.users
+            ],
+            "teams": [
+                {
+                    **_team_row(t, by_team.get(t.team_name, [])),
+                    "reviews": _reviews(report.reviews_by_team, t.team_name),
+                }
+                for t in report.teams
+            ],
             "pull_requests": [asdict(p) for p in report.pull_requests],
         }
     )

@@ -17,15 +17,21 @@ class Seat:
     """A current reviewer and how they got there (their latest assignment event)."""
 
     user_id: str
-    picked: bool  # chosen by a selection (reviewbot), not named by a person or the host
+    # Chosen by a selection (reviewbot), not named by a person or the host, and not yet
+    # responded (a reviewer who reviewed is never rerolled or replaced away; issue 15).
+    picked: bool
     event_id: int  # newer seats have larger ids
 
 
 async def seats(conn: Connection, pr_id: str) -> list[Seat]:
-    """The PR's reviewers in slot order, each with whether reviewbot picked them."""
+    """The PR's reviewers in slot order, each with whether reviewbot picked them and they
+    have not responded yet."""
     rows = await conn.fetch(
-        """SELECT r.user_id, e.id AS event_id, (e.explain ? 'strategy') AS picked
+        """SELECT r.user_id, e.id AS event_id,
+                  (e.explain ? 'strategy' AND q.first_responded_at IS NULL) AS picked
              FROM pr_reviewers r
+             LEFT JOIN review_requests q
+               ON q.pull_request_id = r.pull_request_id AND q.user_id = r.user_id
              LEFT JOIN LATERAL (
                  SELECT id, explain FROM assignment_events e
                   WHERE e.pull_request_id = r.pull_request_id AND e.user_id = r.user_id

@@ -123,6 +123,30 @@ async def enqueue_message(
     )
 
 
+async def enqueue_messages(
+    conn: Connection,
+    rows: Sequence[tuple[str, str, dict[str, Any]]],
+    kind: str,
+    *,
+    lane: str,
+    solo: bool,
+) -> None:
+    """Many ``enqueue_message`` rows of one kind in one statement: (host, PR, payload)."""
+    if not rows:
+        return
+    await conn.execute(
+        """INSERT INTO outbox (host, pull_request_id, kind, payload, lane, solo)
+           SELECT h, p, $4, d, $5, $6
+             FROM unnest($1::text[], $2::text[], $3::jsonb[]) AS r (h, p, d)""",
+        [r[0] for r in rows],
+        [r[1] for r in rows],
+        [json.dumps(r[2]) for r in rows],
+        kind,
+        lane,
+        solo,
+    )
+
+
 def _claimable(alias: str) -> str:
     """SQL: row ``alias`` is not leased, or its lease ran out, or its owner is gone."""
     return f"""({alias}.lease_until IS NULL OR {alias}.lease_until <= $1

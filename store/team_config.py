@@ -10,9 +10,12 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import date
 
+from asyncpg import Record
+
 from bot.core.models import AwayPeriod
 from bot.core.selection import strategy_named
 from config.team_plan import Plan
+from config.team_sla import TeamSla, WorkTime
 from config.team_spec import MemberSpec, StoredState, StoredUser, TeamSpec, sort_away
 from store import routing as routing_store
 from store.db import Connection
@@ -32,8 +35,13 @@ async def load_state(conn: Connection) -> StoredState:
             strategy_named(r["strategy"]),
             r["reviewers"],
             handles=tuple(team_handles.get(r["team_name"], ())),
+            sla=_sla(r),
         )
-        for r in await conn.fetch("SELECT team_name, strategy, reviewers FROM teams")
+        for r in await conn.fetch(
+            """SELECT t.team_name, t.strategy, t.reviewers, s.first_response, s.nudge,
+                      s.escalate_after, s.prefer_working_hours
+                 FROM teams t LEFT JOIN team_sla s USING (team_name)"""
+        )
     }
     routing = await routing_store.load_routing(conn)
     handles: dict[str, list[tuple[str, str]]] = defaultdict(list)
@@ -50,7 +58,8 @@ async def load_state(conn: Connection) -> StoredState:
             away[r["user_id"]].append(AwayPeriod(r["first_day"], r["last_day"]))
     users = {}
     rows = await conn.fetch(
-        "SELECT user_id, username, team_name, is_active, max_open_reviews FROM users"
+        """SELECT user_id, username, team_name, is_active, max_open_reviews,
+                  timezone, work_hours, work_days FROM users"""
     )
     for r in rows:
         uid = r["user_id"]
@@ -61,10 +70,19 @@ async def load_state(conn: Connection) -> StoredState:
             tuple(handles[uid]),
             r["max_open_reviews"],
             sort_away(away[uid]),
+            WorkTime(r["timezone"], r["work_hours"], r["work_days"]),
         )
         users[uid] = StoredUser(r["team_name"], member)
     return StoredState(
         teams, users, owners, self_set, rules=routing.rules, codeowners=routing.codeowners
+    )
+
+
+def _sla(row: Record) -> TeamSla:
+    if row["nudge"] is None:  # no team_sla row
+        return TeamSla()
+    return TeamSla(
+        row["first_response"], row["nudge"], row["escalate_after"], row["prefer_working_hours"]
     )
 
 
@@ -104,6 +122,39 @@ async def _upsert_teams(conn: Connection, teams: list[TeamSpec]) -> None:
         [t.strategy.name for t in teams],
         [t.reviewers for t in teams],
     )
+    await _write_sla(conn, teams)
+
+
+async def _write_sla(conn: Connection, teams: list[TeamSpec]) -> None:
+    """Each team's SLA; open requests of those teams are looked at again, since their
+    deadlines may have moved."""
+    await conn.executemany(
+        """INSERT INTO team_sla (team_name, first_response, nudge, escalate_after,
+                                prefer_working_hours)
+           VALUES ($1, $2, $3, $4, $5)
+           ON CONFLICT (team_name) DO UPDATE
+              SET first_response = EXCLUDED.first_response, nudge = EXCLUDED.nudge,
+                  escalate_after = EXCLUDED.escalate_after,
+                  prefer_working_hours = EXCLUDED.prefer_working_hours""",
+        [
+            (
+                t.name,
+                t.sla.first_response,
+                t.sla.nudge,
+                t.sla.escalate_after,
+                t.sla.prefer_working_hours,
+            )
+            for t in teams
+        ],
+    )
+    await conn.execute(
+        """UPDATE review_requests r SET due_at = now()
+             FROM users u
+            WHERE u.user_id = r.user_id AND u.team_name = ANY($1::text[])
+              AND r.ended_at IS NULL AND r.first_responded_at IS NULL
+              AND r.escalated_at IS NULL""",
+        [t.name for t in teams],
+    )
 
 
 async def _upsert_users(conn: Connection, members: list[tuple[str, MemberSpec]]) -> None:
@@ -112,11 +163,15 @@ async def _upsert_users(conn: Connection, members: list[tuple[str, MemberSpec]])
     ids = [m.user_id for _, m in members]
     # A member who changes team starts the new team's round-robin queue afresh.
     await conn.execute(
-        """INSERT INTO users (user_id, username, team_name, is_active, max_open_reviews)
-           SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::boolean[], $5::int[])
+        """INSERT INTO users (user_id, username, team_name, is_active, max_open_reviews,
+                              timezone, work_hours, work_days)
+           SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::boolean[], $5::int[],
+                                $6::text[], $7::text[], $8::text[])
            ON CONFLICT (user_id) DO UPDATE
               SET username = EXCLUDED.username, team_name = EXCLUDED.team_name,
                   is_active = EXCLUDED.is_active, max_open_reviews = EXCLUDED.max_open_reviews,
+                  timezone = EXCLUDED.timezone, work_hours = EXCLUDED.work_hours,
+                  work_days = EXCLUDED.work_days,
                   rr_turn = CASE WHEN users.team_name = EXCLUDED.team_name
                                  THEN users.rr_turn ELSE 0 END,
                   updated_at = now()""",
@@ -125,6 +180,9 @@ async def _upsert_users(conn: Connection, members: list[tuple[str, MemberSpec]])
         [team for team, _ in members],
         [m.is_active for _, m in members],
         [m.max_open_reviews for _, m in members],
+        [m.work.timezone for _, m in members],
+        [m.work.hours for _, m in members],
+        [m.work.days for _, m in members],
     )
     await conn.execute("DELETE FROM user_handles WHERE user_id = ANY($1::text[])", ids)
     # Only the file's periods: an away period a member set by comment command stays

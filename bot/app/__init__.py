@@ -25,6 +25,7 @@ from bot.services.deactivation import Deactivations
 from bot.services.outbox import OutboxWorker
 from bot.services.pull_requests import PullRequests
 from bot.services.readiness import Readiness
+from bot.services.review_scheduler import ReviewScheduler
 from bot.services.routing_worker import RoutingWorker
 from bot.services.stats import Stats
 from bot.services.team_config import start_team_config
@@ -52,9 +53,10 @@ def create_app(settings: Settings) -> Starlette:
         # An exit stack, so that a failure half-way through start-up (a broken TEAMS_FILE,
         # say) still closes what was already opened, in reverse order.
         async with AsyncExitStack() as resources:
-            app.state.services, app.state.outbox_worker, app.state.routing_worker = await _start(
-                settings, database_url, resources
-            )
+            started = await _start(settings, database_url, resources)
+            services, worker, routing, scheduler = started
+            app.state.services, app.state.outbox_worker = services, worker
+            app.state.routing_worker, app.state.review_scheduler = routing, scheduler
             yield
 
     return Starlette(
@@ -72,7 +74,7 @@ def create_app(settings: Settings) -> Starlette:
 
 async def _start(
     settings: Settings, database_url: str, resources: AsyncExitStack
-) -> tuple[Services, OutboxWorker, RoutingWorker]:
+) -> tuple[Services, OutboxWorker, RoutingWorker, ReviewScheduler]:
     """Open every shared resource (closed by ``resources``) and build the use cases on them.
 
     Nothing here needs PostgreSQL to answer: migrations and TEAMS_FILE wait for it if it
@@ -118,7 +120,8 @@ async def _start(
         readiness=Readiness(db, cache),
         dashboard=Dashboard(db, lambda: datetime.now(UTC), list(HOSTS)),
     )
-    return services, hooks.worker, hooks.routing  # the workers apart: tests drive their clock
+    # The workers and the scheduler apart: tests drive their clocks.
+    return services, hooks.worker, hooks.routing, hooks.scheduler
 
 
 async def _nothing() -> None:

@@ -21,6 +21,7 @@ from bot.services.chooser import Chooser
 from bot.services.deliveries import WebhookSync
 from bot.services.outbox import OutboxWorker, RetryPolicy, outbox_listener
 from bot.services.outbox_admin import OutboxAdmin
+from bot.services.review_scheduler import ReviewScheduler
 from bot.services.routing import Router
 from bot.services.routing_worker import RoutingWorker
 from bot.services.spool_drain import SpoolDrainer
@@ -38,6 +39,7 @@ class WebhookRuntime:
     worker: OutboxWorker
     admin: OutboxAdmin
     routing: RoutingWorker
+    scheduler: ReviewScheduler
 
 
 @contextlib.asynccontextmanager
@@ -85,11 +87,16 @@ async def webhook_runtime(
             worker=worker,
             admin=OutboxAdmin(db, lambda: worker.clock(), worker.wake),
             routing=routing,
+            scheduler=ReviewScheduler(db, chooser, changes, worker.wake),
         )
         task = asyncio.create_task(worker.run_forever()) if settings.outbox_worker else None
-        # The same switch: an instance that sends no post-backs reads no files either.
+        # The same switch: an instance that sends no post-backs reads no files either,
+        # and follows no reviews (what the scheduler decides goes out through post-backs).
         routing_task = (
             asyncio.create_task(routing.run_forever()) if settings.outbox_worker else None
+        )
+        following = (
+            asyncio.create_task(runtime.scheduler.run_forever()) if settings.outbox_worker else None
         )
         draining = asyncio.create_task(drainer.run_forever())
         try:
@@ -100,6 +107,10 @@ async def webhook_runtime(
                 routing.stop()
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(routing_task, settings.host_timeout * 2)
+            if following is not None:
+                following.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await following
             if task is not None:
                 worker.stop()
                 try:  # a round ends within the host timeout; do not wait for ever

@@ -28,6 +28,7 @@ from bot.core.models import DEFAULT_REVIEWERS, MAX_REVIEWERS, PrStatus, PullRequ
 
 OPENING = frozenset({Kind.OPENED, Kind.DRAFT_OPENED})
 DRAFT_NOTE = "draft: reviewers are chosen when it is ready for review"
+TO_DRAFT_NOTE = "back to draft: reviewers stay; the review clock stops until it is ready"
 
 
 @dataclass(frozen=True, slots=True)
@@ -154,6 +155,8 @@ def _steps(event: Happened, kind: Kind, status: PrStatus) -> tuple[list[Step], P
     """One kind's steps and the PR's status after them."""
     if kind is Kind.RENAMED:
         return [Rename(event.title)], status
+    if kind is Kind.TO_DRAFT:
+        return [Note(TO_DRAFT_NOTE)], status
     if kind is Kind.MERGED:
         return [Merge()], PrStatus.MERGED
     if status is PrStatus.MERGED:

@@ -19,3 +19,4 @@ class Kind(StrEnum):
     MERGED = "merged"
     CLOSED = "closed"  # closed without merge
     NEW_COMMITS = "new_commits"  # pushed to: path rules not yet satisfied top up
+    TO_DRAFT = "to_draft"  # back to draft: reviewers stay, the review clock stops (issue 15)

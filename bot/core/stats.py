@@ -41,3 +41,28 @@ class PrStats:
     pull_request_id: str
     reassignments: int
     removals: int
+
+
+@dataclass(frozen=True, slots=True)
+class ResponseFigures:
+    requests: int
+    responses: int
+    p50_seconds: float | None
+    p90_seconds: float | None
+    breaches: int  # first_response passed without a response
+    escalations: int
+
+    def as_json(self) -> dict[str, object]:
+        return {
+            "requests": self.requests,
+            "responses": self.responses,
+            "time_to_first_response": {
+                "p50_seconds": self.p50_seconds,
+                "p90_seconds": self.p90_seconds,
+            },
+            "sla_breaches": self.breaches,
+            "escalations": self.escalations,
+        }
+
+
+NO_REVIEWS = ResponseFigures(0, 0, None, None, 0, 0)

@@ -4,6 +4,8 @@ A parser turns (event header, JSON payload) into exactly one of:
 - ``PrEvent``: what happened to one pull request, as a tuple of ``Kind`` in the order
   they are applied (one delivery can rename, change reviewers and leave draft at once);
 - ``CommentEvent``: a new comment on a pull request, which may hold commands (issue 13);
+- ``ActivityEvent``: a reviewer responded (review, approval, changes requested, a review
+  comment), or the author pushed new commits (issue 15);
 - ``Ping``: the host testing the hook (answered 200);
 - ``Ignored``: an event or action we deliberately do nothing for, with the reason (202).
 """
@@ -12,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from enum import StrEnum
 from typing import Any
 
 from bot.core.errors import BadRequest
@@ -72,6 +75,25 @@ class CommentEvent:
     known_users: tuple[tuple[int, str], ...] = ()
 
 
+class Activity(StrEnum):
+    APPROVED = "approved"  # a review that approves
+    CHANGES_REQUESTED = "changes_requested"  # the PR now waits on its author
+    COMMENTED = "commented"  # a review or review comment without a verdict
+
+    @property
+    def responds(self) -> bool:
+        return self in (Activity.APPROVED, Activity.CHANGES_REQUESTED, Activity.COMMENTED)
+
+
+@dataclass(frozen=True, slots=True)
+class ActivityEvent:
+    """Something on a PR that the review clock follows (``actor``: the host handle)."""
+
+    ref: PrRef
+    activity: Activity
+    actor: str | None
+
+
 @dataclass(frozen=True, slots=True)
 class Ping:
     note: str = "pong"
@@ -90,7 +112,7 @@ class Pushed:
     to_default_branch: bool
 
 
-Parsed = PrEvent | CommentEvent | Ping | Ignored | Pushed
+Parsed = PrEvent | CommentEvent | ActivityEvent | Ping | Ignored | Pushed
 
 
 def pushed(

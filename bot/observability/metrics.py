@@ -50,6 +50,14 @@ OUTBOX_FAILURES = Counter(
     "Post-backs given up on (now listed at GET /outbox/failed), by host.",
     ["host"],
 )
+# Review follow-through (issue 15): what the schedulers of this process did.
+REVIEW_FOLLOW_UPS = Counter(
+    "reviewbot_review_follow_ups_total",
+    "Review requests followed up by this process's scheduler, by action (late: the "
+    "first-response target passed; nudged: a reminder comment queued; escalated: the "
+    "silent reviewer replaced; unescalated: nobody else was available).",
+    ["action"],
+)
 HOST_CIRCUIT = Gauge(
     "reviewbot_host_circuit_open",
     "1 while this worker holds a host's post-backs back because the host is failing",

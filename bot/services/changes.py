@@ -22,6 +22,7 @@ class Origin(StrEnum):
     HOST = "host"  # a copy of what a human did on the host: never echoed back
     REFUSED = "refused"  # the host refused a reviewer; only the replacement is requested
     COMMAND = "command"  # a comment command on the host (r?, reroll, release)
+    SLA = "sla"  # a silent reviewer replaced by the review scheduler (issue 15)
 
     @property
     def posts_removals(self) -> bool:

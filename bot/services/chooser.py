@@ -27,10 +27,12 @@ class Chooser:
         directory: TeamDirectory,
         rng: random.Random,
         today: Callable[[], date] = utc_today,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
         self.directory = directory
         self.rng = rng
         self.today = today
+        self.clock = clock  # working hours (prefer_working_hours) are read at this time
 
     async def choose_and_lock(
         self,
@@ -70,7 +72,7 @@ class Chooser:
             return []
         wanted = team.reviewers if count is None else count
         reasons = exclusion_reasons(exclude, author=author, replacing=replacing, refused=refused)
-        return await choose(conn, team, reasons, wanted, self.rng, self.today())
+        return await choose(conn, team, reasons, wanted, self.rng, self.today(), self.clock())
 
     async def choose_many_and_lock(
         self, conn: Connection, team_name: str, vacancies: Sequence[Vacancy], leaving: Set[str]

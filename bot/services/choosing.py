@@ -6,14 +6,18 @@
 
 from __future__ import annotations
 
+import json
 import random
 from collections.abc import Mapping, Sequence, Set
 from dataclasses import replace
-from datetime import date
+from datetime import UTC, date, datetime
 
 from bot.core.models import Team
 from bot.core.selection import Candidate, Pick, Selection, Skip, Vacancy, choose_batch, select
+from bot.core.sla import prefer_at_work
+from bot.core.working_time import Schedule
 from store import batch_selection as batch_store
+from store import review_timeline as review_store
 from store import selection as store
 from store.db import Connection
 
@@ -40,9 +44,73 @@ async def choose(
     count: int,
     rng: random.Random,
     today: date,
+    now: datetime | None = None,
 ) -> list[str]:
     if count <= 0:
         return []
+    schedules = await review_store.work_preferences(conn, team.team_name)
+    if schedules is None:
+        return await _choose(conn, team, exclusions, count, rng, today)
+    return await _choose_by_working_hours(
+        conn, team, exclusions, count, rng, today, (schedules, now or datetime.now(UTC))
+    )
+
+
+async def _choose_by_working_hours(
+    conn: Connection,
+    team: Team,
+    exclusions: Mapping[str, Skip],
+    count: int,
+    rng: random.Random,
+    today: date,
+    when: tuple[Mapping[str, Schedule], datetime],
+) -> list[str]:
+    """prefer_working_hours: those at work now first, then those whose next shift starts
+    soonest, and so on — the team's strategy choosing within each group. Away and
+    capacity still rule in every round; a round per distinct start, so it is bounded."""
+    schedules, now = when
+    remaining = [
+        m.user_id
+        for m in team.members
+        if m.user_id not in exclusions and m.is_active and not m.is_away(today)
+    ]
+    chosen: list[str] = []
+    rounds: list[list[str]] = []
+    while len(chosen) < count and remaining:
+        group = set(prefer_at_work(remaining, schedules, now))
+        later = {u: Skip.OFF_HOURS for u in remaining if u not in group}
+        skip = {**exclusions, **later, **dict.fromkeys(chosen, Skip.ALREADY_REVIEWING)}
+        got = await _choose(conn, team, skip, count - len(chosen), rng, today)
+        chosen.extend(got)
+        rounds.append(got)
+        remaining = [u for u in remaining if u not in group]
+    await _explain_rounds(conn, chosen, rounds, count)
+    return chosen
+
+
+async def _explain_rounds(
+    conn: Connection, chosen: list[str], rounds: list[list[str]], count: int
+) -> None:
+    """The last round's explanation, naming every round's choices, so each chosen
+    reviewer's assignment event carries it, and saying working hours came first."""
+    raw = await conn.fetchval("SELECT current_setting('reviewbot.explain', true)")
+    if not raw:
+        return
+    explain = json.loads(raw)
+    explain["chosen"] = list(chosen)
+    explain["count"] = count
+    explain["prefer_working_hours"] = {"rounds": rounds}
+    await conn.execute("SELECT set_config('reviewbot.explain', $1, true)", json.dumps(explain))
+
+
+async def _choose(
+    conn: Connection,
+    team: Team,
+    exclusions: Mapping[str, Skip],
+    count: int,
+    rng: random.Random,
+    today: date,
+) -> list[str]:
     if needs_team_lock(team):
         return await _choose_under_team_lock(conn, team, exclusions, count, rng, today)
     return await _choose_from_cache(conn, team, exclusions, count, rng, today)

@@ -41,11 +41,12 @@ from bot.core.events import Kind
 from bot.core.models import User
 from bot.hosts.base import HostMemory
 from bot.hosts.dispatch import parse
-from bot.hosts.events import CommentEvent, Ignored, Parsed, Ping, PrEvent, Pushed
+from bot.hosts.events import ActivityEvent, CommentEvent, Ignored, Parsed, Ping, PrEvent, Pushed
 from bot.hosts.registry import HOSTS
 from bot.services.changes import ChangeFeed, Origin, ReviewerChange
 from bot.services.chooser import Chooser
-from bot.services.commands import CommentCommands
+from bot.services.commands import CommentCommands, own_names
+from bot.services.review_clock import ReviewClock
 from bot.services.teams import TeamDirectory
 from store import host_sync, users
 from store import outbox as outbox_store
@@ -93,6 +94,8 @@ class WebhookSync:
         self.on_spooled = on_spooled
         self.comments = CommentCommands(bot_name, chooser, directory, changes, memories)
         self.on_routed = on_routed  # wakes the routing worker
+        self.bot_name = bot_name
+        self.review_clock = ReviewClock()
 
     async def receive(
         self, host: str, delivery: str, parsed: Parsed, headers: Mapping[str, str], body: bytes
@@ -102,7 +105,7 @@ class WebhookSync:
         While the spool holds anything, PR events queue behind it so that they are applied
         in arrival order; pings and ignored events never touch the store.
         """
-        if self.spool is None or not isinstance(parsed, PrEvent | CommentEvent):
+        if self.spool is None or not isinstance(parsed, PrEvent | CommentEvent | ActivityEvent):
             return await self.handle(host, delivery, parsed)
         if not self.spool.pending():  # one stat(): cheaper than a hop to a thread
             try:
@@ -134,6 +137,8 @@ class WebhookSync:
             return await self._comment(host, delivery, parsed)
         if isinstance(parsed, Pushed):
             return await self._pushed(host, parsed)
+        if isinstance(parsed, ActivityEvent):
+            return await self._activity(host, delivery, parsed)
         async with self.db.transaction() as conn:
             if not await host_sync.record_delivery(conn, host, delivery):
                 return duplicate(delivery)
@@ -150,10 +155,25 @@ class WebhookSync:
             self.on_routed()
         return outcome
 
+    async def _activity(self, host: str, delivery: str, ev: ActivityEvent) -> Outcome:
+        """A review, push or back-to-draft: the review clock's facts, once per delivery."""
+        async with self.db.transaction() as conn:
+            if not await host_sync.record_delivery(conn, host, delivery):
+                return duplicate(delivery)
+            outcome = await self.review_clock.activity(conn, ev)
+            if outcome.ignored:
+                await host_sync.forget_delivery(conn, host, delivery)
+        if outcome.ignored:
+            log.info("%s delivery %s ignored: %s", host, delivery, outcome.body["reason"])
+        return outcome
+
     async def _comment(self, host: str, delivery: str, ev: CommentEvent) -> Outcome:
-        """A comment's commands, applied once per delivery like a PR event."""
+        """A comment's commands, applied once per delivery like a PR event; a comment
+        by a requested reviewer is also their response (issue 15)."""
         commands = self.comments.commands_of(ev)
         if isinstance(commands, Outcome):  # the bot's own comment, or no command in it
+            if ev.author is not None and ev.author.lower() not in own_names(self.bot_name):
+                return await self._plain_comment(host, delivery, ev, commands)
             log.info("%s delivery %s ignored: %s", host, delivery, commands.body["reason"])
             return commands
         async with self.db.transaction() as conn:
@@ -163,7 +183,9 @@ class WebhookSync:
             # own id is what must run once. Delivery ids are UUIDs, so the key cannot clash.
             if not await host_sync.record_delivery(conn, host, f"comment:{ev.comment_id}"):
                 return duplicate(delivery)
+            responded = await self.review_clock.respond(conn, ev.ref, ev.author)
             outcome, touched = await self.comments.apply(conn, ev, commands)
+            outcome.body["responded"] = responded
         self.memories[host].committed(ev)
         if touched:  # away / back changed who may be chosen
             await self.directory.invalidate(touched)
@@ -178,15 +200,32 @@ class WebhookSync:
             await routing_store.forget_codeowners(conn, host, push.repo)
         return ignored("push to the default branch: its CODEOWNERS is read again when needed")
 
+    async def _plain_comment(
+        self, host: str, delivery: str, ev: CommentEvent, no_command: Outcome
+    ) -> Outcome:
+        """A comment without commands: a response when a requested reviewer wrote it."""
+        async with self.db.transaction() as conn:
+            if not await host_sync.record_delivery(conn, host, delivery):
+                return duplicate(delivery)
+            who = await self.review_clock.respond(conn, ev.ref, ev.author)
+            if who is None:
+                await host_sync.forget_delivery(conn, host, delivery)
+        if who is None:
+            log.info("%s delivery %s ignored: %s", host, delivery, no_command.body["reason"])
+            return no_command
+        body = {"status": "applied", "pull_request_id": ev.ref.pr_id, "actions": ["comment"]}
+        return Outcome({**body, "responded": who, "notes": []})
+
     async def _apply(self, conn: Connection, ev: PrEvent) -> Outcome:
         if ev.kinds == (Kind.NEW_COMMITS,) and not await routing_store.routing_active(conn):
-            return ignored("new commits do not change reviewers")  # as before path rules
+            return await self.review_clock.new_commits(conn, ev.ref.pr_id)  # reviewers stay
         await self.memories[ev.ref.host].remember(conn, ev)
         run = await self._start(conn, ev)
         if isinstance(run, Outcome):
             return run
         for step in plan(ev, run.pr.status):
             run = await self._step(conn, ev, step, run)
+        await self.review_clock.after_pr_event(conn, run.pr.pull_request_id, ev.kinds)
         return run.answer(ev.kinds)
 
     async def _start(self, conn: Connection, ev: PrEvent) -> Progress | Outcome:

@@ -89,3 +89,11 @@ async def enqueue_message(
     await store.enqueue_message(
         conn, host, pr_id, kind, payload, lane=spec.lane, solo=not spec.batched
     )
+
+
+async def enqueue_messages(
+    conn: Connection, kind: str, rows: Sequence[tuple[str, str, dict[str, Any]]]
+) -> None:
+    """Many message rows of ``kind`` at once: (host, PR id, payload) each."""
+    spec = KINDS[kind]
+    await store.enqueue_messages(conn, rows, kind, lane=spec.lane, solo=not spec.batched)

@@ -19,6 +19,7 @@ from bot.services.chooser import Chooser
 from bot.services.routing import Facts, Router
 from bot.services.teams import TeamDirectory
 from store import pull_requests as prs
+from store import review_timeline as review_store
 from store import routing as routing_store
 from store import selection as selection_store
 from store.db import Db
@@ -122,12 +123,16 @@ class PullRequests:
         async with self._db.connection() as conn:
             return await prs.page_of_prs(conn, where, after, limit)
 
-    async def explain(self, pr_id: str) -> tuple[list[dict[str, Any]], dict[str, Any] | None]:
-        """Every assignment event of the PR with the recorded reasons, oldest first, and
-        what path rules and CODEOWNERS noted (None: they played no part)."""
+    async def explain(
+        self, pr_id: str
+    ) -> tuple[list[dict[str, Any]], dict[str, Any] | None, list[dict[str, Any]]]:
+        """Every assignment event of the PR with the recorded reasons, oldest first; what
+        path rules and CODEOWNERS noted (None: they played no part); and its review
+        follow-through (requests, responses, nudges, escalations, pauses)."""
         async with self._db.connection() as conn:
             events = await selection_store.explain_of(conn, pr_id)
+            if events is None:
+                raise NotFound(f"pull request '{pr_id}' not found")
             routing = await routing_store.notes_of(conn, pr_id)
-        if events is None:
-            raise NotFound(f"pull request '{pr_id}' not found")
-        return events, routing
+            follow_up = await review_store.timeline(conn, pr_id)
+        return events, routing, follow_up

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from bot.core.errors import NotFound
-from bot.core.stats import PrStats, TeamStats, UserStats, Window
-from store import stats
+from bot.core.stats import PrStats, ResponseFigures, TeamStats, UserStats, Window
+from store import review_stats, stats
 from store.db import Db
 
 
@@ -15,6 +15,8 @@ class StatsReport:
     users: list[UserStats]
     teams: list[TeamStats]
     pull_requests: list[PrStats]
+    reviews_by_user: dict[str, ResponseFigures] = field(default_factory=dict)
+    reviews_by_team: dict[str, ResponseFigures] = field(default_factory=dict)
 
 
 class Stats:
@@ -29,4 +31,6 @@ class Stats:
             users = await stats.per_user(conn, window)
             teams = await stats.per_team(conn, window)
             prs = await stats.per_pr(conn, window, pr_limit)
-        return StatsReport(users, teams, prs)
+            by_user = await review_stats.by_user(conn, window)
+            by_team = await review_stats.by_team(conn, window)
+        return StatsReport(users, teams, prs, by_user, by_team)

@@ -13,7 +13,7 @@ from bot.core.errors import Unauthorized, UnsupportedMediaType, WebhookNotConfig
 from bot.core.events import Kind
 from bot.hosts import dispatch
 from bot.hosts.decipher import Failed, InvalidReviewer, Ok, RateLimited, Retry, decipher
-from bot.hosts.events import Ignored, Parsed, Ping, PrEvent, PrRef
+from bot.hosts.events import Activity, ActivityEvent, Ignored, Parsed, Ping, PrEvent, PrRef
 from bot.hosts.registry import HOSTS, parse_pr_id
 from bot.hosts.verify import delivery_id, verify
 from bot.services.outbox import RetryPolicy
@@ -91,7 +91,7 @@ TABLE = [
     ("gitlab", "merge_request__update__reviewer_removed", (Kind.REVIEWERS_REMOVED,)),
     ("gitlab", "merge_request__merge", (Kind.MERGED,)),
     ("gitlab", "merge_request__close", (Kind.CLOSED,)),
-    ("gitlab", "merge_request__approved", None),
+    ("gitlab", "merge_request__approved", Activity.APPROVED),
     ("gitlab", "merge_request__update__commits", (Kind.NEW_COMMITS,)),
     ("gitea", "pull_request__opened", (Kind.OPENED,)),
     ("gitea", "pull_request__opened__wip", (Kind.DRAFT_OPENED,)),
@@ -113,12 +113,16 @@ PR_IDS = {
 
 
 @pytest.mark.parametrize(("host", "name", "kinds"), TABLE)
-def test_event_table(host: str, name: str, kinds: tuple[Kind, ...] | None) -> None:
+def test_event_table(host: str, name: str, kinds: tuple[Kind, ...] | Activity | None) -> None:
     body = (FIXTURES / host / f"{name}.json").read_bytes()
     headers = signed_headers(host, EVENTS[host], body, "d", "s")
     parsed = parse(host, headers, body)
     if kinds is None:
         assert isinstance(parsed, Ignored)
+        return
+    if isinstance(kinds, Activity):  # moves the review clock only (issue 15)
+        assert isinstance(parsed, ActivityEvent)
+        assert parsed.activity is kinds and parsed.ref.pr_id == PR_IDS[host]
         return
     assert isinstance(parsed, PrEvent)
     assert parsed.kinds == kinds

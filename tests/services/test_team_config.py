@@ -167,3 +167,40 @@ async def test_concurrent_applies_do_not_interleave(
     name = await pg.fetchval("SELECT username FROM users WHERE user_id = 'alice'")
     assert name in {"One", "Two"}
     assert await pg.fetchval("SELECT count(*) FROM users") == 3
+
+
+SLA_FILE = """\
+teams:
+  - name: backend
+    sla: {first_response: 8h, nudge: true, escalate_after: 16h}
+    prefer_working_hours: true
+    members:
+      - {id: alice, timezone: Europe/Berlin, hours: "09:00-17:30", days: mon-fri}
+      - {id: bob, hours: always}
+"""
+
+
+async def test_sla_and_working_hours_plan_apply_and_export_round_trip(
+    configs: TeamConfigService, pg: asyncpg.Pool, tmp_path: Path
+) -> None:
+    files = [write_file(tmp_path, SLA_FILE)]
+    planned = (await configs.plan(files)).as_json()
+    created = next(c for c in planned["changes"] if c["kind"] == "team_created")
+    assert created["changes"]["sla.first_response"] == {"from": None, "to": "8h"}
+    await configs.apply(files)
+    row = await pg.fetchrow("SELECT * FROM team_sla WHERE team_name = 'backend'")
+    assert (row["first_response"], row["nudge"], row["escalate_after"]) == (28800, True, 57600)
+    assert row["prefer_working_hours"]
+    alice = await pg.fetchrow(
+        "SELECT timezone, work_hours, work_days FROM users WHERE user_id = 'alice'"
+    )
+    assert tuple(alice) == ("Europe/Berlin", "09:00-17:30", "mon-fri")
+    assert (await configs.plan(files)).empty
+    exported = await configs.export()
+    assert "first_response: 8h" in exported and "timezone: Europe/Berlin" in exported
+    again = write_file(tmp_path, exported, "exported.yaml")
+    assert (await configs.plan([again])).empty
+    changed = SLA_FILE.replace("escalate_after: 16h", "escalate_after: 1d")
+    updated = (await configs.plan([write_file(tmp_path, changed, "changed.yaml")])).as_json()
+    (change,) = updated["changes"]
+    assert change["changes"] == {"sla.escalate_after": {"from": "16h", "to": "1d"}}

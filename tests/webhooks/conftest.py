@@ -209,6 +209,8 @@ def make_bot(
             clock = FakeClock()
             if not app.state.services.settings.outbox_worker:  # driven by hand: time is the test's
                 app.state.outbox_worker.clock = clock
+                app.state.review_scheduler.clock = clock
+                app.state.services.deliveries.review_clock.clock = clock
             yield Bot(app, client, clock)
 
     return factory

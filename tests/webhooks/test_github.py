@@ -88,8 +88,15 @@ async def test_ping_is_200(bot: Bot) -> None:
 async def test_unhandled_action_and_unknown_author_are_202_with_a_reason(
     bot: Bot, pg: asyncpg.Pool
 ) -> None:
+    # New commits only move the review clock (issue 15): on an unknown PR, nothing.
     unhandled = await bot.post("github", "pull_request__synchronize")
-    assert unhandled.status_code == 202 and "new commits" in unhandled.json()["reason"]
+    assert unhandled.status_code == 202 and "not known" in unhandled.json()["reason"]
+
+    def labeled(payload: dict[str, Any]) -> None:
+        payload["action"] = "labeled"
+
+    other = await bot.post("github", "pull_request__synchronize", edit=labeled)
+    assert other.status_code == 202 and "'labeled' is not handled" in other.json()["reason"]
 
     def stranger(payload: dict[str, Any]) -> None:
         payload["pull_request"]["user"]["login"] = "mallory"

@@ -18,6 +18,7 @@ class Skip(StrEnum):
     ALREADY_REVIEWING = "already_reviewing"
     REFUSED = "refused"  # the code host refused a request for them on this PR
     UNAVAILABLE = "unavailable"  # changed (deactivated, moved) while we were choosing
+    OFF_HOURS = "off_hours"  # prefer_working_hours: others are at work now, or sooner
 
 
 @dataclass(frozen=True, slots=True)

@@ -15,6 +15,8 @@ from typing import Any
 from bot.core.errors import Unauthorized
 from bot.core.events import Kind
 from bot.hosts.events import (
+    Activity,
+    ActivityEvent,
     CommentEvent,
     Ignored,
     Parsed,
@@ -41,6 +43,13 @@ WIP_PREFIXES = ("wip:", "[wip]")
 # A comment on a PR: Gitea and Forgejo name the event ``issue_comment`` in X-Gitea-Event
 # (``pull_request_comment`` in X-Gitea-Event-Type, and in the header of some versions).
 COMMENT_EVENTS = ("issue_comment", "pull_request_comment")
+# Reviews arrive as their own events (action ``reviewed``); new commits are a
+# ``pull_request`` (``pull_request_sync`` in the type header) with action ``synchronized``.
+REVIEW_EVENTS = {
+    "pull_request_review_approved": Activity.APPROVED,
+    "pull_request_review_rejected": Activity.CHANGES_REQUESTED,
+    "pull_request_review_comment": Activity.COMMENTED,
+}
 
 
 def is_wip(title: str) -> bool:
@@ -79,7 +88,9 @@ def parse(event: str, payload: Any) -> Parsed:
         return parse_comment(payload)
     if event == "push":
         return pushed(payload, "repository", "full_name", valid_repo)
-    if event != "pull_request":
+    if event in REVIEW_EVENTS:
+        return parse_activity(event, payload)
+    if event not in ("pull_request", "pull_request_sync"):  # the sync one: new commits
         return Ignored(f"Gitea event '{event}' is not handled")
     action = text(payload, "action") or ""
     found = pull_request_of(payload, valid_repo)
@@ -117,6 +128,8 @@ def _kinds(action: str, pr: dict[str, Any], payload: Any, title: str) -> tuple[K
             return Ignored("edited without a title change")
         if is_wip(old_title) and not draft:
             return (Kind.RENAMED, Kind.OPENED)  # the WIP prefix was removed: ready now
+        if not is_wip(old_title) and is_wip(title):
+            return (Kind.RENAMED, Kind.TO_DRAFT)  # a WIP prefix was added: a draft again
         return (Kind.RENAMED,)
     if action in ("review_requested", "review_request_removed"):
         if not _reviewer(payload):
@@ -156,3 +169,14 @@ def parse_comment(payload: Any) -> CommentEvent | Ignored:
         pr_author=handle(obj(issue, "user"), "login"),
         pr_state=state,
     )
+
+
+def parse_activity(event: str, payload: Any) -> ActivityEvent | Ignored:
+    """A review (``reviewed``; who: ``sender``)."""
+    found = pull_request_of(payload, valid_repo)
+    if isinstance(found, Ignored):
+        return found
+    _, repo, number = found
+    activity = REVIEW_EVENTS[event]
+    actor = handle(obj(payload, "sender"), "login")
+    return ActivityEvent(PrRef(NAME, repo, number, PR_SEPARATOR), activity, actor)

@@ -13,6 +13,8 @@ from typing import Any
 from bot.core.errors import Unauthorized
 from bot.core.events import Kind
 from bot.hosts.events import (
+    Activity,
+    ActivityEvent,
     CommentEvent,
     Ignored,
     Parsed,
@@ -37,9 +39,12 @@ from bot.hosts.verify import hmac_hex, same, well_formed_hex
 NAME = "github"
 PR_SEPARATOR = "#"
 
-IGNORED_ACTIONS = {
-    "converted_to_draft": "back to draft: reviewers already requested stay",
+REVIEW_STATES = {
+    "approved": Activity.APPROVED,
+    "changes_requested": Activity.CHANGES_REQUESTED,
+    "commented": Activity.COMMENTED,
 }
+IGNORED_ACTIONS: dict[str, str] = {}
 
 
 # Logins: letters, digits and '-' ('_' in Enterprise Managed Users), at most 39; repository
@@ -74,6 +79,8 @@ def parse(event: str, payload: Any) -> Parsed:
         return parse_comment(payload)
     if event == "push":
         return pushed(payload, "repository", "full_name", valid_repo)
+    if event in ("pull_request_review", "pull_request_review_comment"):
+        return parse_review(event, payload)
     if event != "pull_request":
         return Ignored(f"GitHub event '{event}' is not handled")
     action = text(payload, "action") or ""
@@ -104,6 +111,8 @@ def _kinds(action: str, pr: dict[str, Any], payload: Any) -> tuple[Kind, ...] | 
         return (Kind.OPENED,)
     if action == "synchronize":
         return Ignored("new commits to a draft") if pr.get("draft") is True else (Kind.NEW_COMMITS,)
+    if action == "converted_to_draft":
+        return (Kind.TO_DRAFT,)
     if action == "closed":
         return (Kind.MERGED,) if pr.get("merged") is True else (Kind.CLOSED,)
     if action == "edited":
@@ -149,3 +158,25 @@ def parse_comment(payload: Any) -> CommentEvent | Ignored:
         pr_state=state,
         installation_id=integer(obj(payload, "installation"), "id"),
     )
+
+
+def parse_review(event: str, payload: Any) -> ActivityEvent | Ignored:
+    """``pull_request_review`` ``submitted`` (its ``review.state``) and
+    ``pull_request_review_comment`` ``created``: the reviewer responded."""
+    action = text(payload, "action") or ""
+    wanted = "submitted" if event == "pull_request_review" else "created"
+    if action != wanted:
+        return Ignored(f"{event} action '{action}' is not handled")
+    found = pull_request_of(payload, valid_repo)
+    if isinstance(found, Ignored):
+        return found
+    _, repo, number = found
+    if event == "pull_request_review":
+        review = obj(payload, "review")
+        activity = REVIEW_STATES.get((text(review, "state") or "").lower())
+        if activity is None:
+            return Ignored(f"review state '{text(review, 'state')}' is not a response")
+        actor = handle(obj(review, "user"), "login")
+    else:
+        activity, actor = Activity.COMMENTED, handle(obj(obj(payload, "comment"), "user"), "login")
+    return ActivityEvent(PrRef(NAME, repo, number, PR_SEPARATOR), activity, actor)

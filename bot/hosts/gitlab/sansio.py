@@ -14,6 +14,8 @@ from typing import Any
 from bot.core.errors import Unauthorized
 from bot.core.events import Kind
 from bot.hosts.events import (
+    Activity,
+    ActivityEvent,
     CommentEvent,
     Ignored,
     Parsed,
@@ -86,6 +88,10 @@ def parse(event: str, payload: Any) -> Parsed:
         return Ignored("merge request payload without project.path_with_namespace or iid")
     project = checked_path(project, valid_repo, "project.path_with_namespace")
     changes = obj(payload, "changes")
+    activity = _activity(action, attrs, changes)
+    if activity is not None:
+        actor = handle(obj(payload, "user"), "username")
+        return ActivityEvent(PrRef(NAME, project, iid, PR_SEPARATOR), activity, actor)
     kinds = _kinds(action, attrs, changes)
     if isinstance(kinds, Ignored):
         return kinds
@@ -105,6 +111,16 @@ def parse(event: str, payload: Any) -> Parsed:
         known_users=_known_users(payload, changes),
         default_branch=text(obj(payload, "project"), "default_branch"),
     )
+
+
+def _activity(action: str, attrs: dict[str, Any], changes: dict[str, Any]) -> Activity | None:
+    """What moves only the review clock: an approval (``approval``: one person approved;
+    ``approved``: the MR is fully approved — by ``user`` either way). New commits
+    (``update`` with ``oldrev``) and back to draft are kinds of an update, which may also
+    rename or change reviewers."""
+    if action in ("approval", "approved"):
+        return Activity.APPROVED
+    return None
 
 
 def _kinds(
@@ -132,6 +148,8 @@ def _kinds(
         kinds.append(Kind.OPENED)
     elif "oldrev" in attrs and not draft:  # GitLab sends oldrev when commits were pushed
         kinds.append(Kind.NEW_COMMITS)
+    if draft_change.get("previous") is False and draft_change.get("current") is True:
+        kinds.append(Kind.TO_DRAFT)
     if not kinds:
         return Ignored("update without a title, reviewer, draft change or new commits")
     return tuple(kinds)
