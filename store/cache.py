@@ -68,6 +68,7 @@ class _CachedTeam(msgspec.Struct, array_like=True):
     members: list[_CachedMember]
     strategy: str = DEFAULT_STRATEGY.name
     reviewers: int = DEFAULT_REVIEWERS
+    prefer_working_hours: bool = False
 
 
 # get_team's key carries the local generation seen before the read: "<redis key>#<n>"
@@ -242,7 +243,9 @@ def _encode_team(team: Team) -> bytes:
         )
         for m in team.members
     ]
-    cached = _CachedTeam(team.team_name, members, team.strategy.name, team.reviewers)
+    cached = _CachedTeam(
+        team.team_name, members, team.strategy.name, team.reviewers, team.prefer_working_hours
+    )
     return _encoder.encode(cached)
 
 
@@ -257,4 +260,10 @@ def _team_from(cached: _CachedTeam) -> Team:
         )
         for m in cached.members
     )
-    return Team(cached.team_name, members, strategy_named(cached.strategy), cached.reviewers)
+    return Team(
+        cached.team_name,
+        members,
+        strategy_named(cached.strategy),
+        cached.reviewers,
+        cached.prefer_working_hours,
+    )

@@ -53,8 +53,10 @@ async def fetch_team(conn: Connection, team_name: str) -> Team | None:
     """The team with its settings and every member's cap and away periods, in one query."""
     rows = await conn.fetch(
         """SELECT t.team_name, t.strategy, t.reviewers,
+                  COALESCE(s.prefer_working_hours, false) AS prefer_working_hours,
                   u.user_id, u.username, u.is_active, u.max_open_reviews, a.firsts, a.lasts
              FROM teams t
+             LEFT JOIN team_sla s ON s.team_name = t.team_name
              LEFT JOIN users u ON u.team_name = t.team_name
              LEFT JOIN LATERAL (
                   SELECT array_agg(w.first_day ORDER BY w.last_day, w.first_day) AS firsts,
@@ -68,7 +70,13 @@ async def fetch_team(conn: Connection, team_name: str) -> Team | None:
         return None
     members = tuple(_member(r) for r in rows if r["user_id"] is not None)
     first = rows[0]
-    return Team(team_name, members, strategy_named(first["strategy"]), first["reviewers"])
+    return Team(
+        team_name,
+        members,
+        strategy_named(first["strategy"]),
+        first["reviewers"],
+        first["prefer_working_hours"],
+    )
 
 
 def _member(row: Record) -> Member:

@@ -59,6 +59,7 @@ class Team:
     members: tuple[Member, ...]
     strategy: Strategy = DEFAULT_STRATEGY
     reviewers: int = DEFAULT_REVIEWERS  # per new PR, 0..MAX_REVIEWERS
+    prefer_working_hours: bool = False  # the team file's sla setting (issue 15)
 
 
 @dataclass(frozen=True, slots=True)

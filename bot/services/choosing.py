@@ -48,7 +48,12 @@ async def choose(
 ) -> list[str]:
     if count <= 0:
         return []
-    schedules = await review_store.work_preferences(conn, team.team_name)
+    # The flag travels with the cached team: teams without it pay no query for it.
+    schedules = (
+        await review_store.work_preferences(conn, team.team_name)
+        if team.prefer_working_hours
+        else None
+    )
     if schedules is None:
         return await _choose(conn, team, exclusions, count, rng, today)
     return await _choose_by_working_hours(

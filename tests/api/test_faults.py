@@ -20,6 +20,7 @@ from starlette.responses import Response
 
 from bot.app import create_app
 from bot.cli.embedded import stop_postgres
+from bot.observability.metrics import STORE_UNAVAILABLE
 from config.settings import Settings
 from store.db import migrate
 from tests.conftest import serving
@@ -103,12 +104,14 @@ async def test_postgres_down_is_503_with_retry_after_and_health_stays_200(
     ):
         ok = await client.post("/team/add", json={"team_name": "t", "members": []})
         assert ok.status_code == 201
+        counted_before = STORE_UNAVAILABLE._value.get()  # a process-wide counter
         await asyncio.to_thread(private_postgres.stop)
         with caplog.at_level(logging.WARNING):
             down = await client.get("/team/get", params={"team_name": "t"})
             write = await client.post("/team/add", json={"team_name": "u", "members": []})
         assert (await client.get("/health")).status_code == 200
         metrics = (await client.get("/metrics")).text
+    counted = STORE_UNAVAILABLE._value.get()
     for response in (down, write):
         assert response.status_code == 503, response.text
         assert response.json()["error"]["code"] == "UNAVAILABLE"
@@ -119,7 +122,8 @@ async def test_postgres_down_is_503_with_retry_after_and_health_stays_200(
         if r.levelno == logging.WARNING and "unavailable" in r.getMessage()
     ]
     assert len(warnings) == 2 and not any(r.exc_info for r in warnings)
-    assert "reviewbot_store_unavailable_total 2.0" in metrics
+    assert counted == counted_before + 2
+    assert f"reviewbot_store_unavailable_total {counted}" in metrics
 
 
 def _postgres_processes(pgdata: Path) -> list[int]:

@@ -257,14 +257,20 @@ async def test_new_commits_top_up_unsatisfied_rules_and_never_remove(
 
 
 @pytest.mark.parametrize("host", HOSTS)
-async def test_without_rules_new_commits_stay_ignored(
+async def test_without_rules_new_commits_change_no_reviewer(
     rbot: Bot, pg: asyncpg.Pool, host: str
 ) -> None:
+    """They only move the review clock (docs/sla.md): no routing job, no post-back."""
     case = HOST_CASES[host]
     await rbot.post(host, case.opened)
+    before = await pg.fetch("SELECT user_id FROM pr_reviewers ORDER BY user_id")
+    outbox = await pg.fetchval("SELECT count(*) FROM outbox")
     pushed = await rbot.post(host, case.pushed)
-    assert pushed.status_code == 202 and "new commits" in pushed.json()["reason"]
+    assert pushed.status_code == 200, pushed.text
+    assert pushed.json()["actions"] == ["new_commits"]
     assert await pg.fetchval("SELECT count(*) FROM routing_jobs") == 0
+    assert await pg.fetch("SELECT user_id FROM pr_reviewers ORDER BY user_id") == before
+    assert await pg.fetchval("SELECT count(*) FROM outbox") == outbox
 
 
 PUSH_EVENTS = {"github": "push", "gitlab": "Push Hook", "gitea": "push"}
