@@ -230,10 +230,17 @@ async def understaffed(
                  ORDER BY p.created_at, p.pull_request_id LIMIT $4)
             SELECT s.pull_request_id, s.pull_request_name, s.author_id, s.team_name,
                    s.created_at, s.wanted, s.total, {_REVIEWERS},
-                   (SELECT e.explain FROM assignment_events e
-                     WHERE e.pull_request_id = s.pull_request_id AND e.explain IS NOT NULL
-                     ORDER BY e.id DESC LIMIT 1) AS explain
-              FROM short s ORDER BY s.created_at, s.pull_request_id""",
+                   x.explain,
+                   (SELECT e.replaced_user_id FROM assignment_events e
+                     WHERE e.pull_request_id = s.pull_request_id AND e.kind = 'removed'
+                       AND e.id > COALESCE(x.id, 0)
+                     ORDER BY e.id DESC LIMIT 1) AS removed
+              FROM short s
+              LEFT JOIN LATERAL (
+                   SELECT e.id, e.explain FROM assignment_events e
+                    WHERE e.pull_request_id = s.pull_request_id AND e.explain IS NOT NULL
+                    ORDER BY e.id DESC LIMIT 1) x ON true
+             ORDER BY s.created_at, s.pull_request_id""",
         team,
         host,
         list(hosts),

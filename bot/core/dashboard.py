@@ -134,6 +134,9 @@ class PrRow:
     wanted: int
     reviewers: tuple[str, ...]
     explain: Mapping[str, Any] | None = None  # the latest recorded explanation, if any
+    # Taken off after that explanation with nobody chosen in their place (the host refused
+    # them, or a person removed them on the host).
+    removed: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -208,6 +211,11 @@ _REASON_WORDS = {
 def shortfall_reason(pr: PrRow) -> str:
     """Why ``pr`` has fewer reviewers than wanted, from its latest explanation record."""
     explain = pr.explain
+    if pr.removed is not None:
+        return (
+            f"{pr.removed} was taken off after the last choice (refused by the host, or removed"
+            " there) and nobody was chosen in their place"
+        )
     if not explain:
         if pr.reviewers:  # mirrored from the host, where nothing is chosen or explained
             return "no explanation recorded: its reviewers were requested on the host"

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from urllib.parse import quote
 
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
@@ -128,6 +129,12 @@ def test_it_fits_a_phone_and_works_by_keyboard(site: Site) -> None:
             "return document.documentElement.scrollWidth - window.innerWidth"
         )
         assert overflow <= 0, "the page scrolls sideways on a phone"
+        site.open("/dashboard/pr?pull_request_id=" + quote(HOST_PR, safe=""))
+        overflow = site.driver.execute_script(
+            "return document.documentElement.scrollWidth - window.innerWidth"
+        )
+        assert overflow <= 0, "the PR page scrolls sideways on a phone"
+        site.open("/dashboard")
         skip = site.driver.find_element(By.CSS_SELECTOR, "a.skip")
         assert skip.get_attribute("href").endswith("#main")
         labels = site.driver.find_elements(By.CSS_SELECTOR, "label[for=team], label[for=host]")

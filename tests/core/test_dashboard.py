@@ -109,6 +109,12 @@ def test_shortfall_reason_counts_the_skipped_by_reason() -> None:
     assert shortfall_reason(_pr(batch)).endswith("skipped: 3 inactive")
 
 
+def test_shortfall_reason_names_a_reviewer_taken_off_without_a_replacement() -> None:
+    explain = {"strategy": "random", "chosen": ["b"], "skipped": []}
+    pr = PrRow("p", "P", "a", "t", NOW, 2, (), explain, removed="b")
+    assert shortfall_reason(pr).startswith("b was taken off after the last choice")
+
+
 def test_shortfall_reason_without_an_explanation() -> None:
     assert "nobody could be assigned" in shortfall_reason(_pr(None))
     assert "requested on the host" in shortfall_reason(_pr(None, ("b",)))

@@ -143,6 +143,27 @@ async def test_a_failed_reply_names_its_kind_and_nobody(
     assert row and "reply" in row.group(1) and "None" not in row.group(1)
 
 
+async def test_a_reviewer_refused_by_the_host_and_not_replaced_is_the_reason(
+    seeded: tuple[httpx.AsyncClient, Seeded], pg: asyncpg.Pool
+) -> None:
+    """The removal carries no explanation; the page must not show the older choice's."""
+    client, data = seeded
+    gone = await pg.fetchval(
+        "DELETE FROM pr_reviewers WHERE pull_request_id = $1 RETURNING user_id", data.short_pr
+    )
+    await pg.execute(
+        """INSERT INTO assignment_events (pull_request_id, kind, replaced_user_id, source)
+           VALUES ($1, 'removed', $2, 'webhook')""",
+        data.short_pr,
+        gone,
+    )
+    page = html.unescape((await client.get("/dashboard")).text)
+    short = page.split('id="short"')[1].split("</table>")[0]
+    row = re.search(rf'data-pr="{data.short_pr}">(.*?)</tr>', short, re.S)
+    assert row and "0 / 2" in row.group(1)
+    assert f"{gone} was taken off after the last choice" in row.group(1)
+
+
 async def test_pr_page_names_the_rule_and_the_command_behind_a_reviewer(
     seeded: tuple[httpx.AsyncClient, Seeded], pg: asyncpg.Pool
 ) -> None:
