@@ -82,9 +82,14 @@ class ReviewClock:
 
     async def after_pr_event(self, conn: Connection, pr_id: str, kinds: tuple[Kind, ...]) -> None:
         """A PR opened as (or back to) a draft stops the clock; ready starts it again; new
-        commits end a wait on the author."""
+        commits end a wait on the author. Time closed never counts: closing pauses the
+        clock, reopening resumes it (a reopened PR is not late for its closed days)."""
         if Kind.NEW_COMMITS in kinds:
             await store.resume(conn, pr_id, "author", self.clock())
+        if Kind.CLOSED in kinds:
+            await store.pause(conn, pr_id, "closed", self.clock())
+        if Kind.OPENED in kinds or Kind.DRAFT_OPENED in kinds:
+            await store.resume(conn, pr_id, "closed", self.clock())
         if Kind.DRAFT_OPENED in kinds or Kind.TO_DRAFT in kinds:
             await store.pause(conn, pr_id, "draft", self.clock())
         elif Kind.OPENED in kinds:  # ready, or reopened: its requests are looked at again

@@ -71,7 +71,7 @@ ON CONFLICT DO NOTHING;
 CREATE TABLE pr_pauses (
     id               bigserial PRIMARY KEY,
     pull_request_id  text NOT NULL REFERENCES pull_requests (pull_request_id) ON DELETE CASCADE,
-    reason           text NOT NULL CHECK (reason IN ('draft', 'author')),
+    reason           text NOT NULL CHECK (reason IN ('draft', 'author', 'closed')),
     started_at       timestamptz NOT NULL DEFAULT now(),
     ended_at         timestamptz,
     CHECK (ended_at IS NULL OR ended_at >= started_at)

@@ -290,4 +290,6 @@ async def test_a_reopened_pr_is_followed_up_again(
     assert await pg.fetchval("SELECT count(*) FROM review_requests WHERE due_at IS NOT NULL") == 0
     assert (await bot.post(host, "pull_request__reopened")).status_code == 200
     await run(bot, 0.6)
+    assert await replies(pg, PR_IDS[host]) == []  # the half hour closed does not count
+    await run(bot, 0.5)
     assert len(await replies(pg, PR_IDS[host])) == 2
