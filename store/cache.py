@@ -34,7 +34,7 @@ import redis.asyncio as redis
 from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
 
-from bot.core.models import DEFAULT_REVIEWERS, AwayPeriod, Member, Team
+from bot.core.models import DEFAULT_MODE, DEFAULT_REVIEWERS, AwayPeriod, Member, Mode, Team
 from bot.core.selection import DEFAULT_STRATEGY, strategy_named
 from store.local_cache import LocalTeams
 
@@ -68,6 +68,7 @@ class _CachedTeam(msgspec.Struct, array_like=True):
     members: list[_CachedMember]
     strategy: str = DEFAULT_STRATEGY.name
     reviewers: int = DEFAULT_REVIEWERS
+    mode: str = DEFAULT_MODE.value
 
 
 # get_team's key carries the local generation seen before the read: "<redis key>#<n>"
@@ -242,7 +243,9 @@ def _encode_team(team: Team) -> bytes:
         )
         for m in team.members
     ]
-    cached = _CachedTeam(team.team_name, members, team.strategy.name, team.reviewers)
+    cached = _CachedTeam(
+        team.team_name, members, team.strategy.name, team.reviewers, team.mode.value
+    )
     return _encoder.encode(cached)
 
 
@@ -257,4 +260,5 @@ def _team_from(cached: _CachedTeam) -> Team:
         )
         for m in cached.members
     )
-    return Team(cached.team_name, members, strategy_named(cached.strategy), cached.reviewers)
+    strategy = strategy_named(cached.strategy)
+    return Team(cached.team_name, members, strategy, cached.reviewers, Mode(cached.mode))

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import date
 
-from bot.core.models import AwayPeriod
+from bot.core.models import AwayPeriod, Mode
 from bot.core.selection import strategy_named
 from config.team_plan import Plan
 from config.team_spec import MemberSpec, StoredState, StoredUser, TeamSpec, sort_away
@@ -32,8 +32,9 @@ async def load_state(conn: Connection) -> StoredState:
             strategy_named(r["strategy"]),
             r["reviewers"],
             handles=tuple(team_handles.get(r["team_name"], ())),
+            mode=Mode(r["mode"]),
         )
-        for r in await conn.fetch("SELECT team_name, strategy, reviewers FROM teams")
+        for r in await conn.fetch("SELECT team_name, strategy, reviewers, mode FROM teams")
     }
     routing = await routing_store.load_routing(conn)
     handles: dict[str, list[tuple[str, str]]] = defaultdict(list)
@@ -96,13 +97,15 @@ async def _upsert_teams(conn: Connection, teams: list[TeamSpec]) -> None:
     if not teams:
         return
     await conn.execute(
-        """INSERT INTO teams (team_name, strategy, reviewers)
-           SELECT * FROM unnest($1::text[], $2::text[], $3::smallint[])
+        """INSERT INTO teams (team_name, strategy, reviewers, mode)
+           SELECT * FROM unnest($1::text[], $2::text[], $3::smallint[], $4::text[])
            ON CONFLICT (team_name) DO UPDATE
-              SET strategy = EXCLUDED.strategy, reviewers = EXCLUDED.reviewers""",
+              SET strategy = EXCLUDED.strategy, reviewers = EXCLUDED.reviewers,
+                  mode = EXCLUDED.mode""",
         [t.name for t in teams],
         [t.strategy.name for t in teams],
         [t.reviewers for t in teams],
+        [t.mode.value for t in teams],
     )
 
 

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 from asyncpg import Record
 
-from bot.core.models import AwayPeriod, Member, Team
+from bot.core.models import AwayPeriod, Member, Mode, Team
 from bot.core.selection import strategy_named
 from store.db import Connection
 
@@ -52,7 +52,7 @@ async def upsert_members(conn: Connection, team_name: str, members: Sequence[Mem
 async def fetch_team(conn: Connection, team_name: str) -> Team | None:
     """The team with its settings and every member's cap and away periods, in one query."""
     rows = await conn.fetch(
-        """SELECT t.team_name, t.strategy, t.reviewers,
+        """SELECT t.team_name, t.strategy, t.reviewers, t.mode,
                   u.user_id, u.username, u.is_active, u.max_open_reviews, a.firsts, a.lasts
              FROM teams t
              LEFT JOIN users u ON u.team_name = t.team_name
@@ -68,7 +68,8 @@ async def fetch_team(conn: Connection, team_name: str) -> Team | None:
         return None
     members = tuple(_member(r) for r in rows if r["user_id"] is not None)
     first = rows[0]
-    return Team(team_name, members, strategy_named(first["strategy"]), first["reviewers"])
+    strategy = strategy_named(first["strategy"])
+    return Team(team_name, members, strategy, first["reviewers"], Mode(first["mode"]))
 
 
 def _member(row: Record) -> Member:
