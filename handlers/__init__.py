@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from starlette.routing import BaseRoute
 
-from handlers import operations, outbox, pull_requests, stats, teams, users, webhooks
+from handlers import operations, outbox, pull_requests, simulate, stats, teams, users, webhooks
 
 
 def all_routes() -> list[BaseRoute]:
@@ -21,4 +21,5 @@ def all_routes() -> list[BaseRoute]:
         *operations.routes(),
         *webhooks.routes,
         *outbox.routes,
+        *simulate.routes,
     ]

@@ -23,6 +23,7 @@ from bot.services.outbox import OutboxWorker
 from bot.services.pull_requests import PullRequests
 from bot.services.readiness import Readiness
 from bot.services.routing_worker import RoutingWorker
+from bot.services.simulate import Simulator
 from bot.services.stats import Stats
 from bot.services.team_config import start_team_config
 from bot.services.teams import TeamDirectory, Teams
@@ -111,6 +112,7 @@ async def _start(
         outbox=hooks.admin,
         metrics_registry=_resource_metrics(cache, db),
         readiness=Readiness(db, cache),
+        simulator=Simulator(db),
     )
     return services, hooks.worker, hooks.routing  # the workers apart: tests drive their clock
 
