@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import heapq
 from collections import Counter, defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -28,6 +29,7 @@ class MemberTally:
 @dataclass(slots=True)
 class Tally:
     window: Window
+    on_release: Callable[[str], None] | None = None
     members: dict[str, MemberTally] = field(default_factory=lambda: defaultdict(MemberTally))
     prs: Counter[str] = field(default_factory=Counter)  # PRs per team
     short: dict[str, Counter[str]] = field(default_factory=lambda: defaultdict(Counter))
@@ -40,6 +42,8 @@ class Tally:
         while ends and ends[0][0] <= now:
             _, _, user_id = heapq.heappop(ends)
             self.members[user_id].open_now -= 1
+            if self.on_release is not None:
+                self.on_release(user_id)
 
     def open(self, user_id: str, start: datetime, end: datetime | None) -> None:
         until = self.window.until

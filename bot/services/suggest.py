@@ -1,0 +1,86 @@
+"""Suggest mode: choose as usual, record the choice, request nobody, say it in one comment.
+
+A team in ``mode: suggest`` gets, for each PR of its members that arrives from a host, the
+same choice as in assign mode (strategy, availability, caps, path rules), recorded in
+``pr_suggestions`` with its explanation — not in ``pr_reviewers``, so it is never anyone's
+open load (``/stats``, caps and ``least_loaded`` read only real reviews). The outbox posts
+one comment "would request @a and @b (why)" and edits it when the suggestion changes; a
+suggestion that names the same people as before posts nothing. Like assigned reviewers, a
+suggested member stays suggested on later events (new commits never reshuffle it).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from bot.core.delivery import exclusions, wanted
+from bot.core.models import Mode, PullRequest, Team
+from bot.core.suggestion import reason, suggestion_text
+from bot.services.chooser import Chooser
+from bot.services.outbox_kinds import enqueue_message
+from store import commands as handles_store
+from store import suggestions as store
+from store.db import Connection
+
+OFF_NOTE = "team mode off: nothing chosen, nothing posted"
+
+
+def suggest_note(chosen: Sequence[str]) -> str:
+    named = ", ".join(chosen) if chosen else "nobody"
+    return f"suggest mode: would request {named}; nothing requested on the host"
+
+
+class Suggestions:
+    def __init__(self, bot_name: str) -> None:
+        self.bot = bot_name
+
+    async def current(self, conn: Connection, pr_id: str) -> tuple[str, ...]:
+        return await store.reviewers(conn, pr_id)
+
+    async def post(
+        self,
+        conn: Connection,
+        host: str,
+        pr_id: str,
+        team: str,
+        chosen: Sequence[str],
+        explains: Sequence[dict[str, Any]],
+    ) -> bool:
+        """Record the suggestion and queue the comment when it changed; True if queued."""
+        if not await store.save(conn, pr_id, team, chosen, list(explains)):
+            return False
+        stored = await store.explains(conn, pr_id)
+        handles = await handles_store.handles_of(conn, host, list(chosen))
+        reasons = [reason(e, team) for e in stored]
+        text = suggestion_text([handles[u] for u in chosen], reasons, team, self.bot)
+        await enqueue_message(conn, host, pr_id, "suggest", {"text": text})
+        return True
+
+    async def top_up(
+        self,
+        conn: Connection,
+        chooser: Chooser,
+        host: str,
+        pr: PullRequest,
+        team: Team,
+        non_members: int,
+    ) -> tuple[list[str], bool]:
+        """Suggest mode's version of the webhook top-up: (the suggestion, comment queued)."""
+        suggested = await store.reviewers(conn, pr.pull_request_id)
+        count = wanted(team, (*pr.assigned_reviewers, *suggested), non_members)
+        chosen, explains = list(suggested), []
+        if count > 0:
+            exclude = exclusions(pr.author_id, (*pr.assigned_reviewers, *suggested), ())
+            more = await chooser.choose_and_lock(
+                conn, team.team_name, exclude=exclude, count=count, author=pr.author_id
+            )
+            if more:
+                explains.append(await store.last_explain(conn))
+                chosen += more
+        posted = await self.post(conn, host, pr.pull_request_id, team.team_name, chosen, explains)
+        return chosen, posted
+
+
+def assigns(team: Team | None) -> bool:
+    return team is None or team.mode is Mode.ASSIGN
