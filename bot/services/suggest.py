@@ -35,8 +35,11 @@ class Suggestions:
     def __init__(self, bot_name: str) -> None:
         self.bot = bot_name
 
-    async def current(self, conn: Connection, pr_id: str) -> tuple[str, ...]:
-        return await store.reviewers(conn, pr_id)
+    async def current(self, conn: Connection, pr_id: str, team: Team) -> tuple[str, ...]:
+        """The PR's suggestion as it stands: a suggested member who has since left the
+        team or been deactivated drops out (and someone else is suggested)."""
+        active = {m.user_id for m in team.members if m.is_active}
+        return tuple(u for u in await store.reviewers(conn, pr_id) if u in active)
 
     async def post(
         self,
@@ -67,7 +70,7 @@ class Suggestions:
         non_members: int,
     ) -> tuple[list[str], bool]:
         """Suggest mode's version of the webhook top-up: (the suggestion, comment queued)."""
-        suggested = await store.reviewers(conn, pr.pull_request_id)
+        suggested = await self.current(conn, pr.pull_request_id, team)
         count = wanted(team, (*pr.assigned_reviewers, *suggested), non_members)
         chosen, explains = list(suggested), []
         if count > 0:
