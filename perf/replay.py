@@ -130,7 +130,17 @@ async def replay(url: str, files: list[str]) -> dict[str, float]:
         rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
         started = time.perf_counter()
         window = Window(START, START + timedelta(days=DAYS))
-        report = await Simulator(db).run(config, files, window, seed=1)
+        if os.environ.get("REPLAY_PROFILE"):  # where the time goes, on stderr
+            import cProfile
+            import pstats
+
+            profile = cProfile.Profile()
+            profile.enable()
+            report = await Simulator(db).run(config, files, window, seed=1)
+            profile.disable()
+            pstats.Stats(profile, stream=sys.stderr).sort_stats("tottime").print_stats(20)
+        else:
+            report = await Simulator(db).run(config, files, window, seed=1)
         seconds = time.perf_counter() - started
     finally:
         await db.disconnect()

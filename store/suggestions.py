@@ -18,7 +18,13 @@ async def reviewers(conn: Connection, pr_id: str) -> tuple[str, ...]:
 
 
 async def save(
-    conn: Connection, pr_id: str, team: str, chosen: Sequence[str], explain: list[Any]
+    conn: Connection,
+    pr_id: str,
+    team: str,
+    chosen: Sequence[str],
+    explain: list[Any],
+    *,
+    fresh: bool = False,
 ) -> bool:
     """Record the suggestion; True when it is new or names other people than before."""
     before = await conn.fetchrow(
@@ -31,12 +37,15 @@ async def save(
            VALUES ($1, $2, $3, $4::jsonb)
            ON CONFLICT (pull_request_id) DO UPDATE
               SET team_name = EXCLUDED.team_name, reviewers = EXCLUDED.reviewers,
-                  explain = COALESCE(pr_suggestions.explain, '[]') || EXCLUDED.explain,
+                  explain = CASE WHEN $5 THEN EXCLUDED.explain
+                                 ELSE COALESCE(pr_suggestions.explain, '[]') || EXCLUDED.explain
+                            END,
                   updated_at = now()""",
         pr_id,
         team,
         list(chosen),
         json.dumps(explain),
+        fresh,
     )
     return True
 

@@ -16,11 +16,13 @@ from typing import Any
 
 from bot.core.delivery import exclusions, wanted
 from bot.core.models import Mode, PullRequest, Team
-from bot.core.suggestion import reason, suggestion_text
+from bot.core.suggestion import names, reason, suggestion_text
 from bot.services.chooser import Chooser
 from bot.services.outbox_kinds import enqueue_message
+from bot.services.teams import TeamDirectory
 from store import commands as handles_store
 from store import suggestions as store
+from store import users
 from store.db import Connection
 
 OFF_NOTE = "team mode off: nothing chosen, nothing posted"
@@ -49,9 +51,12 @@ class Suggestions:
         team: str,
         chosen: Sequence[str],
         explains: Sequence[dict[str, Any]],
+        *,
+        fresh: bool = False,
     ) -> bool:
-        """Record the suggestion and queue the comment when it changed; True if queued."""
-        if not await store.save(conn, pr_id, team, chosen, list(explains)):
+        """Record the suggestion and queue the comment when it changed; True if queued.
+        ``fresh``: a new draw (reroll), not a top-up; its explanations replace the old."""
+        if not await store.save(conn, pr_id, team, chosen, list(explains), fresh=fresh):
             return False
         stored = await store.explains(conn, pr_id)
         handles = await handles_store.handles_of(conn, host, list(chosen))
@@ -83,6 +88,39 @@ class Suggestions:
                 chosen += more
         posted = await self.post(conn, host, pr.pull_request_id, team.team_name, chosen, explains)
         return chosen, posted
+
+
+async def reroll_suggestion(
+    conn: Connection,
+    host: str,
+    pr: PullRequest,
+    chooser: Chooser,
+    directory: TeamDirectory,
+    bot: str,
+) -> str | None:
+    """``@reviewbot reroll`` on a PR of a suggest-mode team: draw a new suggestion, never
+    the people suggested now, and edit the comment. None: not such a PR (the command goes
+    on as in assign mode)."""
+    author = await users.fetch_user(conn, pr.author_id)
+    team = await directory.team(author.team_name, conn, local_ok=True) if author else None
+    old = await store.reviewers(conn, pr.pull_request_id)
+    if team is None or team.mode is not Mode.SUGGEST or not old:
+        return None
+    exclude = exclusions(pr.author_id, (*pr.assigned_reviewers, *old), ())
+    chosen = await chooser.choose_and_lock(
+        conn, team.team_name, exclude=exclude, count=len(old), author=pr.author_id
+    )
+    if not chosen:
+        return f"Kept the suggestion: nobody else in {team.team_name} is available."
+    explain = [await store.last_explain(conn)]
+    # As a reroll of reviewers: whom nobody can replace stays (here: the last ones).
+    now = [*chosen, *old[len(chosen) :]]
+    await Suggestions(bot).post(
+        conn, host, pr.pull_request_id, team.team_name, now, explain, fresh=True
+    )
+    handles = await handles_store.handles_of(conn, host, now)
+    listed = names([handles[u] for u in now])
+    return f"New suggestion: {listed} (suggest mode: nothing requested)."
 
 
 def assigns(team: Team | None) -> bool:

@@ -15,7 +15,7 @@ import pytest
 import respx
 
 from bot.core.suggestion import MARK
-from tests.webhooks.commands_kit import OPEN_FIXTURE, PR_IDS, handle
+from tests.webhooks.commands_kit import OPEN_FIXTURE, PR_IDS, comment, handle
 from tests.webhooks.conftest import Bot, outbox_rows, reviewers
 from tests.webhooks.test_gitlab import MR_PATH, FakeMergeRequest
 
@@ -73,6 +73,9 @@ def fake(
     router.post(f"{base}/issues/{number}/comments").mock(side_effect=found.create)
     router.patch(path__regex=base + r"/issues/comments/(?P<cid>\d+)$").mock(side_effect=found.edit)
     router.post(f"{base}/pulls/{number}/requested_reviewers").mock(side_effect=found.request)
+    router.post(path__regex=base + r"/issues/comments/(?P<cid>\d+)/reactions").mock(
+        return_value=httpx.Response(201, json={"id": 1})
+    )
     return found
 
 
@@ -176,3 +179,28 @@ async def test_switching_to_assign_applies_to_new_events_only(
     assert len(reopened.json()["assigned"]) == 2
     await bot.drain()
     assert len(found.requests) == 1
+
+
+async def test_reroll_in_suggest_mode_draws_a_new_suggestion(
+    bot: Bot,
+    pg: asyncpg.Pool,
+    github_api: respx.MockRouter,
+    gitlab_api: respx.MockRouter,
+    gitea_api: respx.MockRouter,
+) -> None:
+    found = fake("github", github_api, gitlab_api, gitea_api)
+    await set_mode(bot, pg, "suggest")
+    old = (await bot.post("github", OPEN_FIXTURE["github"])).json()["suggested"]
+    await bot.drain()
+    answer, _ = await comment(bot, "github", "@reviewbot reroll", "alice")
+    assert answer.status_code == 200, answer.text
+    await bot.drain()
+    (left,) = {"bob", "carol", "dave"} - set(old)
+    stored = await pg.fetchval("SELECT reviewers FROM pr_suggestions")
+    assert list(stored) == [left, old[1]]
+    suggestion = found.comments[found.created[0]]
+    assert f"@{handle('github', left)}" in suggestion, "the one comment is edited"
+    assert found.edits == [found.created[0]]
+    replies = [found.comments[c] for c in found.created[1:]]
+    assert replies and "New suggestion:" in replies[0]
+    assert found.requests == [] and await reviewers(pg, PR_IDS["github"]) == []
