@@ -1,6 +1,6 @@
 """Time the replay simulator: 100,000 stored PRs over 20 teams x 200 members.
 
-    .venv/bin/python perf/replay.py [--prs 100000] [--runs 3]
+    .venv/bin/python -m perf.replay [--prs 100000] [--runs 3]
 
 Uses DATABASE_URL when set, otherwise an embedded PostgreSQL in a temporary directory.
 Seeds (seeded RNG) 20 teams of 200 members, ``--prs`` PRs over 90 days with two real
@@ -154,12 +154,14 @@ async def replay(url: str, files: list[str]) -> dict[str, float]:
 
 
 def _child(*args: str) -> str:
+    root = Path(__file__).resolve().parent.parent  # -m perf.replay: the checkout's root
     done = subprocess.run(
-        [sys.executable, __file__, *args],
+        [sys.executable, "-m", "perf.replay", *args],
         check=True,
         stdout=subprocess.PIPE,
         text=True,
         env=os.environ,
+        cwd=root,
     )
     return done.stdout
 

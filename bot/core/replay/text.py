@@ -49,14 +49,18 @@ def render(report: dict[str, Any]) -> str:
 
 def _team(name: str, team: dict[str, Any]) -> list[str]:
     sim, act = team["simulated"], team["actual"]
-    head = f"team {name} ({team['strategy']}, {team['reviewers']} reviewers, mode {team['mode']})"
+    wanted = f"{team['reviewers']} reviewer" + ("" if team["reviewers"] == 1 else "s")
+    head = f"team {name} ({team['strategy']}, {wanted} per PR, mode {team['mode']})"
     lines = [head, f"  {'':<24}{'simulated':>12}{'actual':>12}"]
     for key, label in _TEAM_ROWS:
         mark = _mark(sim[key] != act[key])
         lines.append(f"  {label:<24}{_fmt(sim[key]):>12}{_fmt(act[key]):>12}{mark}")
-    for why, count in sim["why_fewer"].items():
-        lines.append(f"    simulated fewer: {count} x {why}")
-    lines.append(f"  {'member':<20}{'assigned':>16}{'peak open':>14}{'mean open':>16}")
+    for side, figures in (("simulated", sim), ("actual", act)):
+        for why, count in figures["why_fewer"].items():
+            lines.append(f"    {side}: {count} PR(s) with fewer reviewers: {why}")
+    lines.append(
+        f"  {'member (simulated / actual)':<28}{'assigned':>8}{'peak open':>14}{'mean open':>16}"
+    )
     for user_id, member in team["members"].items():
         lines.append("  " + _member_row(user_id, member))
     lines.append("")
@@ -69,4 +73,4 @@ def _member_row(user_id: str, member: dict[str, Any]) -> str:
     for key, width in (("assigned", 16), ("peak_open", 14), ("mean_open", 16)):
         cell = f"{_fmt(sim[key])} / {_fmt(act[key])}{'*' if key in changed else ' '}"
         cells.append(f"{cell:>{width}}")
-    return f"{user_id:<20}" + "".join(cells)
+    return (f"{user_id:<20}" + "".join(cells)).rstrip()
