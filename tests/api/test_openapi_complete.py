@@ -60,7 +60,16 @@ async def test_the_served_document_is_valid_openapi_and_keeps_the_rules(
     validate(served)
     assert _broken(served) == []
     names = {t["name"] for t in served["tags"]}
-    assert names == {"teams", "users", "pull_requests", "webhooks", "outbox", "stats", "operations"}
+    assert names == {
+        "teams",
+        "users",
+        "pull_requests",
+        "webhooks",
+        "outbox",
+        "stats",
+        "simulate",
+        "operations",
+    }
 
 
 def test_the_rules_catch_what_they_forbid() -> None:

@@ -33,26 +33,32 @@ class Tally:
     members: dict[str, MemberTally] = field(default_factory=lambda: defaultdict(MemberTally))
     prs: Counter[str] = field(default_factory=Counter)  # PRs per team
     short: dict[str, Counter[str]] = field(default_factory=lambda: defaultdict(Counter))
-    _ends: list[tuple[datetime, int, str]] = field(default_factory=list)
+    _ends: list[tuple[float, int, str]] = field(default_factory=list)  # (POSIX end, seq, id)
     _seq: int = 0
+    _since: float = 0.0
+    _until: float = 0.0
+
+    def __post_init__(self) -> None:
+        # POSIX seconds: a replay adds and compares these a few times per review.
+        self._since = self.window.since.timestamp()
+        self._until = self.window.until.timestamp()
 
     def advance(self, now: datetime) -> None:
         """Release every review that ended at or before ``now``."""
-        ends = self._ends
-        while ends and ends[0][0] <= now:
+        ends, at = self._ends, now.timestamp()
+        while ends and ends[0][0] <= at:
             _, _, user_id = heapq.heappop(ends)
             self.members[user_id].open_now -= 1
             if self.on_release is not None:
                 self.on_release(user_id)
 
     def open(self, user_id: str, start: datetime, end: datetime | None) -> None:
-        until = self.window.until
-        stop = until if end is None or end > until else end
+        until, begun = self._until, start.timestamp()
+        stop = until if end is None else min(end.timestamp(), until)
         member = self.members[user_id]
         member.assigned += 1
-        begin = max(start, self.window.since)
-        member.open_seconds += max((stop - begin).total_seconds(), 0.0)
-        if stop <= start:
+        member.open_seconds += max(stop - max(begun, self._since), 0.0)
+        if stop <= begun:
             return  # closed as soon as opened: never open at a PR start
         member.open_now += 1
         member.peak_open = max(member.peak_open, member.open_now)
