@@ -8,6 +8,7 @@ is written: not the database, not the cache, not a host.
 
 from __future__ import annotations
 
+import asyncio
 import random
 import re
 import time
@@ -16,7 +17,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from bot.core.errors import BadRequest, SimulationTooLarge
+from bot.core.errors import BadRequest, Busy, SimulationTooLarge
 from bot.core.models import Member, Team
 from bot.core.replay.engine import Replay
 from bot.core.replay.history import HistoricPr, Review, Window
@@ -95,9 +96,15 @@ def historic(row: dict[str, Any]) -> HistoricPr:
     )
 
 
+# The replay is CPU work between fetches: hand the event loop back this often, so that a
+# replay served by the API never holds up the requests beside it for long.
+YIELD_EVERY = 200
+
+
 class Simulator:
     def __init__(self, db: Db) -> None:
         self.db = db
+        self._running = asyncio.Lock()  # one replay at a time per process
 
     async def run(
         self,
@@ -106,6 +113,19 @@ class Simulator:
         window: Window,
         seed: int | None,
         limits: Limits = Limits(),
+    ) -> dict[str, Any]:
+        if self._running.locked():
+            raise Busy("a replay is already running in this instance; try again shortly")
+        async with self._running:
+            return await self._run(config, files, window, seed, limits)
+
+    async def _run(
+        self,
+        config: TeamConfig,
+        files: Sequence[str],
+        window: Window,
+        seed: int | None,
+        limits: Limits,
     ) -> dict[str, Any]:
         routing = Routing(config.rules or ())
         rng = random.Random(seed)
@@ -117,6 +137,8 @@ class Simulator:
                 replay.feed(historic(row))
                 seen += 1
                 _check(limits, seen, started)
+                if seen % YIELD_EVERY == 0:
+                    await asyncio.sleep(0)
         return build_report(replay, files, seed)
 
 

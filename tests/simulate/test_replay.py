@@ -139,3 +139,20 @@ async def test_limits_are_a_clear_error(
         await simulator.run(
             parse_config_files(files), files, Window(SINCE, UNTIL), 1, Limits(max_prs=2)
         )
+
+
+async def test_one_replay_at_a_time(simulator: Simulator, pg: asyncpg.Pool, tmp_path: Path) -> None:
+    import asyncio
+
+    from bot.core.errors import Busy
+
+    await seed_small_history(pg)
+    files = [write(tmp_path, CANDIDATE)]
+    config, window = parse_config_files(files), Window(SINCE, UNTIL)
+    first, second = await asyncio.gather(
+        simulator.run(config, files, window, 1),
+        simulator.run(config, files, window, 1),
+        return_exceptions=True,
+    )
+    assert isinstance(first, dict) and isinstance(second, Busy)
+    assert (await simulator.run(config, files, window, 1))["prs"] == 3  # free again
