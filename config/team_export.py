@@ -28,6 +28,7 @@ def export_yaml(state: StoredState) -> str:
                 "name": name,
                 "strategy": team.strategy.name,
                 "reviewers": team.reviewers,
+                "mode": team.mode.value,
                 **dict(team.handles),
                 **team.sla.exported(),
                 "members": [_member(m) for m in members],

@@ -5,6 +5,7 @@
       - name: backend
         reviewers: 2      # per new PR, 0..2 (default 2)
         strategy: random  # random | round_robin | least_loaded
+        mode: assign      # assign | suggest | off (see docs/teams.md)
         members: [...]    # see config/team_member.py
 
     rules: [...]          # who reviews what: see config/team_rules.py
@@ -25,12 +26,13 @@ from typing import Any
 
 import yaml
 
-from bot.core.models import DEFAULT_REVIEWERS, MAX_REVIEWERS
+from bot.core.models import DEFAULT_MODE, DEFAULT_REVIEWERS, MAX_REVIEWERS
 from bot.core.routing import CodeOwnersSetting, Rule
 from bot.core.selection import DEFAULT_STRATEGY, STRATEGIES, Strategy
 from bot.hosts.registry import HOSTS
 from config.team_cross import check_across
 from config.team_member import Identity, read_member
+from config.team_mode import read_mode
 from config.team_rules import ReadRule, check_rules, read_codeowners, read_rules
 from config.team_sla_read import TEAM_KEYS as SLA_KEYS
 from config.team_sla_read import read_team_sla
@@ -39,7 +41,7 @@ from config.yaml_reader import Located, Reader, compose, size_problem
 
 FORMAT_VERSION = 1
 _TOP_KEYS = ("version", "teams", "rules", "codeowners")
-_TEAM_KEYS = ("name", "reviewers", "strategy", *HOSTS, "members", *SLA_KEYS)
+_TEAM_KEYS = ("name", "reviewers", "strategy", "mode", *HOSTS, "members", *SLA_KEYS)
 
 
 @dataclass(frozen=True, slots=True)
@@ -232,7 +234,8 @@ def _read_team(reader: Reader, node: yaml.Node, key: str) -> ReadTeam | None:
         if host in entries:
             text = reader.text(entries[host][1], f"{key}.{host}", MAX_ID_LENGTH, f"a {host} team")
             handles.extend([(host, text.lstrip("@"))] if text else [])
-    spec = TeamSpec(name, strategy, reviewers, tuple(members), tuple(handles), sla)
+    mode = get("mode", lambda n, k: read_mode(reader, n, k), DEFAULT_MODE)
+    spec = TeamSpec(name, strategy, reviewers, tuple(members), tuple(handles), sla=sla, mode=mode)
     valid = len(reader.issues) == errors_before
     name_at = reader.where(entries["name"][1] if "name" in entries else node, f"{key}.name")
     return ReadTeam(spec if valid else None, name, name_at, tuple(identities))

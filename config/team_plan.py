@@ -1,7 +1,7 @@
 """What applying team files would change: a pure comparison of files with the database.
 
 Changes, in the order they are listed and applied:
-- ``team_created`` / ``team_updated`` (strategy, reviewers);
+- ``team_created`` / ``team_updated`` (strategy, reviewers, mode);
 - ``user_created``, ``user_moved`` (to another team, maybe with other fields changed),
   ``user_updated`` (name, active, handles, cap, away periods);
 - ``user_deactivated``: with ``prune``, an active user listed in no file. Nothing is ever
@@ -194,6 +194,7 @@ def _team_changes(team: TeamSpec, state: StoredState) -> list[Change]:
     wanted = {
         "strategy": team.strategy.name,
         "reviewers": team.reviewers,
+        "mode": team.mode.value,
         "handles": dict(team.handles),
         **team.sla.fields(),
     }
@@ -202,6 +203,7 @@ def _team_changes(team: TeamSpec, state: StoredState) -> list[Change]:
     now = {
         "strategy": current.strategy.name,
         "reviewers": current.reviewers,
+        "mode": current.mode.value,
         "handles": dict(current.handles),
         **current.sla.fields(),
     }

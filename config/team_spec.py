@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
-from bot.core.models import DEFAULT_REVIEWERS, AwayPeriod
+from bot.core.models import DEFAULT_MODE, DEFAULT_REVIEWERS, AwayPeriod, Mode
 from bot.core.routing import CODEOWNERS_OFF, CodeOwnersSetting, Rule
 from bot.core.selection import DEFAULT_STRATEGY, Strategy
 from config.team_sla import DEFAULT_WORK, NO_SLA, TeamSla, WorkTime
@@ -57,6 +57,7 @@ class TeamSpec:
     members: tuple[MemberSpec, ...] = ()
     handles: tuple[tuple[str, str], ...] = ()  # (host, org/team), in bot.hosts.registry order
     sla: TeamSla = NO_SLA  # sla: and prefer_working_hours: (issue 15)
+    mode: Mode = DEFAULT_MODE
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,7 +8,17 @@ from __future__ import annotations
 
 from starlette.routing import BaseRoute
 
-from handlers import dashboard, operations, outbox, pull_requests, stats, teams, users, webhooks
+from handlers import (
+    dashboard,
+    operations,
+    outbox,
+    pull_requests,
+    simulate,
+    stats,
+    teams,
+    users,
+    webhooks,
+)
 
 
 def all_routes() -> list[BaseRoute]:
@@ -22,4 +32,5 @@ def all_routes() -> list[BaseRoute]:
         *webhooks.routes,
         *outbox.routes,
         *dashboard.routes(),
+        *simulate.routes,
     ]

@@ -13,6 +13,7 @@ from bot.services.deliveries import WebhookSync
 from bot.services.outbox_admin import OutboxAdmin
 from bot.services.pull_requests import PullRequests
 from bot.services.readiness import Readiness
+from bot.services.simulate import Simulator
 from bot.services.stats import Stats
 from bot.services.team_config import TeamsReloader
 from bot.services.teams import Teams
@@ -34,6 +35,7 @@ class Services:
     metrics_registry: CollectorRegistry  # this process's resource gauges
     readiness: Readiness
     dashboard: Dashboard
+    simulator: Simulator
 
 
 def services(request: Request) -> Services:

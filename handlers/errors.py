@@ -47,6 +47,7 @@ ERROR_STATUS: dict[type[ReviewbotError], tuple[int, str]] = {
     errors.UnsupportedMediaType: (415, "UNSUPPORTED_MEDIA_TYPE"),
     errors.TeamsFileInvalid: (422, "INVALID_TEAMS_FILE"),
     errors.Busy: (503, "BUSY"),
+    errors.SimulationTooLarge: (422, "SIMULATION_TOO_LARGE"),
     errors.Unavailable: (503, "UNAVAILABLE"),
 }
 # Seconds a client should wait before trying again after a 503.

@@ -34,7 +34,7 @@ import redis.asyncio as redis
 from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
 
-from bot.core.models import DEFAULT_REVIEWERS, AwayPeriod, Member, Team
+from bot.core.models import DEFAULT_MODE, DEFAULT_REVIEWERS, AwayPeriod, Member, Mode, Team
 from bot.core.selection import DEFAULT_STRATEGY, strategy_named
 from store.local_cache import LocalTeams
 
@@ -69,6 +69,7 @@ class _CachedTeam(msgspec.Struct, array_like=True):
     strategy: str = DEFAULT_STRATEGY.name
     reviewers: int = DEFAULT_REVIEWERS
     prefer_working_hours: bool = False
+    mode: str = DEFAULT_MODE.value
 
 
 # get_team's key carries the local generation seen before the read: "<redis key>#<n>"
@@ -244,7 +245,12 @@ def _encode_team(team: Team) -> bytes:
         for m in team.members
     ]
     cached = _CachedTeam(
-        team.team_name, members, team.strategy.name, team.reviewers, team.prefer_working_hours
+        team.team_name,
+        members,
+        team.strategy.name,
+        team.reviewers,
+        team.prefer_working_hours,
+        team.mode.value,
     )
     return _encoder.encode(cached)
 
@@ -265,5 +271,6 @@ def _team_from(cached: _CachedTeam) -> Team:
         members,
         strategy_named(cached.strategy),
         cached.reviewers,
-        cached.prefer_working_hours,
+        prefer_working_hours=cached.prefer_working_hours,
+        mode=Mode(cached.mode),
     )

@@ -43,7 +43,7 @@ class Entry:
     id: int
     host: str
     pull_request_id: str
-    kind: str  # request | remove | react | reply (bot/services/outbox_kinds.py)
+    kind: str  # request | remove | react | reply | suggest (bot/services/outbox_kinds.py)
     user_id: str | None  # the reviewer; None for a reaction or a reply
     attempts: int
     first_attempt_at: datetime | None

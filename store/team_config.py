@@ -12,7 +12,7 @@ from datetime import date
 
 from asyncpg import Record
 
-from bot.core.models import AwayPeriod
+from bot.core.models import AwayPeriod, Mode
 from bot.core.selection import strategy_named
 from config.team_plan import Plan
 from config.team_sla import TeamSla, WorkTime
@@ -36,9 +36,10 @@ async def load_state(conn: Connection) -> StoredState:
             r["reviewers"],
             handles=tuple(team_handles.get(r["team_name"], ())),
             sla=_sla(r),
+            mode=Mode(r["mode"]),
         )
         for r in await conn.fetch(
-            """SELECT t.team_name, t.strategy, t.reviewers, s.first_response, s.nudge,
+            """SELECT t.team_name, t.strategy, t.reviewers, t.mode, s.first_response, s.nudge,
                       s.escalate_after, s.prefer_working_hours
                  FROM teams t LEFT JOIN team_sla s USING (team_name)"""
         )
@@ -114,13 +115,15 @@ async def _upsert_teams(conn: Connection, teams: list[TeamSpec]) -> None:
     if not teams:
         return
     await conn.execute(
-        """INSERT INTO teams (team_name, strategy, reviewers)
-           SELECT * FROM unnest($1::text[], $2::text[], $3::smallint[])
+        """INSERT INTO teams (team_name, strategy, reviewers, mode)
+           SELECT * FROM unnest($1::text[], $2::text[], $3::smallint[], $4::text[])
            ON CONFLICT (team_name) DO UPDATE
-              SET strategy = EXCLUDED.strategy, reviewers = EXCLUDED.reviewers""",
+              SET strategy = EXCLUDED.strategy, reviewers = EXCLUDED.reviewers,
+                  mode = EXCLUDED.mode""",
         [t.name for t in teams],
         [t.strategy.name for t in teams],
         [t.reviewers for t in teams],
+        [t.mode.value for t in teams],
     )
     await _write_sla(conn, teams)
 

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 from asyncpg import Record
 
-from bot.core.models import AwayPeriod, Member, Team
+from bot.core.models import AwayPeriod, Member, Mode, Team
 from bot.core.selection import strategy_named
 from store.db import Connection
 
@@ -52,7 +52,7 @@ async def upsert_members(conn: Connection, team_name: str, members: Sequence[Mem
 async def fetch_team(conn: Connection, team_name: str) -> Team | None:
     """The team with its settings and every member's cap and away periods, in one query."""
     rows = await conn.fetch(
-        """SELECT t.team_name, t.strategy, t.reviewers,
+        """SELECT t.team_name, t.strategy, t.reviewers, t.mode,
                   COALESCE(s.prefer_working_hours, false) AS prefer_working_hours,
                   u.user_id, u.username, u.is_active, u.max_open_reviews, a.firsts, a.lasts
              FROM teams t
@@ -75,7 +75,8 @@ async def fetch_team(conn: Connection, team_name: str) -> Team | None:
         members,
         strategy_named(first["strategy"]),
         first["reviewers"],
-        first["prefer_working_hours"],
+        prefer_working_hours=first["prefer_working_hours"],
+        mode=Mode(first["mode"]),
     )
 
 

@@ -27,6 +27,7 @@ from bot.services.pull_requests import PullRequests
 from bot.services.readiness import Readiness
 from bot.services.review_scheduler import ReviewScheduler
 from bot.services.routing_worker import RoutingWorker
+from bot.services.simulate import Simulator
 from bot.services.stats import Stats
 from bot.services.team_config import start_team_config
 from bot.services.teams import TeamDirectory, Teams
@@ -119,6 +120,7 @@ async def _start(
         metrics_registry=_resource_metrics(cache, db),
         readiness=Readiness(db, cache),
         dashboard=Dashboard(db, lambda: datetime.now(UTC), list(HOSTS)),
+        simulator=Simulator(db),
     )
     # The workers and the scheduler apart: tests drive their clocks.
     return services, hooks.worker, hooks.routing, hooks.scheduler

@@ -71,7 +71,7 @@ async def webhook_runtime(
         deliveries.on_spooled = drainer.wake
         # The host clients also read (changed files, CODEOWNERS) for the routing worker.
         readers = {h: cast(HostReader, c) for h, c in clients.items()}
-        router = Router(directory, chooser, changes)
+        router = Router(directory, chooser, changes, deliveries.suggestions)
         routing = RoutingWorker(
             db,
             router,

@@ -19,6 +19,7 @@ from typing import Any
 
 from bot.cli.doctor import run_doctor
 from bot.cli.rules import add_rules_parser, run_rules
+from bot.cli.simulate import add_simulate_parser, run_simulate
 from bot.cli.teams import add_teams_parser, run_teams
 from bot.cli.webhook import add_webhook_parser, run_webhook
 from bot.cli.where import log_database
@@ -153,6 +154,7 @@ def build_parser() -> argparse.ArgumentParser:
     _command(sub, "doctor", "check the configuration and say what to fix", DOCTOR_VARIABLES)
     add_webhook_parser(sub)
     add_rules_parser(sub)
+    add_simulate_parser(sub, SERVER_VARIABLES)
     return parser
 
 
@@ -174,6 +176,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "doctor": run_doctor,
         "webhook": lambda s: run_webhook(args, s),
         "rules": lambda s: run_rules(args),
+        "simulate": lambda s: run_simulate(args, s),
     }
     try:
         return commands.get(args.command, _migrate)(settings)

@@ -50,8 +50,8 @@ class Outcome:
 
     @property
     def enqueued(self) -> bool:
-        """Reviewers were chosen, so post-backs are waiting in the outbox."""
-        return bool(self.body.get("assigned"))
+        """Reviewers were chosen (or a suggestion changed): post-backs wait in the outbox."""
+        return bool(self.body.get("assigned")) or bool(self.body.get("suggestion_posted"))
 
 
 def pong(note: str) -> Outcome:
@@ -240,6 +240,8 @@ class Progress:
     non_members: int = 0
     author: User | None = None  # known when this delivery created the PR
     new: bool = False  # created by this delivery: it has no refused post-backs yet
+    suggestion: tuple[str, ...] | None = None  # suggest mode: whom reviewbot would request
+    suggestion_posted: bool = False  # …and its comment is queued (it changed)
 
     @classmethod
     def created(cls, pr_id: str, title: str, author: User, created_at: datetime) -> Progress:
@@ -280,9 +282,16 @@ class Progress:
             assigned=(*self.assigned, *chosen),
         )
 
+    def suggested(self, chosen: Sequence[str], posted: bool) -> Progress:
+        return replace(self, suggestion=tuple(chosen), suggestion_posted=posted)
+
     def answer(self, kinds: Iterable[Kind]) -> Outcome:
+        suggested = {} if self.suggestion is None else {"suggested": list(self.suggestion)}
+        posted = {"suggestion_posted": True} if self.suggestion_posted else {}
         return Outcome(
             {
+                **suggested,
+                **posted,
                 "status": "applied",
                 "pull_request_id": self.pr.pull_request_id,
                 "actions": [str(k) for k in kinds],

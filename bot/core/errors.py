@@ -18,6 +18,7 @@
     ├── UnsupportedMediaType       a webhook delivery that is not JSON
     ├── TeamsFileInvalid           a reload was refused; the running config stays
     ├── Busy                       bulk deactivation kept losing lock races
+    ├── SimulationTooLarge         a replay beyond its limits (window, PRs or time)
     └── Unavailable                PostgreSQL cannot be reached (down, restarting, full)
 
 No HTTP here: whether an error is a 404 or a 409 is the edge's business, decided in one
@@ -99,3 +100,7 @@ class Busy(ReviewbotError):
 
 class Unavailable(ReviewbotError):
     """The store cannot be used right now; nothing was applied, the client may retry."""
+
+
+class SimulationTooLarge(ReviewbotError):
+    """A replay asked for more than its limits allow (its window, PRs or time budget)."""

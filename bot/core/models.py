@@ -14,6 +14,18 @@ MAX_REVIEWERS = 2
 DEFAULT_REVIEWERS = 2
 
 
+class Mode(StrEnum):
+    """What a team lets reviewbot do (team file ``mode:``): request reviewers on the host,
+    only suggest them in one comment per PR, or stay silent (history and statistics only)."""
+
+    ASSIGN = "assign"
+    SUGGEST = "suggest"
+    OFF = "off"
+
+
+DEFAULT_MODE = Mode.ASSIGN
+
+
 class PrStatus(StrEnum):
     OPEN = "OPEN"
     MERGED = "MERGED"
@@ -60,6 +72,7 @@ class Team:
     strategy: Strategy = DEFAULT_STRATEGY
     reviewers: int = DEFAULT_REVIEWERS  # per new PR, 0..MAX_REVIEWERS
     prefer_working_hours: bool = False  # the team file's sla setting (issue 15)
+    mode: Mode = DEFAULT_MODE
 
 
 @dataclass(frozen=True, slots=True)

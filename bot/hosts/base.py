@@ -38,6 +38,9 @@ class HostClient(Protocol):
 
     async def reply(self, ref: PrRef, text: str) -> Outcome: ...
 
+    # Suggest mode's one comment per PR: ``comment_id`` is what ``reply``'s answer named.
+    async def edit_comment(self, ref: PrRef, comment_id: int, text: str) -> Outcome: ...
+
 
 class HostReader(Protocol):
     """What the routing worker reads (bot/hosts/reading.py): the PR's changed files, all

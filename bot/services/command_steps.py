@@ -28,6 +28,7 @@ from bot.core.delivery import exclusions
 from bot.core.models import MAX_REVIEWERS, PullRequest
 from bot.services.changes import ChangeFeed, Origin, ReviewerChange
 from bot.services.chooser import Chooser
+from bot.services.suggest import reroll_suggestion
 from bot.services.teams import TeamDirectory
 from store import commands as store
 from store import host_sync, users
@@ -201,6 +202,11 @@ async def _reroll(step: Step) -> str | None:
     pr = step.locked_pr
     picked = [s.user_id for s in await store.seats(step.conn, pr.pull_request_id) if s.picked]
     if not picked:
+        rerolled = await reroll_suggestion(
+            step.conn, step.host, pr, step.chooser, step.directory, step.bot
+        )
+        if rerolled is not None:
+            return rerolled
         raise Refused("no current reviewer was picked by reviewbot, so there is nothing to reroll")
     # Never the ones being replaced, nor anyone an earlier reroll took off: racing rerolls
     # each replace whom they find, and nobody is rerolled away twice.

@@ -38,15 +38,16 @@ from bot.core.delivery import (
 )
 from bot.core.errors import BadRequest, Unavailable
 from bot.core.events import Kind
-from bot.core.models import User
+from bot.core.models import Mode, Team, User
 from bot.hosts.base import HostMemory
 from bot.hosts.dispatch import parse
 from bot.hosts.events import ActivityEvent, CommentEvent, Ignored, Parsed, Ping, PrEvent, Pushed
-from bot.hosts.registry import HOSTS
+from bot.hosts.registry import HOSTS, parse_pr_id
 from bot.services.changes import ChangeFeed, Origin, ReviewerChange
 from bot.services.chooser import Chooser
 from bot.services.commands import CommentCommands, own_names
 from bot.services.review_clock import ReviewClock
+from bot.services.suggest import OFF_NOTE, Suggestions, assigns, suggest_note
 from bot.services.teams import TeamDirectory
 from store import host_sync, users
 from store import outbox as outbox_store
@@ -93,6 +94,7 @@ class WebhookSync:
         self.spool = spool  # None: deliveries are refused (503) while PostgreSQL is down
         self.on_spooled = on_spooled
         self.comments = CommentCommands(bot_name, chooser, directory, changes, memories)
+        self.suggestions = Suggestions(bot_name)
         self.on_routed = on_routed  # wakes the routing worker
         self.bot_name = bot_name
         self.review_clock = ReviewClock()
@@ -332,6 +334,8 @@ class WebhookSync:
         if author is None:
             return run
         team = await self.directory.team(author.team_name, conn, local_ok=True)
+        if not assigns(team):
+            return await self._not_assigning(conn, run, team)
         count = wanted(team, pr.assigned_reviewers, run.non_members)
         if count <= 0:
             return run
@@ -352,3 +356,15 @@ class WebhookSync:
         change = ReviewerChange(pr.pull_request_id, added=tuple(chosen), origin=Origin.WEBHOOK)
         await self.changes.publish(conn, change)
         return run.topped_up(chosen)
+
+    async def _not_assigning(self, conn: Connection, run: Progress, team: Team | None) -> Progress:
+        """Mode off: nothing; suggest: the choice goes to the suggestion comment."""
+        if team is None or team.mode is Mode.OFF:
+            return run.noted(OFF_NOTE)
+        ref = parse_pr_id(run.pr.pull_request_id)
+        if ref is None:
+            return run
+        chosen, posted = await self.suggestions.top_up(
+            conn, self.chooser, ref.host, run.pr, team, run.non_members
+        )
+        return run.suggested(chosen, posted).noted(suggest_note(chosen))

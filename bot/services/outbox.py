@@ -39,7 +39,7 @@ from bot.hosts.registry import HOSTS, parse_pr_id
 from bot.observability.metrics import HOST_CIRCUIT, OUTBOX_FAILURES, POSTBACKS
 from bot.services.changes import ChangeFeed, Origin, ReviewerChange
 from bot.services.chooser import Chooser
-from bot.services.outbox_kinds import KINDS, enqueue_reviewers
+from bot.services.outbox_kinds import KINDS, OutboxKind, enqueue_reviewers
 from store import host_sync, users
 from store import outbox as store
 from store import pull_requests as prs
@@ -188,7 +188,14 @@ class OutboxWorker:
             error = f"no {host} credentials: set {HOSTS[host].credentials}"
             await self._finish(batch, "failed", error)
             return
-        answer = answer_of(await self._send(client, batch))
+        kind = KINDS.get(batch[0].kind)
+        if kind is not None and kind.prepare is not None:
+            batch = await self._prepared(kind, batch)
+        outcome = await self._send(client, batch)
+        if kind is not None and kind.sent is not None and isinstance(outcome, Ok):
+            async with self.db.transaction() as conn:
+                await kind.sent(conn, batch[0], outcome)
+        answer = answer_of(outcome)
         now = self.clock()
         await self._observe(host, answer, now)
         on_refused = KINDS[batch[0].kind].on_refused
@@ -196,6 +203,11 @@ class OutboxWorker:
         if not isinstance(decision, postback.Split):  # a split batch is asked again, alone
             POSTBACKS.labels(batch[0].host, answer.verdict.value).inc()
         await self._apply(batch, decision)
+
+    async def _prepared(self, kind: OutboxKind, batch: list[store.Entry]) -> list[store.Entry]:
+        assert kind.prepare is not None
+        async with self.db.connection() as conn:
+            return [await kind.prepare(conn, entry) for entry in batch]
 
     async def _observe(self, host: str, answer: Answer, now: datetime) -> None:
         """Feed the host's circuit; when the host is back, its waiting rows are due now."""

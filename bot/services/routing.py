@@ -12,8 +12,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
-from bot.core.models import MAX_REVIEWERS, PullRequest, User
+from bot.core.models import MAX_REVIEWERS, Mode, PullRequest, Team, User
 from bot.core.paths.codeowners import CodeOwners, owned
 from bot.core.routing import (
     Demand,
@@ -30,11 +31,14 @@ from bot.core.routing import (
 from bot.core.selection import exclusion_reasons, select, strategy_named
 from bot.services.changes import ChangeFeed, Origin, ReviewerChange
 from bot.services.chooser import Chooser
+from bot.services.suggest import OFF_NOTE, Suggestions, assigns, suggest_note
 from bot.services.teams import TeamDirectory
 from store import host_sync
 from store import pull_requests as prs
+from store import replay as replay_store
 from store import routing as store
 from store import selection as selection_store
+from store import suggestions as suggestions_store
 from store.db import Connection
 
 # A hand-picked list of people is best served by spreading the load among them.
@@ -61,10 +65,17 @@ class Routed:
 
 
 class Router:
-    def __init__(self, directory: TeamDirectory, chooser: Chooser, changes: ChangeFeed) -> None:
+    def __init__(
+        self,
+        directory: TeamDirectory,
+        chooser: Chooser,
+        changes: ChangeFeed,
+        suggestions: Suggestions | None = None,
+    ) -> None:
         self.directory = directory
         self.chooser = chooser
         self.changes = changes
+        self.suggestions = suggestions  # None: every team assigns (the REST API's PRs)
 
     async def routing(self, conn: Connection) -> Routing:
         return await store.load_routing(conn)
@@ -80,6 +91,10 @@ class Router:
         routing: Routing | None = None,
     ) -> Routed:
         routing = routing or await self.routing(conn)
+        if facts.host is not None and self.suggestions is not None:
+            team = await self.directory.team(author.team_name, conn, local_ok=True)
+            if not assigns(team):
+                return await self._not_assigning(conn, pr, author, facts, routing, team)
         routed = Routed(notes=list(facts.notes))
         demands = await self._demands(conn, routing, facts, routed.notes)
         reviewers = list(pr.assigned_reviewers)
@@ -93,9 +108,59 @@ class Router:
         if routed.added:
             change = ReviewerChange(pr.pull_request_id, added=tuple(routed.added), origin=origin)
             await self.changes.publish(conn, change)
-        files = None if facts.files is None else len(facts.files)
-        await store.save_notes(conn, pr.pull_request_id, files, routed.notes)
+        await self._save(conn, pr.pull_request_id, facts, routed.notes)
         return routed
+
+    async def _save(self, conn: Connection, pr_id: str, facts: Facts, notes: list[str]) -> None:
+        """The notes, and the changed files for later replays (``reviewbot simulate``)."""
+        files = None if facts.files is None else list(facts.files)
+        await store.save_notes(conn, pr_id, None if files is None else len(files), notes)
+        await replay_store.save_changed_files(conn, pr_id, files)
+
+    async def _not_assigning(
+        self,
+        conn: Connection,
+        pr: PullRequest,
+        author: User,
+        facts: Facts,
+        routing: Routing,
+        team: Team | None,
+    ) -> Routed:
+        """Mode off: nothing. Suggest: the same demands and top-up, into the suggestion."""
+        routed = Routed(notes=list(facts.notes))
+        assert self.suggestions is not None and facts.host is not None
+        if team is None or team.mode is Mode.OFF:
+            routed.notes.append(OFF_NOTE)
+        else:
+            suggested = await self.suggestions.current(conn, pr.pull_request_id, team)
+            reviewers = [*pr.assigned_reviewers, *suggested]
+            explains: list[dict[str, Any]] = []
+            demands = await self._demands(conn, routing, facts, routed.notes)
+            for demand in demands:
+                chosen = await self._fill(conn, pr, demand, reviewers, facts, routed.notes)
+                await self._note_choice(conn, chosen, demand.because, reviewers, explains)
+            chosen = await self._top_up(conn, pr, author, reviewers, facts, routed.notes)
+            await self._note_choice(conn, chosen, {"team": author.team_name}, reviewers, explains)
+            mine = reviewers[len(pr.assigned_reviewers) :]  # the suggested, then the new picks
+            await self.suggestions.post(
+                conn, facts.host, pr.pull_request_id, team.team_name, mine, explains
+            )
+            routed.notes.append(suggest_note(mine))
+        await self._save(conn, pr.pull_request_id, facts, routed.notes)
+        return routed
+
+    async def _note_choice(
+        self,
+        conn: Connection,
+        chosen: Sequence[str],
+        because: dict[str, object],
+        reviewers: list[str],
+        explains: list[dict[str, Any]],
+    ) -> None:
+        if chosen:
+            await store.annotate_explain(conn, because)
+            explains.append(await suggestions_store.last_explain(conn))
+            reviewers.extend(chosen)
 
     async def _demands(
         self, conn: Connection, routing: Routing, facts: Facts, notes: list[str]

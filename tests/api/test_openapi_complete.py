@@ -67,6 +67,7 @@ async def test_the_served_document_is_valid_openapi_and_keeps_the_rules(
         "webhooks",
         "outbox",
         "stats",
+        "simulate",
         "operations",
         "dashboard",
     }

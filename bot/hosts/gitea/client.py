@@ -51,6 +51,11 @@ class GiteaClient(HttpHost):
         path = encoded("repos", *ref.repo.split("/"), "issues", str(ref.number), "comments")
         return await self.send("POST", path, self._headers, json={"body": text})
 
+    async def edit_comment(self, ref: PrRef, comment_id: int, text: str) -> Outcome:
+        """``PATCH /repos/{owner}/{repo}/issues/comments/{id}``."""
+        path = encoded("repos", *ref.repo.split("/"), "issues", "comments", str(comment_id))
+        return await self.send("PATCH", path, self._headers, json={"body": text})
+
     async def changed_files(self, ref: PrRef) -> list[str] | Outcome:
         """``GET /repos/{owner}/{repo}/pulls/{index}/files`` with ``page`` and ``limit``."""
         path = encoded("repos", *ref.repo.split("/"), "pulls", str(ref.number), "files")

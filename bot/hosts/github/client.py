@@ -165,6 +165,11 @@ class GitHubClient(HttpHost):
         path = encoded("repos", *ref.repo.split("/"), "issues", str(ref.number), "comments")
         return await self._call("POST", ref, path=path, body={"body": text})
 
+    async def edit_comment(self, ref: PrRef, comment_id: int, text: str) -> Outcome:
+        """``PATCH /repos/{owner}/{repo}/issues/comments/{comment_id}``."""
+        path = encoded("repos", *ref.repo.split("/"), "issues", "comments", str(comment_id))
+        return await self._call("PATCH", ref, path=path, body={"body": text})
+
     async def _call(
         self,
         method: str,

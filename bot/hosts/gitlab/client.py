@@ -115,6 +115,11 @@ class GitLabClient(HttpHost):
         path = self._path(ref) + encoded("notes")
         return await self.send("POST", path, self._headers, json={"body": text})
 
+    async def edit_comment(self, ref: PrRef, comment_id: int, text: str) -> Outcome:
+        """``PUT /projects/:id/merge_requests/:iid/notes/:note_id``."""
+        path = self._path(ref) + encoded("notes", str(comment_id))
+        return await self.send("PUT", path, self._headers, json={"body": text})
+
     async def changed_files(self, ref: PrRef) -> list[str] | Outcome:
         """``GET /projects/:id/merge_requests/:iid/diffs``, paged (``X-Next-Page``)."""
         path = self._path(ref) + "/diffs"

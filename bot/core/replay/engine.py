@@ -1,0 +1,243 @@
+"""Replaying past PRs against candidate teams with the real selection code, in memory.
+
+Each PR, in creation order, is chosen for as a new PR would be: path-rule demands first
+(``bot.core.routing``), then the author's team tops up to its ``reviewers`` number. The
+choice is the strategy's own batch queue (``Strategy.queue`` — what bulk deactivation
+uses to fill many PRs of one team in a row, "the result the per-PR choices would have
+produced"): each team keeps one queue across the replay; a pick adds an open review and
+takes the next turn; a member reaching their cap is dropped. When something the queue
+cannot follow changes — a review closes (loads fall) for a strategy that reads loads, a
+capped member has room again, someone's away period starts or ends — the queue is built
+afresh from the team's current state before its next choice. The simulated reviewers
+stay open until the PR really closed (or the window ends). Nothing touches a database.
+"""
+
+from __future__ import annotations
+
+import random
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date
+
+from bot.core.models import MAX_REVIEWERS, Member, Mode, Team
+from bot.core.replay.history import HistoricPr, Window
+from bot.core.replay.tally import Tally
+from bot.core.routing import Routing, already_served, matched_rules, room, rule_demands
+from bot.core.selection import BatchQueue, Candidate, Skip, select, strategy_named
+
+NO_TEAM = "(author in no team of the file)"
+# As bot.services.routing: a rule's hand-picked members share the load among them.
+MEMBERS_STRATEGY = strategy_named("least_loaded")
+# Reasons a member was not available, in the order a shortfall names them.
+_SHORT_REASONS = (Skip.AT_CAPACITY, Skip.AWAY, Skip.INACTIVE)
+
+
+@dataclass(frozen=True, slots=True)
+class _Choice:
+    chosen: list[str]
+    why: str | None  # when fewer than wanted: the main reason
+
+
+class _TeamQueue:
+    """One team's members as its strategy takes them, kept current through the replay."""
+
+    def __init__(self, team: Team, replay: Replay) -> None:
+        self.team = team
+        self.strategy = team.strategy
+        self.replay = replay
+        self.away_members = [m for m in team.members if m.away]
+        self.day: date | None = None
+        self.stale = True
+        self.queue: BatchQueue | None = None
+        # The eligible members (active, not away, under their cap), as the replay goes.
+        self.pool: dict[str, Candidate] = {}
+
+    def take(self, taken: set[str], wanted: int, day: date) -> list[str]:
+        self._follow(day)
+        if self.stale or self.queue is None:
+            self._rebuild()
+        assert self.queue is not None
+        pool = self.pool
+        free = len(pool) - sum(1 for u in taken if u in pool)
+        chosen = self.queue.take(taken, wanted, free) if free else []
+        self.replay.record(self, chosen)
+        return chosen
+
+    def _follow(self, day: date) -> None:
+        if day == self.day:
+            return
+        self.day = day
+        for member in self.away_members:
+            if self.replay.refresh(member.user_id, day):
+                self.stale = True
+
+    def _rebuild(self) -> None:
+        # Ordered as members became eligible: the heaps order by their own keys, and the
+        # random queue draws uniformly whatever the order.
+        self.queue = self.strategy.queue(list(self.pool.values()), self.replay.rng)
+        self.stale = False
+
+    def put_back(self, user_id: str) -> None:
+        if self.stale or self.queue is None:
+            return  # built afresh before the next choice, with this member as they are
+        candidate = self.replay.candidates[user_id]
+        if candidate.unavailable() is not None:
+            self.queue.drop(user_id)
+        else:
+            self.queue.put_back(user_id, candidate.open_reviews or 0, candidate.turn)
+
+
+class Replay:
+    def __init__(
+        self, teams: Sequence[Team], routing: Routing, window: Window, rng: random.Random
+    ) -> None:
+        self.teams = {t.team_name: t for t in teams}
+        self.team_of = {m.user_id: t.team_name for t in teams for m in t.members}
+        self.members: dict[str, Member] = {m.user_id: m for t in teams for m in t.members}
+        self.routing = routing
+        self.rng = rng
+        self.simulated = Tally(window, on_release=self._released)
+        self.actual = Tally(window)
+        self.cursor: Counter[str] = Counter()  # round robin: each team's cursor
+        self.candidates = {
+            u: Candidate(u, m.is_active, False, 0, m.max_open_reviews)
+            for u, m in self.members.items()
+        }
+        self.queues = {name: _TeamQueue(team, self) for name, team in self.teams.items()}
+        for candidate in self.candidates.values():
+            self._set(candidate)
+
+    def run(self, prs: Iterable[HistoricPr]) -> None:
+        for pr in prs:
+            self.feed(pr)
+
+    def feed(self, pr: HistoricPr) -> None:
+        self.simulated.advance(pr.created_at)
+        self.actual.advance(pr.created_at)
+        self._count_actual(pr)
+        team = self.teams.get(self.team_of.get(pr.author_id, ""))
+        if team is None:
+            self.simulated.pr(NO_TEAM, 1, 0, "author in no team of the file")
+            return
+        if team.mode is Mode.OFF:
+            self.simulated.pr(team.team_name, team.reviewers, 0, "mode off")
+            return
+        choice = self._choose(pr, team)
+        for user_id in choice.chosen:
+            self.simulated.open(user_id, pr.created_at, pr.closed_at)
+            self._load_changed(user_id)
+        for user_id in choice.chosen:
+            queue = self.queues[self.team_of[user_id]]
+            queue.put_back(user_id)
+        self.simulated.pr(team.team_name, team.reviewers, len(choice.chosen), choice.why)
+
+    def _count_actual(self, pr: HistoricPr) -> None:
+        for review in pr.actual:
+            self.actual.open(review.user_id, review.start, review.end)
+        team = self.team_of.get(pr.author_id) or pr.actual_team or NO_TEAM
+        known = self.teams.get(team)
+        wanted = known.reviewers if known is not None else MAX_REVIEWERS
+        got = len({r.user_id for r in pr.actual})
+        self.actual.pr(team, wanted, got, "as recorded")
+
+    def _choose(self, pr: HistoricPr, team: Team) -> _Choice:
+        day = pr.created_at.date()
+        chosen: list[str] = []
+        if self.routing.rules and pr.changed_files:
+            for demand in rule_demands(matched_rules(self.routing, pr.repo, pr.changed_files)):
+                pool_team = self.teams.get(demand.team or "")
+                pool = [m.user_id for m in pool_team.members] if pool_team else list(demand.members)
+                served = already_served(pool, chosen)
+                count = min(demand.count - served, room(chosen, 0, MAX_REVIEWERS))
+                if count <= 0:
+                    continue
+                if pool_team is not None:
+                    taken = {pr.author_id, *chosen}
+                    chosen += self.queues[pool_team.team_name].take(taken, count, day)
+                else:
+                    chosen += self._from_members(pool, pr, chosen, count, day)
+        count = min(team.reviewers, MAX_REVIEWERS) - len(chosen)
+        if count > 0:
+            chosen += self.queues[team.team_name].take({pr.author_id, *chosen}, count, day)
+        why = None if len(chosen) >= team.reviewers else self._why(team, day)
+        return _Choice(chosen, why)
+
+    def _from_members(
+        self, pool: Sequence[str], pr: HistoricPr, chosen: Sequence[str], count: int, day: date
+    ) -> list[str]:
+        for user_id in pool:
+            self.refresh(user_id, day)
+        candidates = [self.candidates[u] for u in pool if u in self.candidates]
+        exclusions = dict.fromkeys(chosen, Skip.ALREADY_REVIEWING)
+        exclusions[pr.author_id] = Skip.AUTHOR
+        picked = list(select(MEMBERS_STRATEGY, candidates, exclusions, count, self.rng).chosen)
+        # Not from a queue: the teams' queues learn of these loads when put back.
+        for user_id in picked:
+            self.queues[self.team_of[user_id]].stale = True
+        return picked
+
+    def record(self, queue: _TeamQueue, chosen: list[str]) -> None:
+        """Round robin: the picks take the team cursor's next turns (as record_choice)."""
+        if not queue.strategy.takes_turns or not chosen:
+            return
+        name = queue.team.team_name
+        base = self.cursor[name]
+        self.cursor[name] = base + len(chosen)
+        for position, user_id in enumerate(chosen, 1):
+            self._set(_with(self.candidates[user_id], turn=base + position))
+
+    def refresh(self, user_id: str, day: date) -> bool:
+        """Availability on ``day``; True when it changed."""
+        member, candidate = self.members[user_id], self.candidates[user_id]
+        away = bool(member.away) and member.is_away(day)
+        if away == candidate.away:
+            return False
+        self._set(_with(candidate, away=away))
+        return True
+
+    def _load_changed(self, user_id: str) -> None:
+        load = self.simulated.open_load(user_id)
+        self._set(_with(self.candidates[user_id], load=load))
+
+    def _set(self, candidate: Candidate) -> None:
+        """The member as the next choice sees them; the team's pool holds the eligible."""
+        user_id = candidate.user_id
+        self.candidates[user_id] = candidate
+        pool = self.queues[self.team_of[user_id]].pool
+        if candidate.unavailable() is None:
+            pool[user_id] = candidate
+        else:
+            pool.pop(user_id, None)
+
+    def _released(self, user_id: str) -> None:
+        """A simulated review closed: the member's load fell."""
+        if user_id not in self.candidates:
+            return
+        queue = self.queues[self.team_of[user_id]]
+        was_eligible = user_id in queue.pool
+        self._load_changed(user_id)
+        if queue.strategy.reads_loads or (user_id in queue.pool and not was_eligible):
+            queue.stale = True
+
+    def _why(self, team: Team, day: date) -> str:
+        """The main reason a PR got fewer reviewers than its team wants."""
+        reasons = Counter(self.candidates[m.user_id].unavailable() for m in team.members)
+        for reason in _SHORT_REASONS:
+            if reasons[reason]:
+                return f"not enough available members ({reason.value})"
+        return "team too small"
+
+
+def _with(
+    c: Candidate, *, load: int | None = None, turn: int | None = None, away: bool | None = None
+) -> Candidate:
+    """``dataclasses.replace`` for the three fields a replay changes, several times faster."""
+    return Candidate(
+        c.user_id,
+        c.is_active,
+        c.away if away is None else away,
+        c.open_reviews if load is None else load,
+        c.max_open_reviews,
+        c.turn if turn is None else turn,
+    )

@@ -1,0 +1,55 @@
+"""Reading history for the replay simulator: stored PRs in a window, streamed in creation
+order through a server-side cursor (bounded memory whatever the window), read-only.
+
+A PR's real reviews come from ``assignment_events``: a reviewer is on the PR from the event
+that put them there until the event that took them off (reassigned away, removed), or
+until the PR merged or closed. Runs in a READ ONLY transaction: the replay cannot write.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import datetime
+from typing import Any
+
+from store.db import Connection
+
+PREFETCH = 2000
+
+_HISTORY = """
+SELECT p.pull_request_id, p.author_id, p.created_at,
+       COALESCE(p.merged_at, p.closed_at) AS closed_at, u.team_name AS author_team,
+       r.changed_files, ev.on_ids, ev.on_at, ev.off_ids, ev.off_at
+  FROM pull_requests p
+  JOIN users u ON u.user_id = p.author_id
+  LEFT JOIN pr_routing r ON r.pull_request_id = p.pull_request_id
+  LEFT JOIN LATERAL (
+       SELECT array_agg(e.user_id ORDER BY e.id) FILTER (WHERE e.user_id IS NOT NULL) AS on_ids,
+              array_agg(e.at ORDER BY e.id) FILTER (WHERE e.user_id IS NOT NULL) AS on_at,
+              array_agg(e.replaced_user_id ORDER BY e.id)
+                  FILTER (WHERE e.replaced_user_id IS NOT NULL) AS off_ids,
+              array_agg(e.at ORDER BY e.id) FILTER (WHERE e.replaced_user_id IS NOT NULL) AS off_at
+         FROM assignment_events e WHERE e.pull_request_id = p.pull_request_id) ev ON true
+ WHERE p.created_at >= $1 AND p.created_at < $2
+ ORDER BY p.created_at, p.pull_request_id
+"""
+
+
+async def stream_history(
+    conn: Connection, since: datetime, until: datetime, prefetch: int = PREFETCH
+) -> AsyncIterator[dict[str, Any]]:
+    """Rows of PRs created in [since, until), oldest first; the caller holds a transaction."""
+    async for row in conn.cursor(_HISTORY, since, until, prefetch=prefetch):
+        yield dict(row)
+
+
+async def read_only(conn: Connection) -> None:
+    """Make the caller's transaction refuse every write (the simulator writes nothing)."""
+    await conn.execute("SET TRANSACTION READ ONLY")
+
+
+async def save_changed_files(conn: Connection, pr_id: str, files: list[str] | None) -> None:
+    """Keep the changed file names the routing read, for later replays (None: unknown)."""
+    await conn.execute(
+        "UPDATE pr_routing SET changed_files = $2 WHERE pull_request_id = $1", pr_id, files
+    )
