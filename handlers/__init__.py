@@ -10,6 +10,7 @@ from starlette.routing import BaseRoute
 
 from handlers import (
     dashboard,
+    dashboard_simulate,
     operations,
     outbox,
     pull_requests,
@@ -32,5 +33,6 @@ def all_routes() -> list[BaseRoute]:
         *webhooks.routes,
         *outbox.routes,
         *dashboard.routes(),
+        *dashboard_simulate.routes(),
         *simulate.routes,
     ]

@@ -51,7 +51,7 @@ def _filters(request: Request) -> Filters:
     return Filters(team=team, host="" if host == API_HOST else host)
 
 
-def _common(request: Request, found: Services, role: Role) -> dict[str, Any]:
+def common_context(request: Request, found: Services, role: Role) -> dict[str, Any]:
     return {
         "role": role.value,
         "signed_in": tokens_set(found.settings),
@@ -74,7 +74,7 @@ async def overview(request: Request) -> Response:
         for pr in (*view.oldest, *view.short)
     }
     context = {
-        **_common(request, found, role),
+        **common_context(request, found, role),
         "view": view,
         "now": now,
         "filters": filters,
@@ -100,7 +100,7 @@ async def pr_page(request: Request) -> Response:
     pr = await found.pull_requests.get(pr_id)
     events, routing, _ = await found.pull_requests.explain(pr_id)
     context = {
-        **_common(request, found, role),
+        **common_context(request, found, role),
         "pr": pr,
         "events": events,
         "routing": routing,

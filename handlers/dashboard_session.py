@@ -119,10 +119,10 @@ def require_csrf(request: Request, form: dict[str, str]) -> None:
         raise Forbidden("the form's CSRF token is missing or stale; reload the page")
 
 
-async def read_form(request: Request) -> dict[str, str]:
+async def read_form(request: Request, max_bytes: int = FORM_MAX_BYTES) -> dict[str, str]:
     """A small urlencoded form (the last value of each field), within the API's body limits."""
     kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
-    raw = await read_raw(request, FORM_MAX_BYTES)
+    raw = await read_raw(request, max_bytes)
     if kind != "application/x-www-form-urlencoded":
         raise BadRequest("the form must be sent as application/x-www-form-urlencoded")
     try:
