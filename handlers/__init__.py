@@ -10,7 +10,6 @@ from starlette.routing import BaseRoute
 
 from handlers import (
     dashboard,
-    dashboard_simulate,
     operations,
     outbox,
     pull_requests,
@@ -33,6 +32,5 @@ def all_routes() -> list[BaseRoute]:
         *webhooks.routes,
         *outbox.routes,
         *dashboard.routes(),
-        *dashboard_simulate.routes(),
         *simulate.routes,
     ]

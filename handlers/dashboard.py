@@ -8,8 +8,6 @@ token, retrying a post-back the admin token, and every form carries a CSRF token
 
 from __future__ import annotations
 
-from typing import Any
-
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Mount, Route
@@ -22,7 +20,10 @@ from bot.services.dashboard import Filters
 from handlers import params
 from handlers.dashboard_render import STATIC, STATIC_PATH, page, redirect
 from handlers.dashboard_session import (
+    HOME,
+    LOGIN,
     Role,
+    common_context,
     csrf_token,
     read_form,
     require_csrf,
@@ -31,10 +32,9 @@ from handlers.dashboard_session import (
     sign_in,
     tokens_set,
 )
-from handlers.deps import Services, services
+from handlers.dashboard_simulate import simulate_routes
+from handlers.deps import services
 
-LOGIN = "/dashboard/login"
-HOME = "/dashboard"
 API_HOST = "api"  # the host filter's value for PRs created through the REST API
 
 
@@ -49,15 +49,6 @@ def _filters(request: Request) -> Filters:
             f"query parameter 'host' must be one of {API_HOST}, {', '.join(host_names())}"
         )
     return Filters(team=team, host="" if host == API_HOST else host)
-
-
-def common_context(request: Request, found: Services, role: Role) -> dict[str, Any]:
-    return {
-        "role": role.value,
-        "signed_in": tokens_set(found.settings),
-        "csrf": csrf_token(request),
-        "flash": request.session.pop("flash", None),
-    }
 
 
 async def overview(request: Request) -> Response:
@@ -172,5 +163,6 @@ def routes() -> list[BaseRoute]:
         Route(LOGIN, login, methods=["POST"]),
         Route("/dashboard/logout", logout, methods=["POST"]),
         Route("/dashboard/retry", retry, methods=["POST"]),
+        *simulate_routes(),
         Mount(STATIC_PATH, app=StaticFiles(directory=STATIC), name="dashboard-static"),
     ]

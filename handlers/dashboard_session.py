@@ -14,6 +14,7 @@ import hashlib
 import hmac
 import secrets
 from enum import StrEnum
+from typing import Any
 from urllib.parse import parse_qs
 
 from starlette.middleware.sessions import SessionMiddleware
@@ -23,8 +24,11 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from bot.core.errors import BadRequest, Forbidden
 from config.settings import Settings
 from handlers.codec import read_raw
+from handlers.deps import Services
 
 PREFIX = "/dashboard"
+HOME = PREFIX
+LOGIN = "/dashboard/login"
 COOKIE = "reviewbot_dashboard"
 SESSION_HOURS = 12
 FORM_MAX_BYTES = 4096
@@ -130,3 +134,13 @@ async def read_form(request: Request, max_bytes: int = FORM_MAX_BYTES) -> dict[s
     except (UnicodeDecodeError, ValueError):
         raise BadRequest("the form is not valid urlencoded UTF-8") from None
     return {k: v[-1] for k, v in parsed.items()}
+
+
+def common_context(request: Request, found: Services, role: Role) -> dict[str, Any]:
+    """What every signed-in page's frame needs: the role, the CSRF token, a message."""
+    return {
+        "role": role.value,
+        "signed_in": tokens_set(found.settings),
+        "csrf": csrf_token(request),
+        "flash": request.session.pop("flash", None),
+    }

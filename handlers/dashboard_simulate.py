@@ -20,12 +20,10 @@ from bot.core.errors import BadRequest, Busy, Forbidden, SimulationTooLarge
 from bot.services.simulate import window_of
 from config.team_parse import parse_config_texts
 from config.team_spec import ConfigInvalid
-from handlers.dashboard import LOGIN, common_context
 from handlers.dashboard_render import page, redirect
-from handlers.dashboard_session import Role, read_form, require_csrf, role_of
+from handlers.dashboard_session import LOGIN, Role, common_context, read_form, require_csrf, role_of
 from handlers.dashboard_simulate_view import report_view
 from handlers.deps import Services, services
-from handlers.errors import status_of
 from handlers.simulate import API_LIMITS, MAX_WHEN_LENGTH
 
 PATH = "/dashboard/simulate"
@@ -35,7 +33,7 @@ FIELDS = ("teams", "since", "until", "seed")
 
 
 def _context(request: Request, found: Services, role: Role, **extra: Any) -> dict[str, Any]:
-    base = {
+    base: dict[str, Any] = {
         "fields": dict.fromkeys(FIELDS, ""),
         "problems": [],
         "error": None,
@@ -73,7 +71,8 @@ def _fields(form: dict[str, str]) -> dict[str, str]:
 
 
 async def simulate_run(request: Request) -> Response:
-    """Admin only, CSRF-checked; problems come back on the page with the API's status."""
+    """Admin only, CSRF-checked. Problems with the file or the window come back on the
+    page beside the form (200: the error envelope is for the API, not for a page)."""
     found = services(request)
     form = await read_form(request, FORM_MAX_BYTES)
     role = role_of(request, found.settings)
@@ -88,11 +87,10 @@ async def simulate_run(request: Request) -> Response:
     except ConfigInvalid as invalid:
         problems = [str(issue) for issue in invalid.issues]
         context = _context(request, found, role, fields=fields, problems=problems)
-        return page("simulate.html", context, status=422)
+        return page("simulate.html", context)
     except (BadRequest, SimulationTooLarge, Busy) as refused:
-        status, _ = status_of(refused)
         context = _context(request, found, role, fields=fields, error=str(refused))
-        return page("simulate.html", context, status=status)
+        return page("simulate.html", context)
     view = report_view(report)
     return page("simulate.html", _context(request, found, role, fields=fields, view=view))
 
@@ -105,7 +103,8 @@ async def _replay(found: Services, fields: dict[str, str]) -> dict[str, Any]:
     return await found.simulator.run(config, [FILE_NAME], window, seed, API_LIMITS)
 
 
-def routes() -> list[BaseRoute]:
+def simulate_routes() -> list[BaseRoute]:
+    """Served by ``handlers.dashboard.routes`` (documented in ``openapi/dashboard.yaml``)."""
     return [
         Route(PATH, simulate_page, methods=["GET"]),
         Route(PATH, simulate_run, methods=["POST"]),
