@@ -24,7 +24,6 @@ import json
 import os
 import re
 import tempfile
-import threading
 import time
 import uuid
 from collections.abc import AsyncIterator, Iterator
@@ -34,10 +33,10 @@ from typing import Any
 
 import asyncpg
 import httpx
-import uvicorn
 
 from bot.app import create_app
 from config.settings import Secret, Settings
+from perf.in_process import Serving
 from store.db import migrate
 
 SECRET = "comment-latency-secret"
@@ -84,28 +83,6 @@ async def fake_github(host: FakeGitHub) -> AsyncIterator[str]:
         yield f"http://127.0.0.1:{server.sockets[0].getsockname()[1]}"
     finally:
         server.close()
-
-
-class Serving:
-    """reviewbot behind uvicorn on 127.0.0.1, in a thread of this process."""
-
-    def __init__(self, settings: Settings) -> None:
-        config = uvicorn.Config(create_app(settings), host="127.0.0.1", port=0, log_level="error")
-        self.server = uvicorn.Server(config)
-        self.thread = threading.Thread(target=self.server.run, daemon=True)
-
-    def __enter__(self) -> str:
-        self.thread.start()
-        deadline = time.monotonic() + 60
-        while not self.server.started:
-            if not self.thread.is_alive() or time.monotonic() > deadline:
-                raise RuntimeError("reviewbot did not start")
-            time.sleep(0.05)
-        return f"http://127.0.0.1:{self.server.servers[0].sockets[0].getsockname()[1]}"
-
-    def __exit__(self, *exc: object) -> None:
-        self.server.should_exit = True
-        self.thread.join(timeout=30)
 
 
 @contextlib.contextmanager
@@ -213,7 +190,7 @@ async def main(args: argparse.Namespace) -> None:
                 token=Secret("perf-token"),
                 webhook_secret=Secret(SECRET),
             )
-            with Serving(replace(settings, code_hosts=hosts)) as base:
+            with Serving(create_app(replace(settings, code_hosts=hosts))) as base:
                 async with httpx.AsyncClient(base_url=base, timeout=10) as client:
                     await arrange(url, client)
                     sent, acks = await send_comments(client, args)

@@ -26,11 +26,9 @@ import time
 import uuid
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
 
 import asyncpg
 import httpx
-import uvicorn
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -39,6 +37,7 @@ from starlette.routing import Route
 from bot.app import create_app
 from bot.cli.embedded import stop_postgres
 from config.settings import Secret, Settings
+from perf.in_process import Serving
 from store.db import migrate
 
 SECRET = "rules-latency-secret"
@@ -100,26 +99,6 @@ class FakeGitHub:
         self.expect(number).set()
         await asyncio.sleep(self.delay)
         return JSONResponse({}, status_code=201)
-
-
-class Serving:
-    def __init__(self, app: Any) -> None:
-        config = uvicorn.Config(app, host="127.0.0.1", port=0, log_level="error")
-        self.server = uvicorn.Server(config)
-        self.thread = threading.Thread(target=self.server.run, daemon=True)
-
-    def __enter__(self) -> str:
-        self.thread.start()
-        deadline = time.monotonic() + 60
-        while not self.server.started:
-            if not self.thread.is_alive() or time.monotonic() > deadline:
-                raise RuntimeError("server did not start")
-            time.sleep(0.05)
-        return f"http://127.0.0.1:{self.server.servers[0].sockets[0].getsockname()[1]}"
-
-    def __exit__(self, *exc: object) -> None:
-        self.server.should_exit = True
-        self.thread.join(timeout=30)
 
 
 def _delivery(number: int) -> tuple[bytes, dict[str, str]]:

@@ -20,7 +20,6 @@ import hmac
 import json
 import logging
 import tempfile
-import threading
 import time
 import uuid
 from collections import Counter
@@ -29,11 +28,11 @@ from pathlib import Path
 
 import asyncpg
 import httpx
-import uvicorn
 
 from bot.app import create_app
 from bot.cli.embedded import stop_postgres
 from config.settings import Secret, Settings
+from perf.in_process import Serving
 from store.db import migrate
 from store.spool import Spool
 
@@ -69,26 +68,6 @@ def _headers(body: bytes) -> dict[str, str]:
         "x-github-delivery": str(uuid.uuid4()),
         "x-hub-signature-256": "sha256=" + digest,
     }
-
-
-class Serving:
-    def __init__(self, settings: Settings) -> None:
-        config = uvicorn.Config(create_app(settings), host="127.0.0.1", port=0, log_level="error")
-        self.server = uvicorn.Server(config)
-        self.thread = threading.Thread(target=self.server.run, daemon=True)
-
-    def __enter__(self) -> str:
-        self.thread.start()
-        deadline = time.monotonic() + 60
-        while not self.server.started:
-            if not self.thread.is_alive() or time.monotonic() > deadline:
-                raise RuntimeError("reviewbot did not start")
-            time.sleep(0.05)
-        return f"http://127.0.0.1:{self.server.servers[0].sockets[0].getsockname()[1]}"
-
-    def __exit__(self, *exc: object) -> None:
-        self.server.should_exit = True
-        self.thread.join(timeout=30)
 
 
 async def _arrange(url: str, client: httpx.AsyncClient) -> None:
@@ -147,7 +126,7 @@ async def measure(label: str, spool_max: int, args: argparse.Namespace, tmp: Pat
     hosts["github"] = replace(hosts["github"], webhook_secret=Secret(SECRET))  # type: ignore[type-var]
     run = Run(label)
     try:
-        with Serving(replace(settings, code_hosts=hosts)) as base:
+        with Serving(create_app(replace(settings, code_hosts=hosts))) as base:
             async with httpx.AsyncClient(base_url=base, timeout=10) as client:
                 await _arrange(url, client)
                 await _phase(client, run, args.around, args.rate)
