@@ -21,12 +21,10 @@ import contextlib
 import hashlib
 import hmac
 import json
-import os
 import re
-import tempfile
 import time
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -36,7 +34,7 @@ import httpx
 
 from bot.app import create_app
 from config.settings import Secret, Settings
-from perf.in_process import Serving
+from perf.in_process import Serving, postgres_url
 from store.db import migrate
 
 SECRET = "comment-latency-secret"
@@ -83,25 +81,6 @@ async def fake_github(host: FakeGitHub) -> AsyncIterator[str]:
         yield f"http://127.0.0.1:{server.sockets[0].getsockname()[1]}"
     finally:
         server.close()
-
-
-@contextlib.contextmanager
-def database() -> Iterator[str]:
-    given = os.environ.get("DATABASE_URL")
-    if given:
-        yield given
-        return
-    from pgserver import get_server  # type: ignore[attr-defined]
-
-    from bot.cli.embedded import stop_postgres
-
-    with tempfile.TemporaryDirectory(prefix="comment-latency-") as tmp:
-        pgdata = (Path(tmp) / "postgres").resolve()
-        server = get_server(pgdata, cleanup_mode=None)
-        try:
-            yield server.get_uri()
-        finally:
-            stop_postgres(server, pgdata)
 
 
 def signed(event: str, payload: dict[str, object]) -> tuple[bytes, dict[str, str]]:
@@ -179,7 +158,7 @@ def percentiles(values: list[float]) -> str:
 
 async def main(args: argparse.Namespace) -> None:
     host = FakeGitHub()
-    with database() as url:
+    with postgres_url("comment-latency-") as url:
         await migrate(url)
         async with fake_github(host) as api:
             settings = Settings(database_url=url, redis_url="off", outbox_poll_interval=1.0)

@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
+import tempfile
 import threading
 import time
+from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import uvicorn
@@ -29,3 +34,17 @@ class Serving:
     def __exit__(self, *exc: object) -> None:
         self.server.should_exit = True
         self.thread.join(timeout=30)
+
+
+@contextlib.contextmanager
+def postgres_url(prefix: str) -> Iterator[str]:
+    """``DATABASE_URL`` when set, else a private embedded PostgreSQL in a temporary
+    directory, stopped when the block ends."""
+    given = os.environ.get("DATABASE_URL")
+    if given:
+        yield given
+        return
+    from bot.cli.embedded import embedded_postgres
+
+    with tempfile.TemporaryDirectory(prefix=prefix) as tmp, embedded_postgres(Path(tmp)) as url:
+        yield url

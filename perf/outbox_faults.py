@@ -21,10 +21,8 @@ import contextlib
 import os
 import signal
 import sys
-import tempfile
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
-from pathlib import Path
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any, cast
 
 import httpx
@@ -34,6 +32,7 @@ from bot.hosts.wiring import build_clients
 from bot.services.changes import ChangeFeed
 from bot.services.outbox import OutboxWorker
 from config.settings import Settings
+from perf.in_process import postgres_url
 from store.db import Db, migrate
 
 BOUND = 120.0  # no wait of this script lasts longer
@@ -201,21 +200,6 @@ async def measure(url: str, rows: int, outage: float) -> None:
         await db.disconnect()
 
 
-@contextlib.contextmanager
-def database() -> Iterator[str]:
-    given = os.environ.get("DATABASE_URL")
-    if given:
-        yield given
-        return
-    from bot.cli.embedded import embedded_postgres
-
-    with (
-        tempfile.TemporaryDirectory(prefix="outbox-faults-") as tmp,
-        embedded_postgres(Path(tmp)) as url,
-    ):
-        yield url
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--rows", type=int, default=200)
@@ -225,7 +209,7 @@ def main() -> None:
     if args.claimer:
         asyncio.run(claimer(*args.claimer))
         return
-    with database() as url:
+    with postgres_url("outbox-faults-") as url:
         asyncio.run(measure(url, args.rows, args.outage))
 
 

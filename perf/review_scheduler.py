@@ -19,12 +19,8 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
-import os
 import random
-import tempfile
 import time
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -34,29 +30,11 @@ from bot.services.changes import ChangeFeed
 from bot.services.chooser import Chooser
 from bot.services.review_scheduler import ReviewScheduler
 from bot.services.teams import TeamDirectory
+from perf.in_process import postgres_url
 from store.cache import TeamCache
 from store.db import Db, migrate
 
 RESULTS = Path(__file__).resolve().parent / "results" / "review_scheduler.md"
-
-
-@contextlib.contextmanager
-def database() -> Iterator[str]:
-    given = os.environ.get("DATABASE_URL")
-    if given:
-        yield given
-        return
-    from pgserver import get_server  # type: ignore[attr-defined]
-
-    from bot.cli.embedded import stop_postgres
-
-    with tempfile.TemporaryDirectory(prefix="review-scheduler-") as tmp:
-        pgdata = (Path(tmp) / "postgres").resolve()
-        server = get_server(pgdata, cleanup_mode=None)
-        try:
-            yield server.get_uri()
-        finally:
-            stop_postgres(server, pgdata)
 
 
 async def populate(url: str, requests: int, members: int) -> None:
@@ -111,7 +89,7 @@ async def timed_pass(url: str, scheduler: ReviewScheduler, requested_ago: str) -
 
 
 async def main(args: argparse.Namespace) -> None:
-    with database() as url:
+    with postgres_url("review-scheduler-") as url:
         await migrate(url)
         db = Db(url, pool_size=4)
         await db.connect()
