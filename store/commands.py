@@ -109,11 +109,21 @@ async def set_reason(conn: Connection, command: str, by: str, word: str) -> None
 
 async def rerolled_away(conn: Connection, pr_id: str) -> set[str]:
     """Who a reroll already took off this PR (a reroll never brings them back)."""
+    return await _replaced_by(conn, pr_id, "reroll")
+
+
+async def released_away(conn: Connection, pr_id: str) -> set[str]:
+    """Who handed this PR's review off themselves (an escalation never brings them back)."""
+    return await _replaced_by(conn, pr_id, "release")
+
+
+async def _replaced_by(conn: Connection, pr_id: str, word: str) -> set[str]:
     rows = await conn.fetch(
         """SELECT DISTINCT replaced_user_id FROM assignment_events
             WHERE pull_request_id = $1 AND kind = 'reassigned'
-              AND explain -> 'reason' ->> 'word' = 'reroll'""",
+              AND explain -> 'reason' ->> 'word' = $2""",
         pr_id,
+        word,
     )
     return {r["replaced_user_id"] for r in rows}
 

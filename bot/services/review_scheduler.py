@@ -164,7 +164,9 @@ class ReviewScheduler:
         if team is None:
             return None
         refused = await outbox_store.rejected_users(conn, pr_id)
-        exclude = exclusions(author, reviewers, refused) | await store.escalated_away(conn, pr_id)
+        # Nobody an escalation took off, nor anyone who handed this review off themselves.
+        gone = await store.escalated_away(conn, pr_id) | await seats.released_away(conn, pr_id)
+        exclude = exclusions(author, reviewers, refused) | gone
         reason = {"escalation": True, "silent": silent, "after": format_duration(after)}
         await conn.execute("SELECT set_config('reviewbot.reason', $1, true)", json.dumps(reason))
         chosen = await self.chooser.choose_and_lock(

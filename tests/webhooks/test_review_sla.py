@@ -18,7 +18,7 @@ from bot.hosts.registry import HOSTS
 from bot.services.review_scheduler import ReviewScheduler
 from tests.webhooks.commands_kit import GITLAB_IDS, PR_IDS, FakeHost, comment, fake_host, handle
 from tests.webhooks.conftest import Bot, BotFactory, reviewers
-from tests.webhooks.sla_kit import open_pr, push, replies, review, run, set_sla
+from tests.webhooks.sla_kit import HOUR, open_pr, push, replies, review, run, set_sla
 
 
 @pytest.fixture(params=list(HOSTS))
@@ -293,3 +293,26 @@ async def test_a_reopened_pr_is_followed_up_again(
     assert await replies(pg, PR_IDS[host]) == []  # the half hour closed does not count
     await run(bot, 0.5)
     assert len(await replies(pg, PR_IDS[host])) == 2
+
+
+async def test_an_escalation_never_brings_back_who_released_the_review(
+    bot: Bot, pg: asyncpg.Pool, host: str, fake: FakeHost
+) -> None:
+    await set_sla(pg, escalate_after=HOUR, nudge=False)
+    pr_id = PR_IDS[host]
+    first, second = await open_pr(bot, pg, host)
+    third = ({"bob", "carol", "dave"} - {first, second}).pop()
+    answer, _ = await comment(bot, host, "@reviewbot release", author=first)
+    assert answer.status_code == 200, answer.text
+    assert await reviewers(pg, pr_id) == [third, second]
+    await pg.execute(
+        "UPDATE review_requests SET requested_at = $2 WHERE pull_request_id = $1",
+        pr_id,
+        bot.clock.now,
+    )
+
+    await run(bot, 1.1)  # both are silent past escalate_after; only the one who left is free
+    assert await reviewers(pg, pr_id) == [third, second]
+    escalations = [t for t in await replies(pg, pr_id) if t.startswith("⏰")]
+    assert len(escalations) == 2
+    assert all("nobody else in the team is available" in t for t in escalations)
