@@ -250,6 +250,16 @@ async def escalated_away(conn: Connection, pr_id: str) -> set[str]:
     return {r["user_id"] for r in rows}
 
 
+async def forget(conn: Connection, pr_id: str, user_id: str) -> None:
+    """The host refused ``user_id`` as a reviewer: they were never asked there, so the
+    request neither counts in /stats nor shows in the follow-up timeline."""
+    await conn.execute(
+        "DELETE FROM review_requests WHERE pull_request_id = $1 AND user_id = $2",
+        pr_id,
+        user_id,
+    )
+
+
 async def restart(conn: Connection, pr_id: str, user_id: str, at: datetime) -> None:
     """The request starts at ``at`` (the scheduler's clock, not the statement's)."""
     await conn.execute(

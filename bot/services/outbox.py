@@ -40,7 +40,7 @@ from bot.observability.metrics import HOST_CIRCUIT, OUTBOX_FAILURES, POSTBACKS
 from bot.services.changes import ChangeFeed, Origin, ReviewerChange
 from bot.services.chooser import Chooser
 from bot.services.outbox_kinds import KINDS, OutboxKind, enqueue_reviewers
-from store import host_sync, users
+from store import host_sync, review_requests, users
 from store import outbox as store
 from store import pull_requests as prs
 from store.db import UNREACHABLE, Connection, Db
@@ -320,4 +320,5 @@ class OutboxWorker:
         else:
             await prs.replace_reviewer(conn, pr_id, old, new_id, source="webhook")
             change = ReviewerChange(pr_id, (new_id,), (old,), origin=Origin.REFUSED)
+        await review_requests.forget(conn, pr_id, old)
         await self.changes.publish(conn, change)

@@ -150,6 +150,12 @@ async def test_422_replaces_the_refused_reviewer(
         first_refused,
         "webhook",
     )
+    # The host never asked the refused one to review: no request of theirs in /stats.
+    stats = (await bot.client.get("/stats")).json()
+    reviews = {u["user_id"]: u["reviews"] for u in stats["users"]}
+    assert reviews[first_refused]["requests"] == 0
+    assert sum(r["requests"] for r in reviews.values()) == 2
+    assert stats["teams"][0]["reviews"]["requests"] == 2
 
 
 async def test_give_up_then_admin_lists_and_retries(
