@@ -147,8 +147,16 @@ async def enqueue_messages(
     )
 
 
-def _claimable(alias: str) -> str:
-    """SQL: row ``alias`` is not leased, or its lease ran out, or its owner is gone."""
+# SQL: the owner keys whose sessions are alive (a CTE named ``live`` for ``claimable``).
+LIVE_OWNERS = f"""live AS MATERIALIZED (
+                SELECT l.objid::int8 AS owner FROM pg_locks l
+                 WHERE l.locktype = 'advisory' AND l.classid = {OWNER_LOCK_CLASS}
+                   AND l.objsubid = 2 AND l.granted)"""
+
+
+def claimable(alias: str) -> str:
+    """SQL: row ``alias`` is not leased, or its lease ran out (``$1`` is now), or its owner
+    is gone (needs ``LIVE_OWNERS``). Routing jobs are leased the same way."""
     return f"""({alias}.lease_until IS NULL OR {alias}.lease_until <= $1
              OR ({alias}.claimed_by IS NOT NULL
                  AND {alias}.claimed_by NOT IN (SELECT owner FROM live)))"""
@@ -169,13 +177,10 @@ async def claim(
     With ``only_host`` (a circuit's probe) only that host's rows are claimed, and the head
     row even if it is backing off: whether the host is back must not wait for a row's turn."""
     rows = await conn.fetch(
-        f"""WITH live AS MATERIALIZED (
-                SELECT l.objid::int8 AS owner FROM pg_locks l
-                 WHERE l.locktype = 'advisory' AND l.classid = {OWNER_LOCK_CLASS}
-                   AND l.objsubid = 2 AND l.granted),
+        f"""WITH {LIVE_OWNERS},
             heads AS (
                 SELECT c.id, c.pull_request_id, c.kind, c.solo, c.lane FROM outbox c
-                 WHERE c.state = 'pending' AND {_claimable("c")}
+                 WHERE c.state = 'pending' AND {claimable("c")}
                    AND (c.next_attempt_at <= $1 OR $6::text IS NOT NULL)
                    AND c.host <> ALL($5::text[]) AND ($6::text IS NULL OR c.host = $6)
                    AND NOT EXISTS (SELECT 1 FROM outbox e
@@ -190,7 +195,7 @@ async def claim(
                   JOIN outbox f ON f.pull_request_id = h.pull_request_id AND f.id > h.id
                                 AND f.lane = h.lane
                  WHERE NOT h.solo AND NOT f.solo AND f.state = 'pending' AND f.kind = h.kind
-                   AND f.next_attempt_at <= $1 AND {_claimable("f")}
+                   AND f.next_attempt_at <= $1 AND {claimable("f")}
                    AND NOT EXISTS (
                        SELECT 1 FROM outbox b
                         WHERE b.pull_request_id = h.pull_request_id AND b.state = 'pending'

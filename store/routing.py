@@ -1,8 +1,9 @@
 """SQL of path rules and CODEOWNERS: the stored rules, team handles, the CODEOWNERS cache,
 the jobs that read changed files from hosts, and what each PR's routing noted.
 
-Jobs are leased like outbox rows (``lease_until``): the claim's row lock lasts only for the
-claim, and the lease keeps other workers away while the host is being asked.
+Jobs are leased like outbox rows (``lease_until``, ``claimed_by``): the claim's row lock
+lasts only for the claim, and the lease keeps other workers away while the host is being
+asked, unless the owner's session is gone (its instance died): then at once.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from typing import Any
 from bot.core.routing import CodeOwnersSetting, Routing, Rule
 from bot.core.selection import Candidate
 from store.db import Connection
+from store.outbox import LIVE_OWNERS, claimable
 from store.selection import AWAY_ON, OPEN_LOAD, candidate
 
 
@@ -188,18 +190,25 @@ async def enqueue_job(
 
 
 async def claim_jobs(
-    conn: Connection, now: datetime, lease_until: datetime, limit: int, skip_hosts: Sequence[str]
+    conn: Connection,
+    now: datetime,
+    lease_until: datetime,
+    limit: int,
+    owner: int,
+    skip_hosts: Sequence[str],
 ) -> list[Job]:
+    """Lease due jobs for ``owner`` (an outbox ``Owner`` key): a job whose owner's session
+    is gone (its instance was killed) is claimable at once, not after its lease."""
     rows = await conn.fetch(
-        f"""WITH due AS (
-                SELECT id FROM routing_jobs
-                 WHERE state = 'pending' AND next_attempt_at <= $1
-                   AND (lease_until IS NULL OR lease_until <= $1)
-                   AND host <> ALL($4::text[])
-                 ORDER BY next_attempt_at, id LIMIT $3
-                 FOR UPDATE SKIP LOCKED)
+        f"""WITH {LIVE_OWNERS},
+            due AS (
+                SELECT j.id FROM routing_jobs j
+                 WHERE j.state = 'pending' AND j.next_attempt_at <= $1 AND {claimable("j")}
+                   AND j.host <> ALL($4::text[])
+                 ORDER BY j.next_attempt_at, j.id LIMIT $3
+                 FOR UPDATE OF j SKIP LOCKED)
             UPDATE routing_jobs j
-               SET lease_until = $2, attempts = attempts + 1,
+               SET lease_until = $2, claimed_by = $5, attempts = attempts + 1,
                    first_attempt_at = COALESCE(first_attempt_at, $1)
               FROM due WHERE j.id = due.id
          RETURNING {", ".join("j." + c.strip() for c in _JOB.split(","))}""",
@@ -207,6 +216,7 @@ async def claim_jobs(
         lease_until,
         limit,
         list(skip_hosts),
+        owner,
     )
     return sorted((Job(**dict(r)) for r in rows), key=lambda j: j.id)
 

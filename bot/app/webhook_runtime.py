@@ -80,6 +80,7 @@ async def webhook_runtime(
             on_chosen=worker.wake,
             policy=policy,
             poll_interval=poll,
+            owner=worker.owner,
         )
         deliveries.on_routed = routing.wake
         runtime = WebhookRuntime(

@@ -71,6 +71,7 @@ class RoutingWorker:
         batch: int = 10,
         codeowners_max_age: float = DEFAULT_CODEOWNERS_MAX_AGE,
         circuit_policy: CircuitPolicy | None = None,
+        owner: outbox_store.Owner | None = None,
     ) -> None:
         self.db = db
         self.router = router
@@ -84,6 +85,9 @@ class RoutingWorker:
         self.codeowners_max_age = codeowners_max_age
         self.circuit_policy = circuit_policy or CircuitPolicy()
         self.circuits: dict[str, Circuit] = {}
+        # Claims name this session's key (the outbox worker's, when it shares its own), so
+        # another instance takes this one's jobs as soon as its process is gone.
+        self.owner = owner or outbox_store.Owner(db.url)
         self._wake = asyncio.Event()
         self._stopping = False
 
@@ -115,12 +119,13 @@ class RoutingWorker:
         admitted = {h: circuit.admit(c, now) for h, c in self.circuits.items()}
         held = [h for h, a in admitted.items() if a is not Admission.ALL]
         lease = now + timedelta(seconds=self.policy.lease)
+        owner = await self.owner.ensure()
         async with self.db.transaction() as conn:
             await outbox_store.relax(conn)
-            jobs = await store.claim_jobs(conn, now, lease, self.batch, held)
+            jobs = await store.claim_jobs(conn, now, lease, self.batch, owner, held)
             for host in (h for h, a in admitted.items() if a is Admission.PROBE):
                 others = [h for h in HOSTS if h != host]
-                probe = await store.claim_jobs(conn, now, lease, 1, others)
+                probe = await store.claim_jobs(conn, now, lease, 1, owner, others)
                 step = circuit.probing if probe else circuit.nothing_to_probe
                 self.circuits[host] = step(self.circuits[host], now, self.circuit_policy)
                 jobs.extend(probe)

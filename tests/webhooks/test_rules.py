@@ -4,9 +4,11 @@ repository's CODEOWNERS, chooses, and the post-backs go out through the outbox."
 
 from __future__ import annotations
 
+import asyncio
 import json
 import uuid
 from collections.abc import AsyncIterator
+from datetime import timedelta
 from typing import Any
 
 import asyncpg
@@ -17,6 +19,8 @@ import respx
 
 from bot.core.routing import Rule
 from bot.services.deliveries import ROUTED_NOTE
+from store import outbox as outbox_store
+from store import routing as routing_store
 from tests.conftest import add_team, member
 from tests.webhooks.conftest import SECRETS, Bot, outbox_rows, reviewers, signed_headers
 from tests.webhooks.rules_kit import (
@@ -330,3 +334,29 @@ async def test_a_rate_limited_file_list_waits_for_the_hosts_time(
     rbot.clock.advance(61)
     assert await rbot.route() == 1
     assert (await reviewers(pg, case.pr))[0] in DBA
+
+
+async def test_a_killed_instances_routing_job_is_taken_over_at_once(
+    rbot: Bot, pg: asyncpg.Pool, request: pytest.FixtureRequest
+) -> None:
+    case, router = HOST_CASES["github"], routers(request, "github")
+    await configure(pg, rbot.routing.router.directory, RULES)
+    _files(case, router, MANY)
+    serve_posts(case, router)
+    await rbot.post("github", case.opened)
+    # Another instance leases the job, as if reading the files, then its process dies.
+    other = outbox_store.Owner(rbot.routing.db.url)
+    key = await other.ensure()
+    now = rbot.clock()
+    async with rbot.routing.db.transaction() as conn:
+        assert await routing_store.claim_jobs(conn, now, now + timedelta(seconds=60), 5, key, [])
+    assert await rbot.route() == 0  # its owner is alive: the job is its own
+    pid = other.backend_pid()
+    assert await pg.fetchval("SELECT pg_terminate_backend($1)", pid)
+    for _ in range(100):  # the server drops the session's locks as the backend exits
+        if not await pg.fetchval("SELECT count(*) FROM pg_stat_activity WHERE pid = $1", pid):
+            break
+        await asyncio.sleep(0.02)
+    assert await rbot.route() == 1  # the fake clock has not moved: the lease has not run out
+    assert len(await reviewers(pg, case.pr)) == 2
+    await other.close()
