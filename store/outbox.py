@@ -14,6 +14,7 @@ replies) keep a comment the host refuses from holding up reviewer requests.
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -317,6 +318,8 @@ class Owner:
         self.url = url
         self.key: int | None = None
         self._conn: asyncpg.Connection | None = None
+        # The outbox and routing workers share one owner: one of them opens the session.
+        self._opening = asyncio.Lock()
 
     @property
     def alive(self) -> bool:
@@ -326,6 +329,12 @@ class Owner:
         """The owner key, taking a new session (and key) if the old one is gone."""
         if self.alive and self.key is not None:
             return self.key
+        async with self._opening:
+            if self.alive and self.key is not None:
+                return self.key
+            return await self._open()
+
+    async def _open(self) -> int:
         await self.close()
         conn = await asyncpg.connect(self.url, timeout=10, server_settings=_KEEPALIVE)
         try:
