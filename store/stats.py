@@ -22,23 +22,41 @@ async def team_exists(conn: Connection, team_name: str) -> bool:
 
 
 async def per_user(conn: Connection, w: Window) -> list[UserStats]:
+    # One pass over each table, grouped, then joined to the users: a correlated count per
+    # user and figure cost 4 index scans per user (650 ms for 4,000 users, 10,000 PRs).
     at = _IN_WINDOW.format(col="e.at")
     merged = _IN_WINDOW.format(col="p.merged_at")
     rows = await conn.fetch(
-        f"""SELECT u.user_id, u.username, u.team_name, u.is_active,
-              (SELECT count(*) FROM assignment_events e
-                WHERE e.user_id = u.user_id AND {IS_ASSIGNMENT}
-                  AND {at}) AS assignments,
-              (SELECT count(*) FROM pr_reviewers r JOIN pull_requests p USING (pull_request_id)
-                WHERE r.user_id = u.user_id AND p.status = 'OPEN') AS open_reviews,
-              (SELECT count(*) FROM pr_reviewers r JOIN pull_requests p USING (pull_request_id)
-                WHERE r.user_id = u.user_id AND p.status = 'MERGED'
-                  AND {merged}) AS merged_reviews,
-              (SELECT count(*) FROM assignment_events e
-                WHERE e.replaced_user_id = u.user_id AND {at}) AS reassigned_away
-             FROM users u
-            WHERE $1::text IS NULL OR u.team_name = $1
-            ORDER BY u.user_id""",
+        f"""WITH people AS (
+                SELECT user_id, username, team_name, is_active FROM users
+                 WHERE $1::text IS NULL OR team_name = $1),
+            assigned AS (
+                SELECT e.user_id, count(*) AS n FROM assignment_events e
+                 WHERE {IS_ASSIGNMENT} AND {at}
+                   AND e.user_id IN (SELECT user_id FROM people)
+                 GROUP BY e.user_id),
+            away AS (
+                SELECT e.replaced_user_id AS user_id, count(*) AS n FROM assignment_events e
+                 WHERE e.replaced_user_id IS NOT NULL AND {at}
+                   AND e.replaced_user_id IN (SELECT user_id FROM people)
+                 GROUP BY e.replaced_user_id),
+            reviews AS (
+                SELECT r.user_id,
+                       count(*) FILTER (WHERE p.status = 'OPEN') AS open_n,
+                       count(*) FILTER (WHERE p.status = 'MERGED' AND {merged}) AS merged_n
+                  FROM pr_reviewers r JOIN pull_requests p USING (pull_request_id)
+                 WHERE r.user_id IN (SELECT user_id FROM people)
+                 GROUP BY r.user_id)
+            SELECT u.user_id, u.username, u.team_name, u.is_active,
+                   COALESCE(a.n, 0) AS assignments,
+                   COALESCE(v.open_n, 0) AS open_reviews,
+                   COALESCE(v.merged_n, 0) AS merged_reviews,
+                   COALESCE(g.n, 0) AS reassigned_away
+              FROM people u
+              LEFT JOIN assigned a USING (user_id)
+              LEFT JOIN reviews v USING (user_id)
+              LEFT JOIN away g USING (user_id)
+             ORDER BY u.user_id""",
         *w.args(),
     )
     return [UserStats(**dict(r)) for r in rows]
@@ -47,15 +65,22 @@ async def per_user(conn: Connection, w: Window) -> list[UserStats]:
 async def per_team(conn: Connection, w: Window) -> list[TeamStats]:
     created = _IN_WINDOW.format(col="p.created_at")
     rows = await conn.fetch(
-        f"""SELECT t.team_name,
-              (SELECT count(*) FROM users u WHERE u.team_name = t.team_name) AS members,
-              (SELECT count(*) FROM users u
-                WHERE u.team_name = t.team_name AND u.is_active) AS active_members,
-              (SELECT count(*) FROM pull_requests p JOIN users a ON a.user_id = p.author_id
-                WHERE a.team_name = t.team_name AND {created}) AS pull_requests_created
-             FROM teams t
-            WHERE $1::text IS NULL OR t.team_name = $1
-            ORDER BY t.team_name""",
+        f"""WITH members AS (
+                SELECT team_name, count(*) AS n, count(*) FILTER (WHERE is_active) AS active
+                  FROM users WHERE $1::text IS NULL OR team_name = $1 GROUP BY team_name),
+            created AS (
+                SELECT a.team_name, count(*) AS n
+                  FROM pull_requests p JOIN users a ON a.user_id = p.author_id
+                 WHERE ($1::text IS NULL OR a.team_name = $1) AND {created}
+                 GROUP BY a.team_name)
+            SELECT t.team_name, COALESCE(m.n, 0) AS members,
+                   COALESCE(m.active, 0) AS active_members,
+                   COALESCE(c.n, 0) AS pull_requests_created
+              FROM teams t
+              LEFT JOIN members m USING (team_name)
+              LEFT JOIN created c USING (team_name)
+             WHERE $1::text IS NULL OR t.team_name = $1
+             ORDER BY t.team_name""",
         *w.args(),
     )
     return [TeamStats(**dict(r)) for r in rows]
