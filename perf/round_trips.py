@@ -63,7 +63,8 @@ class WriteServices:
     teams: Teams
     users: Users
     pull_requests: PullRequests
-    changes: ChangeFeed
+    directory: TeamDirectory
+    chooser: Chooser
 
 
 @contextlib.asynccontextmanager
@@ -83,7 +84,8 @@ async def write_services(
             Teams(db, directory),
             Users(db, directory),
             PullRequests(db, directory, chooser, changes),
-            changes,
+            directory,
+            chooser,
         )
     finally:
         await cache.close()
