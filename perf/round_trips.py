@@ -100,18 +100,37 @@ async def count(db: Db, call: Callable[..., Awaitable[Any]], *args: Any) -> int:
 
 
 async def measure(services: WriteServices, rounds: int, prefix: str = "rt") -> dict[str, float]:
-    """Mean round trips per call of each write kind over ``rounds`` calls (after warm-up)."""
-    team = f"{prefix}-team"
-    members = [Member(f"{prefix}-u{i}", f"user {i}", True) for i in range(8)]
-    await services.teams.add(team, members)
+    """Mean round trips per call of each write kind over ``rounds`` calls (after warm-up):
+    in a random team (the one-trip path), and create / reassign in a round-robin team
+    (the transactional path, under the team lock)."""
+    trips: dict[str, list[int]] = {}
+    for strategy in ("random", "round_robin"):
+        team = f"{prefix}-{strategy}"
+        members = [Member(f"{team}-u{i}", f"user {i}", True) for i in range(8)]
+        await services.teams.add(team, members)
+        async with services.db.connection() as conn:
+            await conn.execute(
+                "UPDATE teams SET strategy = $2 WHERE team_name = $1", team, strategy
+            )
+        await services.directory.invalidate({team})
+        label = "" if strategy == "random" else f" ({strategy.replace('_', ' ')})"
+        for kind, n in (await _rounds(services, team, members, rounds)).items():
+            if not label or kind in ("create", "reassign"):
+                trips[kind + label] = n
+    return {kind: sum(v) / len(v) for kind, v in trips.items()}
+
+
+async def _rounds(
+    services: WriteServices, team: str, members: list[Member], rounds: int
+) -> dict[str, list[int]]:
     # setIsActive drops its team from the cache; flipping users of another team keeps
     # the team fetch it causes out of the next create's count.
-    others = [Member(f"{prefix}-o{i}", f"other {i}", True) for i in range(4)]
-    await services.teams.add(f"{prefix}-other", others)
+    others = [Member(f"{team}-o{i}", f"other {i}", True) for i in range(4)]
+    await services.teams.add(f"{team}-other", others)
     prs = services.pull_requests
     trips: dict[str, list[int]] = {kind: [] for kind in KINDS}
     for i in range(rounds + 1):
-        pr_id, author = f"{prefix}-pr-{i}", members[i % len(members)].user_id
+        pr_id, author = f"{team}-pr-{i}", members[i % len(members)].user_id
         created = await count(services.db, prs.create, pr_id, "change", author)
         pr = await prs.get(pr_id)
         old = pr.assigned_reviewers[0]
@@ -122,7 +141,7 @@ async def measure(services: WriteServices, rounds: int, prefix: str = "rt") -> d
         if i:  # the first round prepares the statements on the connection
             for kind, n in zip(KINDS, (created, reassigned, merged, flipped), strict=True):
                 trips[kind].append(n)
-    return {kind: sum(v) / len(v) for kind, v in trips.items()}
+    return trips
 
 
 async def run(rounds: int = 50) -> dict[str, float]:
@@ -143,7 +162,7 @@ def main() -> None:
     rounds = int(sys.argv[1]) if len(sys.argv) > 1 else 50
     figures = asyncio.run(run(rounds))
     for kind, trips in figures.items():
-        print(f"{kind:12} {trips:.2f} round trips")
+        print(f"{kind:24} {trips:.2f} round trips")
 
 
 if __name__ == "__main__":
