@@ -9,20 +9,9 @@
 -- the "lock first, then read" rules of store/pull_requests.py and store/selection.py: a
 -- statement that waited for a lock is followed by one that reads what was committed.
 
--- Whether a user may be given a review in a team today (the rule of store.selection's
--- lock_available): active, still in the team, not away, under their cap.
-CREATE FUNCTION reviewbot_assignable(p_user text, p_team text, p_today date)
-RETURNS boolean LANGUAGE sql STABLE AS $$
-    SELECT EXISTS (
-        SELECT 1 FROM users u
-         WHERE u.user_id = p_user AND u.team_name = p_team AND u.is_active
-           AND NOT EXISTS (SELECT 1 FROM user_away a
-                            WHERE a.user_id = u.user_id AND a.last_day >= p_today
-                              AND (a.first_day IS NULL OR a.first_day <= p_today))
-           AND (u.max_open_reviews IS NULL
-                OR (SELECT count(*) FROM pr_reviewers r
-                     WHERE r.user_id = u.user_id AND r.pr_open) < u.max_open_reviews))
-$$;
+-- The re-check after the lock is the rule of store.selection's lock_available (active,
+-- still in the team, not away, under their cap), written out in each function: a SQL
+-- function holding it was planned again on every call (≈ 4x the cost of the check).
 
 -- Create: the author's team must be the one the app chose from (p_team), and every chosen
 -- reviewer still assignable there; else 'stale' (the app takes the transactional path).
@@ -51,8 +40,14 @@ BEGIN
         -- Lock first (in id order, as lock_available), then check with a fresh snapshot.
         PERFORM 1 FROM users u WHERE u.user_id = ANY(p_chosen) ORDER BY u.user_id
             FOR SHARE;
-        SELECT count(*) INTO locked FROM unnest(p_chosen) AS c(user_id)
-         WHERE reviewbot_assignable(c.user_id, p_team, p_today);
+        SELECT count(*) INTO locked FROM users u
+         WHERE u.user_id = ANY(p_chosen) AND u.team_name = p_team AND u.is_active
+           AND NOT EXISTS (SELECT 1 FROM user_away a
+                            WHERE a.user_id = u.user_id AND a.last_day >= p_today
+                              AND (a.first_day IS NULL OR a.first_day <= p_today))
+           AND (u.max_open_reviews IS NULL
+                OR (SELECT count(*) FROM pr_reviewers r
+                     WHERE r.user_id = u.user_id AND r.pr_open) < u.max_open_reviews);
         IF locked <> cardinality(p_chosen) THEN
             RETURN QUERY SELECT 'stale'::text, author_team, NULL::timestamptz;
             RETURN;
@@ -66,12 +61,15 @@ BEGIN
         RETURN;
     END IF;
     IF cardinality(p_chosen) > 0 THEN
-        PERFORM set_config('reviewbot.explain', p_explain, true);
-        INSERT INTO pr_reviewers (pull_request_id, user_id, slot)
-        SELECT p_pr, c.user_id, c.ord - 1
-          FROM unnest(p_chosen) WITH ORDINALITY AS c(user_id, ord);
-        INSERT INTO assignment_events (pull_request_id, kind, user_id, source)
-        SELECT p_pr, 'assigned', c.user_id, 'api' FROM unnest(p_chosen) AS c(user_id);
+        -- The explanation goes on the events directly (the trigger of 0004 then leaves
+        -- it alone): no transaction-local setting to write and parse back per event.
+        WITH added AS (
+            INSERT INTO pr_reviewers (pull_request_id, user_id, slot)
+            SELECT p_pr, c.user_id, c.ord - 1
+              FROM unnest(p_chosen) WITH ORDINALITY AS c(user_id, ord)
+            RETURNING pr_reviewers.user_id)
+        INSERT INTO assignment_events (pull_request_id, kind, user_id, source, explain)
+        SELECT p_pr, 'assigned', a.user_id, 'api', p_explain::jsonb FROM added a;
     END IF;
     RETURN QUERY SELECT 'ok'::text, author_team, created;
 END $$;
@@ -106,6 +104,7 @@ DECLARE
     pick text;
     i int;
     round int;
+    why_chosen jsonb;
 BEGIN
     PERFORM 1 FROM pull_requests p WHERE p.pull_request_id = p_pr FOR UPDATE;
     IF NOT FOUND THEN
@@ -172,9 +171,15 @@ BEGIN
             pick := eligible[drawn + 1];
         END IF;
         PERFORM 1 FROM users u WHERE u.user_id = pick FOR SHARE;
-        IF reviewbot_assignable(pick, p_team, p_today) THEN
-            EXIT;
-        END IF;
+        PERFORM 1 FROM users u
+         WHERE u.user_id = pick AND u.team_name = p_team AND u.is_active
+           AND NOT EXISTS (SELECT 1 FROM user_away a
+                            WHERE a.user_id = u.user_id AND a.last_day >= p_today
+                              AND (a.first_day IS NULL OR a.first_day <= p_today))
+           AND (u.max_open_reviews IS NULL
+                OR (SELECT count(*) FROM pr_reviewers r
+                     WHERE r.user_id = u.user_id AND r.pr_open) < u.max_open_reviews);
+        EXIT WHEN FOUND;
         skip[array_position(p_members, pick)] := 'unavailable';
         pick := NULL;
     END LOOP;
@@ -184,7 +189,7 @@ BEGIN
         RETURN;
     END IF;
     -- The explanation Selection.explain() gives for the last round.
-    PERFORM set_config('reviewbot.explain', jsonb_build_object(
+    why_chosen := jsonb_build_object(
         'strategy', 'random',
         'count', 1,
         'chosen', jsonb_build_array(pick),
@@ -194,11 +199,12 @@ BEGIN
         'skipped', coalesce((SELECT jsonb_agg(jsonb_build_object('user_id', m, 'reason', why)
                                               ORDER BY o)
                                FROM unnest(p_members, skip) WITH ORDINALITY AS s(m, why, o)
-                              WHERE why IS NOT NULL), '[]'::jsonb))::text, true);
+                              WHERE why IS NOT NULL), '[]'::jsonb));
     UPDATE pr_reviewers r SET user_id = pick, assigned_at = now()
      WHERE r.pull_request_id = p_pr AND r.user_id = p_old;
-    INSERT INTO assignment_events (pull_request_id, kind, user_id, replaced_user_id, source)
-    VALUES (p_pr, 'reassigned', pick, p_old, 'api');
+    INSERT INTO assignment_events (pull_request_id, kind, user_id, replaced_user_id, source,
+                                   explain)
+    VALUES (p_pr, 'reassigned', pick, p_old, 'api', why_chosen);
     RETURN QUERY SELECT 'ok'::text, pick, used, old_team, pr.pull_request_name, pr.author_id,
         pr.status, pr.created_at, pr.merged_at, pr.reviewers;
 END $$;
