@@ -95,14 +95,13 @@ LANGUAGE plpgsql VOLATILE AS $$
 DECLARE
     pr record;
     old_team text;
-    skip text[] := p_cached;
+    skip text[];
     eligible text[];
     used int := 0;
     n int;
     bits int;
     drawn bigint;
     pick text;
-    i int;
     round int;
     why_chosen jsonb;
 BEGIN
@@ -112,12 +111,15 @@ BEGIN
             NULL::text, NULL::timestamptz, NULL::timestamptz, NULL::text[];
         RETURN;
     END IF;
+    -- A statement after the lock: it sees what the transaction we may have waited for wrote.
     SELECT p.pull_request_name, p.author_id, p.status, p.created_at, p.merged_at,
            ARRAY(SELECT r.user_id FROM pr_reviewers r
-                  WHERE r.pull_request_id = p.pull_request_id ORDER BY r.slot) AS reviewers
-      INTO pr FROM pull_requests p WHERE p.pull_request_id = p_pr;
-    SELECT u.team_name INTO old_team FROM users u WHERE u.user_id = p_old;
-    IF NOT FOUND THEN
+                  WHERE r.pull_request_id = p.pull_request_id ORDER BY r.slot) AS reviewers,
+           u.user_id AS old_id, u.team_name AS old_team
+      INTO pr FROM pull_requests p LEFT JOIN users u ON u.user_id = p_old
+     WHERE p.pull_request_id = p_pr;
+    old_team := pr.old_team;
+    IF pr.old_id IS NULL THEN
         RETURN QUERY SELECT 'no_user'::text, NULL::text, 0, NULL::text, NULL::text,
             NULL::text, NULL::text, NULL::timestamptz, NULL::timestamptz, NULL::text[];
         RETURN;
@@ -135,16 +137,12 @@ BEGIN
         RETURN;
     END IF;
     -- The exclusions, with exclusion_reasons' precedence: author over replaced over
-    -- already reviewing; then what the cache says.
-    FOR i IN 1 .. coalesce(cardinality(p_members), 0) LOOP
-        IF p_members[i] = pr.author_id THEN
-            skip[i] := 'author';
-        ELSIF p_members[i] = p_old THEN
-            skip[i] := 'replaced';
-        ELSIF p_members[i] = ANY(pr.reviewers) THEN
-            skip[i] := 'already_reviewing';
-        END IF;
-    END LOOP;
+    -- already reviewing; then what the cache says. One statement, not a loop.
+    skip := ARRAY(SELECT CASE WHEN m = pr.author_id THEN 'author'
+                              WHEN m = p_old THEN 'replaced'
+                              WHEN m = ANY(pr.reviewers) THEN 'already_reviewing'
+                              ELSE c END
+                    FROM unnest(p_members, p_cached) WITH ORDINALITY AS s(m, c, o) ORDER BY o);
     FOR round IN 1 .. 8 LOOP
         eligible := ARRAY(SELECT m FROM unnest(p_members, skip) AS s(m, why)
                            WHERE why IS NULL);
@@ -189,22 +187,23 @@ BEGIN
         RETURN;
     END IF;
     -- The explanation Selection.explain() gives for the last round.
-    why_chosen := jsonb_build_object(
-        'strategy', 'random',
-        'count', 1,
-        'chosen', jsonb_build_array(pick),
-        'candidates', coalesce((SELECT jsonb_agg(jsonb_build_object('user_id', m) ORDER BY o)
-                                  FROM unnest(p_members, skip) WITH ORDINALITY AS s(m, why, o)
-                                 WHERE why IS NULL), '[]'::jsonb),
-        'skipped', coalesce((SELECT jsonb_agg(jsonb_build_object('user_id', m, 'reason', why)
-                                              ORDER BY o)
-                               FROM unnest(p_members, skip) WITH ORDINALITY AS s(m, why, o)
-                              WHERE why IS NOT NULL), '[]'::jsonb));
-    UPDATE pr_reviewers r SET user_id = pick, assigned_at = now()
-     WHERE r.pull_request_id = p_pr AND r.user_id = p_old;
+    SELECT jsonb_build_object(
+               'strategy', 'random',
+               'count', 1,
+               'chosen', jsonb_build_array(pick),
+               'candidates', coalesce(jsonb_agg(jsonb_build_object('user_id', m) ORDER BY o)
+                                      FILTER (WHERE why IS NULL), '[]'::jsonb),
+               'skipped', coalesce(jsonb_agg(jsonb_build_object('user_id', m, 'reason', why)
+                                             ORDER BY o) FILTER (WHERE why IS NOT NULL),
+                                   '[]'::jsonb))
+      INTO why_chosen FROM unnest(p_members, skip) WITH ORDINALITY AS s(m, why, o);
+    WITH replaced AS (
+        UPDATE pr_reviewers r SET user_id = pick, assigned_at = now()
+         WHERE r.pull_request_id = p_pr AND r.user_id = p_old
+        RETURNING r.user_id)
     INSERT INTO assignment_events (pull_request_id, kind, user_id, replaced_user_id, source,
                                    explain)
-    VALUES (p_pr, 'reassigned', pick, p_old, 'api', why_chosen);
+    SELECT p_pr, 'reassigned', x.user_id, p_old, 'api', why_chosen FROM replaced x;
     RETURN QUERY SELECT 'ok'::text, pick, used, old_team, pr.pull_request_name, pr.author_id,
         pr.status, pr.created_at, pr.merged_at, pr.reviewers;
 END $$;
