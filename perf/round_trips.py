@@ -1,9 +1,12 @@
-"""PostgreSQL round trips per API write (issue 18): create, reassign, merge, setIsActive.
+"""PostgreSQL round trips and CPU per API write (issue 18): create, reassign, merge,
+setIsActive.
 
-The use cases run in this process against a PostgreSQL and Redis of their own, each call
-on one pooled connection with asyncpg's query logger attached: every statement the call
-sends is one round trip (BEGIN and COMMIT included; statements are prepared once per
-connection, so one warm-up call of each kind comes first and is not counted).
+The use cases run in this process against a PostgreSQL and Redis of their own, one call
+at a time, each on one pooled connection with asyncpg's query logger attached: every
+statement the call sends is one round trip (BEGIN and COMMIT included; statements are
+prepared once per connection, so one warm-up call of each kind comes first and is not
+counted). CPU per call: this process's CPU time (the use case without HTTP) and the
+PostgreSQL backend's (from /proc; None where it cannot be read), summed over the calls.
 
 ``python -m perf.round_trips`` prints the figures; ``make perf`` records ``run()``.
 """
@@ -12,9 +15,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 import random
 import sys
 import tempfile
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -39,6 +44,7 @@ class Statements:
 
     def __init__(self) -> None:
         self.sent: list[str] = []
+        self.server_pid = 0
 
     def __call__(self, record: asyncpg.connection.LoggedQuery) -> None:
         self.sent.append(record.query)
@@ -51,6 +57,7 @@ async def counting(db: Db) -> AsyncIterator[Statements]:
     statements = Statements()
     async with db.connection() as conn:
         conn.add_query_logger(statements)
+        statements.server_pid = conn.get_server_pid()
         try:
             yield statements
         finally:
@@ -92,18 +99,44 @@ async def write_services(
         await db.disconnect()
 
 
+@dataclass
+class Cost:
+    trips: int
+    app_seconds: float
+    postgres_seconds: float | None
+
+
+def backend_cpu_seconds(pid: int) -> float | None:
+    """User + system CPU of a (local) PostgreSQL backend, from /proc; None elsewhere."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+async def cost(db: Db, call: Callable[..., Awaitable[Any]], *args: Any) -> Cost:
+    """Round trips and CPU of one ``call(*args)``."""
+    async with counting(db) as statements:
+        pg_before = backend_cpu_seconds(statements.server_pid)
+        app_before = time.process_time()
+        await call(*args)
+        app = time.process_time() - app_before
+        pg_after = backend_cpu_seconds(statements.server_pid)
+    pg = None if pg_before is None or pg_after is None else pg_after - pg_before
+    return Cost(len(statements.sent), app, pg)
+
+
 async def count(db: Db, call: Callable[..., Awaitable[Any]], *args: Any) -> int:
     """Round trips of one ``call(*args)``."""
-    async with counting(db) as statements:
-        await call(*args)
-    return len(statements.sent)
+    return (await cost(db, call, *args)).trips
 
 
-async def measure(services: WriteServices, rounds: int, prefix: str = "rt") -> dict[str, float]:
-    """Mean round trips per call of each write kind over ``rounds`` calls (after warm-up):
-    in a random team (the one-trip path), and create / reassign in a round-robin team
-    (the transactional path, under the team lock)."""
-    trips: dict[str, list[int]] = {}
+async def measure(services: WriteServices, rounds: int, prefix: str = "rt") -> dict[str, Any]:
+    """Per write kind, over ``rounds`` calls after warm-up: mean round trips, app CPU ms
+    and PostgreSQL CPU ms; in a random team (the one-trip path), and create / reassign in
+    a round-robin team (the transactional path, under the team lock)."""
+    costs: dict[str, list[Cost]] = {}
     for strategy in ("random", "round_robin"):
         team = f"{prefix}-{strategy}"
         members = [Member(f"{team}-u{i}", f"user {i}", True) for i in range(8)]
@@ -114,38 +147,49 @@ async def measure(services: WriteServices, rounds: int, prefix: str = "rt") -> d
             )
         await services.directory.invalidate({team})
         label = "" if strategy == "random" else f" ({strategy.replace('_', ' ')})"
-        for kind, n in (await _rounds(services, team, members, rounds)).items():
+        for kind, measured in (await _rounds(services, team, members, rounds)).items():
             if not label or kind in ("create", "reassign"):
-                trips[kind + label] = n
-    return {kind: sum(v) / len(v) for kind, v in trips.items()}
+                costs[kind + label] = measured
+    return {
+        "round_trips": {k: sum(c.trips for c in v) / len(v) for k, v in costs.items()},
+        "app_cpu_ms": {k: _ms([c.app_seconds for c in v]) for k, v in costs.items()},
+        "postgres_cpu_ms": {k: _ms([c.postgres_seconds for c in v]) for k, v in costs.items()},
+    }
+
+
+def _ms(seconds: list[float | None]) -> float | None:
+    """The mean in milliseconds; None if any is unknown."""
+    known = [s for s in seconds if s is not None]
+    if not known or len(known) < len(seconds):
+        return None
+    return round(sum(known) * 1000 / len(known), 3)
 
 
 async def _rounds(
     services: WriteServices, team: str, members: list[Member], rounds: int
-) -> dict[str, list[int]]:
+) -> dict[str, list[Cost]]:
     # setIsActive drops its team from the cache; flipping users of another team keeps
     # the team fetch it causes out of the next create's count.
     others = [Member(f"{team}-o{i}", f"other {i}", True) for i in range(4)]
     await services.teams.add(f"{team}-other", others)
-    prs = services.pull_requests
-    trips: dict[str, list[int]] = {kind: [] for kind in KINDS}
+    prs, db = services.pull_requests, services.db
+    costs: dict[str, list[Cost]] = {kind: [] for kind in KINDS}
     for i in range(rounds + 1):
         pr_id, author = f"{team}-pr-{i}", members[i % len(members)].user_id
-        created = await count(services.db, prs.create, pr_id, "change", author)
-        pr = await prs.get(pr_id)
-        old = pr.assigned_reviewers[0]
-        reassigned = await count(services.db, prs.reassign, pr_id, old)
-        merged = await count(services.db, prs.merge, pr_id)
+        created = await cost(db, prs.create, pr_id, "change", author)
+        old = (await prs.get(pr_id)).assigned_reviewers[0]
+        reassigned = await cost(db, prs.reassign, pr_id, old)
+        merged = await cost(db, prs.merge, pr_id)
         user = others[i % len(others)].user_id
-        flipped = await count(services.db, services.users.set_is_active, user, True)
+        flipped = await cost(db, services.users.set_is_active, user, True)
         if i:  # the first round prepares the statements on the connection
-            for kind, n in zip(KINDS, (created, reassigned, merged, flipped), strict=True):
-                trips[kind].append(n)
-    return trips
+            for kind, c in zip(KINDS, (created, reassigned, merged, flipped), strict=True):
+                costs[kind].append(c)
+    return costs
 
 
-async def run(rounds: int = 50) -> dict[str, float]:
-    """Round trips per write kind, on a private embedded PostgreSQL and Redis."""
+async def run(rounds: int = 200) -> dict[str, Any]:
+    """``measure`` on a private embedded PostgreSQL and Redis."""
     from bot.cli.embedded import embedded_postgres, embedded_redis
 
     with (
@@ -159,10 +203,11 @@ async def run(rounds: int = 50) -> dict[str, float]:
 
 
 def main() -> None:
-    rounds = int(sys.argv[1]) if len(sys.argv) > 1 else 50
+    rounds = int(sys.argv[1]) if len(sys.argv) > 1 else 200
     figures = asyncio.run(run(rounds))
-    for kind, trips in figures.items():
-        print(f"{kind:24} {trips:.2f} round trips")
+    for kind, trips in figures["round_trips"].items():
+        app, pg = figures["app_cpu_ms"][kind], figures["postgres_cpu_ms"][kind]
+        print(f"{kind:24} {trips:.2f} round trips, app CPU {app} ms, PostgreSQL CPU {pg} ms")
 
 
 if __name__ == "__main__":

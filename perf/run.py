@@ -134,7 +134,7 @@ async def _main(args: argparse.Namespace) -> dict[str, Any]:
             )
             await _webhook_and_deactivation(service, github, world, args, results)
         results["server_logs"] = _keep_logs(work, args.out, args.stamp)
-    results["round_trips_per_write"] = await round_trips.run()  # issue 18, in-process
+    results["writes_in_process"] = await round_trips.run()  # issue 18: round trips, CPU
     results["ceiling"]["body_bytes"] = len(BODY)
     report.add_ratios(results)
     return results
