@@ -36,7 +36,7 @@ WORDS = 16
 
 # user id -> team name, learned from cached teams and from the functions' answers; only a
 # hint (the functions check it), bounded so a huge user base cannot grow it forever.
-MAX_KNOWN_USERS = 200_000
+MAX_KNOWN_USERS = 50_000  # ≈ 8 MB at most
 
 
 def fast_choosable(team: Team) -> bool:
