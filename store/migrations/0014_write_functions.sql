@@ -13,6 +13,14 @@
 -- still in the team, not away, under their cap), written out in each function: a SQL
 -- function holding it was planned again on every call (≈ 4x the cost of the check).
 
+-- pr_reviewers.pr_open (0004) is set by a per-row trigger that looks the PR up. The create
+-- function has just inserted the PR as OPEN and says so; every other writer leaves the
+-- column out (NULL now that it has no default) and the trigger fills it in as before.
+ALTER TABLE pr_reviewers ALTER COLUMN pr_open DROP DEFAULT;
+DROP TRIGGER pr_reviewers_pr_open ON pr_reviewers;
+CREATE TRIGGER pr_reviewers_pr_open BEFORE INSERT ON pr_reviewers
+    FOR EACH ROW WHEN (NEW.pr_open IS NULL) EXECUTE FUNCTION pr_reviewers_pr_open();
+
 -- Create: the author's team must be the one the app chose from (p_team), and every chosen
 -- reviewer still assignable there; else 'stale' (the app takes the transactional path).
 -- Statuses: ok, no_author, stale, exists.
@@ -64,8 +72,8 @@ BEGIN
         -- The explanation goes on the events directly (the trigger of 0004 then leaves
         -- it alone): no transaction-local setting to write and parse back per event.
         WITH added AS (
-            INSERT INTO pr_reviewers (pull_request_id, user_id, slot)
-            SELECT p_pr, c.user_id, c.ord - 1
+            INSERT INTO pr_reviewers (pull_request_id, user_id, slot, pr_open)
+            SELECT p_pr, c.user_id, c.ord - 1, true
               FROM unnest(p_chosen) WITH ORDINALITY AS c(user_id, ord)
             RETURNING pr_reviewers.user_id)
         INSERT INTO assignment_events (pull_request_id, kind, user_id, source, explain)
