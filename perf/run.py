@@ -19,7 +19,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from perf import deactivation, report, webhook
+from perf import deactivation, report, round_trips, webhook
 from perf.ceiling import BODY
 from perf.load import Phase, run_phase, run_requests
 from perf.profile import profiling, summary, wait_events
@@ -134,6 +134,7 @@ async def _main(args: argparse.Namespace) -> dict[str, Any]:
             )
             await _webhook_and_deactivation(service, github, world, args, results)
         results["server_logs"] = _keep_logs(work, args.out, args.stamp)
+    results["writes_in_process"] = await round_trips.run()  # issue 18: round trips, CPU
     results["ceiling"]["body_bytes"] = len(BODY)
     report.add_ratios(results)
     return results

@@ -12,7 +12,7 @@ Concurrency rules (CONTRACT §1, rule 6) rest on two locks taken here:
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import date, datetime
 
 from asyncpg import Record
 
@@ -203,3 +203,63 @@ async def page_of_prs(
         limit,
     )
     return [pull_request_of(r) for r in rows]
+
+
+# -- one round trip per write (migration 0014) ----------------------------------------------
+# Each call is one statement run outside an explicit transaction: the statement's own
+# transaction commits with it. The functions write nothing unless the status is 'ok'.
+
+
+async def create_in_one_trip(
+    conn: Connection,
+    pr_id: str,
+    name: str,
+    author_id: str,
+    team_name: str | None,
+    chosen: Sequence[str],
+    today: date,
+    explain: str,
+) -> Record:
+    """(status, team_name, created_at): ok, no_author, stale or exists."""
+    row: Record = await conn.fetchrow(
+        "SELECT * FROM reviewbot_create_pr($1, $2, $3, $4, $5, $6, $7)",
+        pr_id,
+        name,
+        author_id,
+        team_name,
+        list(chosen),
+        today,
+        explain,
+    )
+    return row
+
+
+async def reassign_in_one_trip(
+    conn: Connection,
+    pr_id: str,
+    old_id: str,
+    team_name: str | None,
+    members: tuple[list[str], list[str | None]],
+    words: Sequence[int],
+    today: date,
+) -> Record:
+    """The status (see migration 0014), the new reviewer, the random words used, the old
+    reviewer's team, and the PR as it was before the change."""
+    ids, cached = members
+    row: Record = await conn.fetchrow(
+        "SELECT * FROM reviewbot_reassign($1, $2, $3, $4, $5, $6, $7)",
+        pr_id,
+        old_id,
+        team_name,
+        ids,
+        cached,
+        list(words),
+        today,
+    )
+    return row
+
+
+async def merge_in_one_trip(conn: Connection, pr_id: str) -> PullRequest | None:
+    """``merge`` as one statement: mark MERGED, then read the PR in a fresh snapshot."""
+    row = await conn.fetchrow("SELECT * FROM reviewbot_merge($1)", pr_id)
+    return pull_request_of(row) if row else None

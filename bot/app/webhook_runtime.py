@@ -19,7 +19,7 @@ from bot.hosts.wiring import build_clients, build_memories
 from bot.services.changes import ChangeFeed
 from bot.services.chooser import Chooser
 from bot.services.deliveries import WebhookSync
-from bot.services.outbox import OutboxWorker, RetryPolicy, outbox_listener
+from bot.services.outbox import OutboxWorker, RetryPolicy, is_host_pr, outbox_listener
 from bot.services.outbox_admin import OutboxAdmin
 from bot.services.review_scheduler import ReviewScheduler
 from bot.services.routing import Router
@@ -54,7 +54,7 @@ async def webhook_runtime(
         )
         poll = settings.outbox_poll_interval
         worker = OutboxWorker(db, chooser, changes, clients, policy=policy, poll_interval=poll)
-        changes.subscribe(outbox_listener)
+        changes.subscribe(outbox_listener, writes_for=is_host_pr)
         spool = Spool(settings.webhook_spool_dir, settings.spool_max_bytes)
         taking = spool if settings.spool_max_bytes > 0 else None  # 0: drain what is left only
         deliveries = WebhookSync(

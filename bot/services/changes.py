@@ -45,14 +45,27 @@ class ReviewerChange:
 
 
 ChangeListener = Callable[[Connection, ReviewerChange], Awaitable[None]]
+PrIdTest = Callable[[str], bool]
+
+
+def _every_pr(pr_id: str) -> bool:
+    return True
 
 
 class ChangeFeed:
     def __init__(self) -> None:
         self._listeners: list[ChangeListener] = []
+        self._writes_for: list[PrIdTest] = []
 
-    def subscribe(self, listener: ChangeListener) -> None:
+    def subscribe(self, listener: ChangeListener, *, writes_for: PrIdTest = _every_pr) -> None:
+        """``writes_for``: the PRs whose changes the listener acts on (by id); for others
+        a writer may skip the feed, and its transaction (see ``quiet_for``)."""
         self._listeners.append(listener)
+        self._writes_for.append(writes_for)
+
+    def quiet_for(self, pr_id: str) -> bool:
+        """No listener acts on changes to this PR: publishing them would do nothing."""
+        return not any(wants(pr_id) for wants in self._writes_for)
 
     async def publish(self, conn: Connection, change: ReviewerChange) -> None:
         for listener in self._listeners:

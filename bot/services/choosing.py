@@ -31,6 +31,11 @@ def _has_caps(team: Team) -> bool:
     return any(m.max_open_reviews is not None for m in team.members)
 
 
+def cached_candidates(team: Team, today: date) -> list[Candidate]:
+    """The team's members as the cached data describes them today, in team order."""
+    return [Candidate(m.user_id, m.is_active, m.is_away(today)) for m in team.members]
+
+
 def needs_team_lock(team: Team) -> bool:
     """Strategies that read load or turns, and caps, must see a team no one else is changing."""
     strategy = team.strategy
@@ -160,7 +165,7 @@ async def _choose_from_cache(
 ) -> list[str]:
     # Only for a strategy that reads neither loads nor turns (random), in a team without caps.
     strategy = team.strategy
-    candidates = [Candidate(m.user_id, m.is_active, m.is_away(today)) for m in team.members]
+    candidates = cached_candidates(team, today)
     skip = dict(exclusions)
     kept: list[str] = []
     selection: Selection | None = None

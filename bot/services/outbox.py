@@ -51,6 +51,11 @@ log = logging.getLogger(__name__)
 _OUTAGE: tuple[type[BaseException], ...] = (Unavailable, *UNREACHABLE)
 
 
+def is_host_pr(pr_id: str) -> bool:
+    """The PRs ``outbox_listener`` writes for: those that came from a code host."""
+    return parse_pr_id(pr_id) is not None
+
+
 async def outbox_listener(conn: Connection, change: ReviewerChange) -> None:
     """``ChangeFeed`` subscriber: host PRs get their post-backs queued."""
     ref = parse_pr_id(change.pull_request_id)

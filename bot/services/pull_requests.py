@@ -1,7 +1,10 @@
 """Pull requests through the management API: create, merge, reassign, read, explain.
 
 One transaction each; whom to choose comes from the ``Chooser``, and every reviewer
-change is published on the ``ChangeFeed`` inside the transaction that makes it.
+change is published on the ``ChangeFeed`` inside the transaction that makes it. Create
+and reassign first try ``OneTripWrites`` (one statement, for random teams and PRs no
+listener writes for) and take the transactional path when it declines; merge is always
+one statement.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from bot.core.models import PrFilter, PrStatus, PullRequest, User
 from bot.hosts.registry import host_prefix
 from bot.services.changes import ChangeFeed, Origin, ReviewerChange
 from bot.services.chooser import Chooser
+from bot.services.one_trip import OneTripWrites
 from bot.services.routing import Facts, Router
 from bot.services.teams import TeamDirectory
 from store import pull_requests as prs
@@ -35,6 +39,7 @@ class PullRequests:
         self._chooser = chooser
         self._changes = changes
         self._router = Router(directory, chooser, changes)
+        self._one_trip = OneTripWrites(db, directory, chooser)
 
     @retry_transient
     async def create(
@@ -46,11 +51,16 @@ class PullRequests:
                 f"pull_request_id '{pr_id[:80]}': ids starting '{host}:' are kept for"
                 f" pull requests that arrive from {host} by webhook; choose another id"
             )
+        if changed_files is None and self._changes.quiet_for(pr_id):
+            done = await self._one_trip.create(pr_id, name, author_id)
+            if done is not None:
+                return done
         async with self._db.transaction() as conn:
             created = await prs.insert_pr_for_author(conn, pr_id, name, author_id)
             if created is None:
                 raise NotFound(f"author '{author_id}' not found")
             team_name, created_at = created
+            self._one_trip.learn(author_id, team_name)
             if created_at is None:
                 raise PrExists(f"pull request '{pr_id}' already exists")
             if changed_files is not None:
@@ -72,19 +82,24 @@ class PullRequests:
 
     async def merge(self, pr_id: str) -> PullRequest:
         async with self._db.connection() as conn:
-            pr = await prs.merge(conn, pr_id)
+            pr = await prs.merge_in_one_trip(conn, pr_id)
         if pr is None:
             raise NotFound(f"pull request '{pr_id}' not found")
         return pr
 
     @retry_transient
     async def reassign(self, pr_id: str, old_user_id: str) -> tuple[PullRequest, str]:
+        if self._changes.quiet_for(pr_id):
+            done = await self._one_trip.reassign(pr_id, old_user_id)
+            if done is not None:
+                return done
         async with self._db.transaction() as conn:
             pr, old = await prs.fetch_locked_pr_and_user(conn, pr_id, old_user_id)
             if pr is None:
                 raise NotFound(f"pull request '{pr_id}' not found")
             if old is None:
                 raise NotFound(f"user '{old_user_id}' not found")
+            self._one_trip.learn(old_user_id, old.team_name)
             if pr.status is PrStatus.MERGED:
                 raise PrMerged(f"pull request '{pr_id}' is merged; its reviewers cannot change")
             if old_user_id not in pr.assigned_reviewers:
