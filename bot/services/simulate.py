@@ -79,11 +79,15 @@ def team_of(spec: TeamSpec) -> Team:
 def historic(row: dict[str, Any]) -> HistoricPr:
     ref = parse_pr_id(row["pull_request_id"])
     closed = row["closed_at"]
-    offs = list(zip(row["off_ids"] or (), row["off_at"] or (), strict=True))
-    reviews = []
-    for user_id, start in zip(row["on_ids"] or (), row["on_at"] or (), strict=True):
-        end = next((at for u, at in offs if u == user_id and at >= start), closed)
-        reviews.append(Review(user_id, start, end))
+    on = zip(row["on_ids"] or (), row["on_at"] or (), strict=True)
+    if row["off_ids"] is None:  # most PRs: every reviewer stayed until the PR closed
+        reviews = [Review(user_id, start, closed) for user_id, start in on]
+    else:
+        offs = list(zip(row["off_ids"], row["off_at"], strict=True))
+        reviews = []
+        for user_id, start in on:
+            end = next((at for u, at in offs if u == user_id and at >= start), closed)
+            reviews.append(Review(user_id, start, end))
     files = row["changed_files"]
     return HistoricPr(
         row["pull_request_id"],

@@ -17,7 +17,6 @@ from __future__ import annotations
 import random
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from datetime import date
 
 from bot.core.models import MAX_REVIEWERS, Member, Mode, Team
@@ -33,10 +32,33 @@ MEMBERS_STRATEGY = strategy_named("least_loaded")
 _SHORT_REASONS = (Skip.AT_CAPACITY, Skip.AWAY, Skip.INACTIVE)
 
 
-@dataclass(frozen=True, slots=True)
-class _Choice:
-    chosen: list[str]
-    why: str | None  # when fewer than wanted: the main reason
+class _Seat:
+    """A member as the next choice sees them, changed in place as the replay goes (a
+    ``Candidate`` is made only where the selection code reads one)."""
+
+    __slots__ = ("away", "cap", "is_active", "load", "team", "turn", "user_id")
+
+    def __init__(self, member: Member, team: str) -> None:
+        self.user_id = member.user_id
+        self.team = team
+        self.is_active = member.is_active
+        self.cap = member.max_open_reviews
+        self.away = False
+        self.load = 0  # simulated open reviews
+        self.turn = 0  # round robin: the team cursor when last picked
+
+    def unavailable(self) -> Skip | None:
+        """As ``Candidate.unavailable``."""
+        if not self.is_active:
+            return Skip.INACTIVE
+        if self.away:
+            return Skip.AWAY
+        if self.cap is not None and self.load >= self.cap:
+            return Skip.AT_CAPACITY
+        return None
+
+    def candidate(self) -> Candidate:
+        return Candidate(self.user_id, self.is_active, self.away, self.load, self.cap, self.turn)
 
 
 class _TeamQueue:
@@ -50,23 +72,35 @@ class _TeamQueue:
         self.day: date | None = None
         self.stale = True
         self.queue: BatchQueue | None = None
-        # The eligible members (active, not away, under their cap), as the replay goes.
-        self.pool: dict[str, Candidate] = {}
+        # The eligible members (active, not away, under their cap) in the order they
+        # became so, with their open loads and last turns (two dicts, the same keys).
+        self.loads: dict[str, int] = {}
+        self.turns: dict[str, int] = {}
 
     def take(self, taken: set[str], wanted: int, day: date) -> list[str]:
-        self._follow(day)
+        if day != self.day:
+            self._follow(day)
         if self.stale or self.queue is None:
             self._rebuild()
         assert self.queue is not None
-        pool = self.pool
-        free = len(pool) - sum(1 for u in taken if u in pool)
+        loads = self.loads
+        free = len(loads) - sum(1 for u in taken if u in loads)
         chosen = self.queue.take(taken, wanted, free) if free else []
-        self.replay.record(self, chosen)
+        if chosen and self.strategy.takes_turns:
+            self.replay.record(self, chosen)
         return chosen
 
+    def place(self, seat: _Seat) -> None:
+        """The seat changed: the eligible follow it (a place kept, or lost, or taken last)."""
+        user_id = seat.user_id
+        if seat.unavailable() is None:
+            self.loads[user_id] = seat.load
+            self.turns[user_id] = seat.turn
+        elif user_id in self.loads:
+            del self.loads[user_id]
+            del self.turns[user_id]
+
     def _follow(self, day: date) -> None:
-        if day == self.day:
-            return
         self.day = day
         for member in self.away_members:
             if self.replay.refresh(member.user_id, day):
@@ -75,17 +109,20 @@ class _TeamQueue:
     def _rebuild(self) -> None:
         # Ordered as members became eligible: the heaps order by their own keys, and the
         # random queue draws uniformly whatever the order.
-        self.queue = self.strategy.queue(list(self.pool.values()), self.replay.rng)
+        loads = self.loads
+        self.queue = self.strategy.queue_of(
+            loads.keys(), loads.values(), self.turns.values(), self.replay.rng
+        )
         self.stale = False
 
     def put_back(self, user_id: str) -> None:
         if self.stale or self.queue is None:
             return  # built afresh before the next choice, with this member as they are
-        candidate = self.replay.candidates[user_id]
-        if candidate.unavailable() is not None:
+        seat = self.replay.seats[user_id]
+        if seat.unavailable() is not None:
             self.queue.drop(user_id)
         else:
-            self.queue.put_back(user_id, candidate.open_reviews or 0, candidate.turn)
+            self.queue.put_back(user_id, seat.load, seat.turn)
 
 
 class Replay:
@@ -100,21 +137,19 @@ class Replay:
         self.simulated = Tally(window, on_release=self._released)
         self.actual = Tally(window)
         self.cursor: Counter[str] = Counter()  # round robin: each team's cursor
-        self.candidates = {
-            u: Candidate(u, m.is_active, False, 0, m.max_open_reviews)
-            for u, m in self.members.items()
-        }
+        self.seats = {u: _Seat(m, self.team_of[u]) for u, m in self.members.items()}
         self.queues = {name: _TeamQueue(team, self) for name, team in self.teams.items()}
-        for candidate in self.candidates.values():
-            self._set(candidate)
+        for seat in self.seats.values():
+            self.queues[seat.team].place(seat)
 
     def run(self, prs: Iterable[HistoricPr]) -> None:
         for pr in prs:
             self.feed(pr)
 
     def feed(self, pr: HistoricPr) -> None:
-        self.simulated.advance(pr.created_at)
-        self.actual.advance(pr.created_at)
+        created = pr.created_at.timestamp()
+        self.simulated.advance(created)
+        self.actual.advance(created)
         self._count_actual(pr)
         team = self.teams.get(self.team_of.get(pr.author_id, ""))
         if team is None:
@@ -123,25 +158,30 @@ class Replay:
         if team.mode is Mode.OFF:
             self.simulated.pr(team.team_name, team.reviewers, 0, "mode off")
             return
-        choice = self._choose(pr, team)
-        for user_id in choice.chosen:
-            self.simulated.open(user_id, pr.created_at, pr.closed_at)
-            self._load_changed(user_id)
-        for user_id in choice.chosen:
-            queue = self.queues[self.team_of[user_id]]
-            queue.put_back(user_id)
-        self.simulated.pr(team.team_name, team.reviewers, len(choice.chosen), choice.why)
+        chosen, why = self._choose(pr, team)
+        if chosen:
+            closed = None if pr.closed_at is None else pr.closed_at.timestamp()
+            self.simulated.open(tuple(chosen), created, closed)
+            seats, queues = self.seats, self.queues
+            for user_id in chosen:
+                self._load_changed(seats[user_id])
+            for user_id in chosen:
+                queues[seats[user_id].team].put_back(user_id)
+        self.simulated.pr(team.team_name, team.reviewers, len(chosen), why)
 
     def _count_actual(self, pr: HistoricPr) -> None:
+        actual = self.actual
         for review in pr.actual:
-            self.actual.open(review.user_id, review.start, review.end)
+            end = None if review.end is None else review.end.timestamp()
+            actual.open((review.user_id,), review.start.timestamp(), end)
         team = self.team_of.get(pr.author_id) or pr.actual_team or NO_TEAM
         known = self.teams.get(team)
         wanted = known.reviewers if known is not None else MAX_REVIEWERS
         got = len({r.user_id for r in pr.actual})
-        self.actual.pr(team, wanted, got, "as recorded")
+        actual.pr(team, wanted, got, "as recorded")
 
-    def _choose(self, pr: HistoricPr, team: Team) -> _Choice:
+    def _choose(self, pr: HistoricPr, team: Team) -> tuple[list[str], str | None]:
+        """The reviewers chosen, and the main reason when fewer than wanted."""
         day = pr.created_at.date()
         chosen: list[str] = []
         if self.routing.rules and pr.changed_files:
@@ -161,14 +201,14 @@ class Replay:
         if count > 0:
             chosen += self.queues[team.team_name].take({pr.author_id, *chosen}, count, day)
         why = None if len(chosen) >= team.reviewers else self._why(team, day)
-        return _Choice(chosen, why)
+        return chosen, why
 
     def _from_members(
         self, pool: Sequence[str], pr: HistoricPr, chosen: Sequence[str], count: int, day: date
     ) -> list[str]:
         for user_id in pool:
             self.refresh(user_id, day)
-        candidates = [self.candidates[u] for u in pool if u in self.candidates]
+        candidates = [self.seats[u].candidate() for u in pool if u in self.seats]
         exclusions = dict.fromkeys(chosen, Skip.ALREADY_REVIEWING)
         exclusions[pr.author_id] = Skip.AUTHOR
         picked = list(select(MEMBERS_STRATEGY, candidates, exclusions, count, self.rng).chosen)
@@ -179,65 +219,43 @@ class Replay:
 
     def record(self, queue: _TeamQueue, chosen: list[str]) -> None:
         """Round robin: the picks take the team cursor's next turns (as record_choice)."""
-        if not queue.strategy.takes_turns or not chosen:
-            return
         name = queue.team.team_name
         base = self.cursor[name]
         self.cursor[name] = base + len(chosen)
         for position, user_id in enumerate(chosen, 1):
-            self._set(_with(self.candidates[user_id], turn=base + position))
+            seat = self.seats[user_id]
+            seat.turn = base + position
+            self.queues[seat.team].place(seat)
 
     def refresh(self, user_id: str, day: date) -> bool:
         """Availability on ``day``; True when it changed."""
-        member, candidate = self.members[user_id], self.candidates[user_id]
+        member, seat = self.members[user_id], self.seats[user_id]
         away = bool(member.away) and member.is_away(day)
-        if away == candidate.away:
+        if away == seat.away:
             return False
-        self._set(_with(candidate, away=away))
+        seat.away = away
+        self.queues[seat.team].place(seat)
         return True
 
-    def _load_changed(self, user_id: str) -> None:
-        load = self.simulated.open_load(user_id)
-        self._set(_with(self.candidates[user_id], load=load))
-
-    def _set(self, candidate: Candidate) -> None:
-        """The member as the next choice sees them; the team's pool holds the eligible."""
-        user_id = candidate.user_id
-        self.candidates[user_id] = candidate
-        pool = self.queues[self.team_of[user_id]].pool
-        if candidate.unavailable() is None:
-            pool[user_id] = candidate
-        else:
-            pool.pop(user_id, None)
+    def _load_changed(self, seat: _Seat) -> None:
+        seat.load = self.simulated.open_load(seat.user_id)
+        self.queues[seat.team].place(seat)
 
     def _released(self, user_id: str) -> None:
         """A simulated review closed: the member's load fell."""
-        if user_id not in self.candidates:
+        seat = self.seats.get(user_id)
+        if seat is None:
             return
-        queue = self.queues[self.team_of[user_id]]
-        was_eligible = user_id in queue.pool
-        self._load_changed(user_id)
-        if queue.strategy.reads_loads or (user_id in queue.pool and not was_eligible):
+        queue = self.queues[seat.team]
+        was_eligible = user_id in queue.loads
+        self._load_changed(seat)
+        if queue.strategy.reads_loads or (not was_eligible and user_id in queue.loads):
             queue.stale = True
 
     def _why(self, team: Team, day: date) -> str:
         """The main reason a PR got fewer reviewers than its team wants."""
-        reasons = Counter(self.candidates[m.user_id].unavailable() for m in team.members)
+        reasons = Counter(self.seats[m.user_id].unavailable() for m in team.members)
         for reason in _SHORT_REASONS:
             if reasons[reason]:
                 return f"not enough available members ({reason.value})"
         return "team too small"
-
-
-def _with(
-    c: Candidate, *, load: int | None = None, turn: int | None = None, away: bool | None = None
-) -> Candidate:
-    """``dataclasses.replace`` for the three fields a replay changes, several times faster."""
-    return Candidate(
-        c.user_id,
-        c.is_active,
-        c.away if away is None else away,
-        c.open_reviews if load is None else load,
-        c.max_open_reviews,
-        c.turn if turn is None else turn,
-    )
