@@ -1,5 +1,6 @@
 """Reading history for the replay simulator: stored PRs in a window, streamed in creation
-order through a server-side cursor (bounded memory whatever the window), read-only.
+order through a server-side cursor in batches (bounded memory whatever the window),
+read-only.
 
 A PR's real reviews come from ``assignment_events``: a reviewer is on the PR from the event
 that put them there until the event that took them off (reassigned away, removed), or
@@ -8,13 +9,15 @@ until the PR merged or closed. Runs in a READ ONLY transaction: the replay canno
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator, Mapping
 from datetime import datetime
 from typing import Any
 
 from store.db import Connection
 
-PREFETCH = 2000
+BATCH = 5000  # rows per round trip
 
 _HISTORY = """
 SELECT p.pull_request_id, p.author_id, p.created_at,
@@ -36,11 +39,29 @@ SELECT p.pull_request_id, p.author_id, p.created_at,
 
 
 async def stream_history(
-    conn: Connection, since: datetime, until: datetime, prefetch: int = PREFETCH
-) -> AsyncIterator[dict[str, Any]]:
-    """Rows of PRs created in [since, until), oldest first; the caller holds a transaction."""
-    async for row in conn.cursor(_HISTORY, since, until, prefetch=prefetch):
-        yield dict(row)
+    conn: Connection, since: datetime, until: datetime, batch: int = BATCH
+) -> AsyncIterator[Mapping[str, Any]]:
+    """Rows of PRs created in [since, until), oldest first; the caller holds a transaction
+    and closes this generator (``contextlib.aclosing``) before leaving it.
+
+    Double-buffered: the next batch is asked for before this one is handed out, so the
+    server reads and aggregates it while the caller replays (it yields to the event loop
+    now and then) — at most two batches in memory.
+    """
+    cursor = await conn.cursor(_HISTORY, since, until)
+    pending = asyncio.ensure_future(cursor.fetch(batch))
+    try:
+        while rows := await pending:
+            pending = asyncio.ensure_future(cursor.fetch(batch))
+            for row in rows:
+                yield row
+    finally:
+        # Never leave a fetch running on the connection the transaction ends on.
+        if not pending.done():
+            with contextlib.suppress(Exception):
+                await pending
+        elif not pending.cancelled():
+            pending.exception()  # retrieved: no "never retrieved" warning
 
 
 async def read_only(conn: Connection) -> None:

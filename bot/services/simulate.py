@@ -9,10 +9,11 @@ is written: not the database, not the cache, not a host.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import random
 import re
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -76,7 +77,7 @@ def team_of(spec: TeamSpec) -> Team:
     return Team(spec.name, members, spec.strategy, spec.reviewers, mode=spec.mode)
 
 
-def historic(row: dict[str, Any]) -> HistoricPr:
+def historic(row: Mapping[str, Any]) -> HistoricPr:
     ref = parse_pr_id(row["pull_request_id"])
     closed = row["closed_at"]
     on = zip(row["on_ids"] or (), row["on_at"] or (), strict=True)
@@ -138,12 +139,14 @@ class Simulator:
         started, seen = time.monotonic(), 0
         async with self.db.transaction() as conn:
             await store.read_only(conn)
-            async for row in store.stream_history(conn, window.since, window.until):
-                replay.feed(historic(row))
-                seen += 1
-                _check(limits, seen, started)
-                if seen % YIELD_EVERY == 0:
-                    await asyncio.sleep(0)
+            rows = store.stream_history(conn, window.since, window.until)
+            async with contextlib.aclosing(rows):
+                async for row in rows:
+                    replay.feed(historic(row))
+                    seen += 1
+                    _check(limits, seen, started)
+                    if seen % YIELD_EVERY == 0:
+                        await asyncio.sleep(0)
         return build_report(replay, files, seed)
 
 
