@@ -213,7 +213,7 @@ def report(prs: int, runs: list[dict[str, float]]) -> None:
         f"Load average (1 min) at the end: {load:.2f} on {os.cpu_count()} cores. CPU seconds are",
         "the replaying process's own (user + system), not PostgreSQL's.",
         "",
-        "| run | PRs replayed | seconds | CPU seconds | peak RSS (MB) | RSS before the replay (MB) |",
+        "| run | PRs replayed | seconds | CPU seconds | peak RSS (MB) | RSS before replay (MB) |",
         "|---|---|---|---|---|---|",
         *(
             f"| {i} | {r['prs']} | {r['seconds']:.2f} | {r.get('cpu_seconds', 0):.2f} "
