@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncGenerator, Mapping
 from datetime import datetime
 from typing import Any
 
@@ -40,7 +40,7 @@ SELECT p.pull_request_id, p.author_id, p.created_at,
 
 async def stream_history(
     conn: Connection, since: datetime, until: datetime, batch: int = BATCH
-) -> AsyncIterator[Mapping[str, Any]]:
+) -> AsyncGenerator[Mapping[str, Any], None]:
     """Rows of PRs created in [since, until), oldest first; the caller holds a transaction
     and closes this generator (``contextlib.aclosing``) before leaving it.
 
