@@ -17,10 +17,11 @@ from __future__ import annotations
 import random
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from datetime import date
+from datetime import date, datetime
+from itertools import groupby
 
 from bot.core.models import MAX_REVIEWERS, Member, Mode, Team
-from bot.core.replay.history import HistoricPr, Window
+from bot.core.replay.history import HistoricPr, Review, Window
 from bot.core.replay.tally import Tally
 from bot.core.routing import Routing, already_served, matched_rules, room, rule_demands
 from bot.core.selection import BatchQueue, Candidate, Skip, select, strategy_named
@@ -30,6 +31,10 @@ NO_TEAM = "(author in no team of the file)"
 MEMBERS_STRATEGY = strategy_named("least_loaded")
 # Reasons a member was not available, in the order a shortfall names them.
 _SHORT_REASONS = (Skip.AT_CAPACITY, Skip.AWAY, Skip.INACTIVE)
+
+
+def _span(review: Review) -> tuple[datetime, datetime | None]:
+    return review.start, review.end
 
 
 class _Seat:
@@ -171,9 +176,10 @@ class Replay:
 
     def _count_actual(self, pr: HistoricPr) -> None:
         actual = self.actual
-        for review in pr.actual:
-            end = None if review.end is None else review.end.timestamp()
-            actual.open((review.user_id,), review.start.timestamp(), end)
+        # Reviewers put on together and staying until the PR closed: one entry in the sweep.
+        for (start, end), together in groupby(pr.actual, _span):
+            ids = tuple(r.user_id for r in together)
+            actual.open(ids, start.timestamp(), None if end is None else end.timestamp())
         team = self.team_of.get(pr.author_id) or pr.actual_team or NO_TEAM
         known = self.teams.get(team)
         wanted = known.reviewers if known is not None else MAX_REVIEWERS

@@ -55,7 +55,7 @@ class Tally:
                     on_release(user_id)
 
     def open(self, user_ids: tuple[str, ...], start: float, end: float | None) -> None:
-        """Reviews of one PR by ``user_ids`` (distinct), open from ``start`` to ``end``."""
+        """Reviews of one PR by ``user_ids``, each open from ``start`` to ``end``."""
         until = self._until
         stop = until if end is None or end > until else end
         seconds = stop - (start if start > self._since else self._since)
