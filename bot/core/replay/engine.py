@@ -167,9 +167,11 @@ class Replay:
         if chosen:
             closed = None if pr.closed_at is None else pr.closed_at.timestamp()
             self.simulated.open(tuple(chosen), created, closed)
-            seats, queues = self.seats, self.queues
+            seats, queues, loads = self.seats, self.queues, self.simulated.members
             for user_id in chosen:
-                self._load_changed(seats[user_id])
+                seat = seats[user_id]
+                seat.load = loads[user_id].open_now
+                queues[seat.team].place(seat)
             for user_id in chosen:
                 queues[seats[user_id].team].put_back(user_id)
         self.simulated.pr(team.team_name, team.reviewers, len(chosen), why)
@@ -243,10 +245,6 @@ class Replay:
         self.queues[seat.team].place(seat)
         return True
 
-    def _load_changed(self, seat: _Seat) -> None:
-        seat.load = self.simulated.open_load(seat.user_id)
-        self.queues[seat.team].place(seat)
-
     def _released(self, user_id: str) -> None:
         """A simulated review closed: the member's load fell."""
         seat = self.seats.get(user_id)
@@ -254,7 +252,8 @@ class Replay:
             return
         queue = self.queues[seat.team]
         was_eligible = user_id in queue.loads
-        self._load_changed(seat)
+        seat.load = self.simulated.members[user_id].open_now
+        queue.place(seat)
         if queue.strategy.reads_loads or (not was_eligible and user_id in queue.loads):
             queue.stale = True
 
