@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncGenerator, Mapping
+from collections.abc import AsyncGenerator, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -40,9 +40,10 @@ SELECT p.pull_request_id, p.author_id, p.created_at,
 
 async def stream_history(
     conn: Connection, since: datetime, until: datetime, batch: int = BATCH
-) -> AsyncGenerator[Mapping[str, Any], None]:
-    """Rows of PRs created in [since, until), oldest first; the caller holds a transaction
-    and closes this generator (``contextlib.aclosing``) before leaving it.
+) -> AsyncGenerator[Sequence[Mapping[str, Any]], None]:
+    """Rows of PRs created in [since, until), oldest first, a batch at a time (a step of
+    an async generator per row would cost more than reading it); the caller holds a
+    transaction and closes this generator (``contextlib.aclosing``) before leaving it.
 
     Double-buffered: the next batch is asked for before this one is handed out, so the
     server reads and aggregates it while the caller replays (it yields to the event loop
@@ -53,8 +54,7 @@ async def stream_history(
     try:
         while rows := await pending:
             pending = asyncio.ensure_future(cursor.fetch(batch))
-            for row in rows:
-                yield row
+            yield rows
     finally:
         # Never leave a fetch running on the connection the transaction ends on.
         if not pending.done():

@@ -77,8 +77,10 @@ def team_of(spec: TeamSpec) -> Team:
     return Team(spec.name, members, spec.strategy, spec.reviewers, mode=spec.mode)
 
 
-def historic(row: Mapping[str, Any]) -> HistoricPr:
-    ref = parse_pr_id(row["pull_request_id"])
+def historic(row: Mapping[str, Any], with_repo: bool = True) -> HistoricPr:
+    """The PR of one row; its repository only ``with_repo`` (only rules limited to repos
+    read it, and parsing the id is a good part of the cost of a row)."""
+    ref = parse_pr_id(row["pull_request_id"]) if with_repo else None
     closed = row["closed_at"]
     on = zip(row["on_ids"] or (), row["on_at"] or (), strict=True)
     if row["off_ids"] is None:  # most PRs: every reviewer stayed until the PR closed
@@ -136,17 +138,19 @@ class Simulator:
         routing = Routing(config.rules or ())
         rng = random.Random(seed)
         replay = Replay([team_of(t) for t in config.teams], routing, window, rng)
+        with_repo = any(rule.repos for rule in routing.rules)
         started, seen = time.monotonic(), 0
         async with self.db.transaction() as conn:
             await store.read_only(conn)
             rows = store.stream_history(conn, window.since, window.until)
             async with contextlib.aclosing(rows):
-                async for row in rows:
-                    replay.feed(historic(row))
-                    seen += 1
-                    _check(limits, seen, started)
-                    if seen % YIELD_EVERY == 0:
-                        await asyncio.sleep(0)
+                async for batch in rows:
+                    for row in batch:
+                        replay.feed(historic(row, with_repo))
+                        seen += 1
+                        _check(limits, seen, started)
+                        if seen % YIELD_EVERY == 0:
+                            await asyncio.sleep(0)
         return build_report(replay, files, seed)
 
 
