@@ -18,10 +18,9 @@ import random
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime
-from itertools import groupby
 
 from bot.core.models import MAX_REVIEWERS, Member, Mode, Team
-from bot.core.replay.history import HistoricPr, Review, Window
+from bot.core.replay.history import HistoricPr, Window
 from bot.core.replay.tally import Tally
 from bot.core.routing import Routing, already_served, matched_rules, room, rule_demands
 from bot.core.selection import BatchQueue, Candidate, Skip, select, strategy_named
@@ -33,8 +32,9 @@ MEMBERS_STRATEGY = strategy_named("least_loaded")
 _SHORT_REASONS = (Skip.AT_CAPACITY, Skip.AWAY, Skip.INACTIVE)
 
 
-def _span(review: Review) -> tuple[datetime, datetime | None]:
-    return review.start, review.end
+def _open(tally: Tally, user_ids: list[str], start: datetime | None, end: datetime | None) -> None:
+    assert start is not None
+    tally.open(tuple(user_ids), start.timestamp(), None if end is None else end.timestamp())
 
 
 class _Seat:
@@ -179,9 +179,18 @@ class Replay:
     def _count_actual(self, pr: HistoricPr) -> None:
         actual = self.actual
         # Reviewers put on together and staying until the PR closed: one entry in the sweep.
-        for (start, end), together in groupby(pr.actual, _span):
-            ids = tuple(r.user_id for r in together)
-            actual.open(ids, start.timestamp(), None if end is None else end.timestamp())
+        run: list[str] = []
+        start: datetime | None = None
+        end: datetime | None = None
+        for review in pr.actual:
+            if run and (review.start != start or review.end != end):
+                _open(actual, run, start, end)
+                run = []
+            if not run:
+                start, end = review.start, review.end
+            run.append(review.user_id)
+        if run:
+            _open(actual, run, start, end)
         team = self.team_of.get(pr.author_id) or pr.actual_team or NO_TEAM
         known = self.teams.get(team)
         wanted = known.reviewers if known is not None else MAX_REVIEWERS
