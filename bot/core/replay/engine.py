@@ -17,7 +17,7 @@ from __future__ import annotations
 import random
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from datetime import date, datetime
+from datetime import date, timedelta
 
 from bot.core.models import MAX_REVIEWERS, Member, Mode, Team
 from bot.core.replay.history import HistoricPr, Window
@@ -30,11 +30,16 @@ NO_TEAM = "(author in no team of the file)"
 MEMBERS_STRATEGY = strategy_named("least_loaded")
 # Reasons a member was not available, in the order a shortfall names them.
 _SHORT_REASONS = (Skip.AT_CAPACITY, Skip.AWAY, Skip.INACTIVE)
+_EPOCH = date(1970, 1, 1)
 
 
-def _open(tally: Tally, user_ids: list[str], start: datetime | None, end: datetime | None) -> None:
-    assert start is not None
-    tally.open(tuple(user_ids), start.timestamp(), None if end is None else end.timestamp())
+def _utc_day(seconds: float, days: dict[int, date]) -> date:
+    """The UTC day of a POSIX time (``days`` caches them: a replay asks once per PR)."""
+    number = int(seconds // 86400)
+    found = days.get(number)
+    if found is None:
+        found = days[number] = _EPOCH + timedelta(days=number)
+    return found
 
 
 class _Seat:
@@ -142,6 +147,7 @@ class Replay:
         self.simulated = Tally(window, on_release=self._released)
         self.actual = Tally(window)
         self.cursor: Counter[str] = Counter()  # round robin: each team's cursor
+        self._days: dict[int, date] = {}
         self.seats = {u: _Seat(m, self.team_of[u]) for u, m in self.members.items()}
         self.queues = {name: _TeamQueue(team, self) for name, team in self.teams.items()}
         for seat in self.seats.values():
@@ -152,7 +158,7 @@ class Replay:
             self.feed(pr)
 
     def feed(self, pr: HistoricPr) -> None:
-        created = pr.created_at.timestamp()
+        created = pr.created_at
         self.simulated.advance(created)
         self.actual.advance(created)
         self._count_actual(pr)
@@ -165,8 +171,7 @@ class Replay:
             return
         chosen, why = self._choose(pr, team)
         if chosen:
-            closed = None if pr.closed_at is None else pr.closed_at.timestamp()
-            self.simulated.open(tuple(chosen), created, closed)
+            self.simulated.open(tuple(chosen), created, pr.closed_at)
             seats, queues, loads = self.seats, self.queues, self.simulated.members
             for user_id in chosen:
                 seat = seats[user_id]
@@ -180,17 +185,16 @@ class Replay:
         actual = self.actual
         # Reviewers put on together and staying until the PR closed: one entry in the sweep.
         run: list[str] = []
-        start: datetime | None = None
-        end: datetime | None = None
+        start, end = 0.0, None
         for review in pr.actual:
             if run and (review.start != start or review.end != end):
-                _open(actual, run, start, end)
+                actual.open(tuple(run), start, end)
                 run = []
             if not run:
                 start, end = review.start, review.end
             run.append(review.user_id)
         if run:
-            _open(actual, run, start, end)
+            actual.open(tuple(run), start, end)
         team = self.team_of.get(pr.author_id) or pr.actual_team or NO_TEAM
         known = self.teams.get(team)
         wanted = known.reviewers if known is not None else MAX_REVIEWERS
@@ -199,7 +203,7 @@ class Replay:
 
     def _choose(self, pr: HistoricPr, team: Team) -> tuple[list[str], str | None]:
         """The reviewers chosen, and the main reason when fewer than wanted."""
-        day = pr.created_at.date()
+        day = _utc_day(pr.created_at, self._days)
         chosen: list[str] = []
         if self.routing.rules and pr.changed_files:
             for demand in rule_demands(matched_rules(self.routing, pr.repo, pr.changed_files)):
