@@ -148,6 +148,7 @@ class Replay:
         self.actual = Tally(window)
         self.cursor: Counter[str] = Counter()  # round robin: each team's cursor
         self._days: dict[int, date] = {}
+        self.pools = {t.team_name: frozenset(m.user_id for m in t.members) for t in teams}
         self.seats = {u: _Seat(m, self.team_of[u]) for u, m in self.members.items()}
         self.queues = {name: _TeamQueue(team, self) for name, team in self.teams.items()}
         for seat in self.seats.values():
@@ -208,7 +209,8 @@ class Replay:
         if self.routing.rules and pr.changed_files:
             for demand in rule_demands(matched_rules(self.routing, pr.repo, pr.changed_files)):
                 pool_team = self.teams.get(demand.team or "")
-                pool = [m.user_id for m in pool_team.members] if pool_team else list(demand.members)
+                # A team's pool as a set made once (not a list of 200 ids per matched rule).
+                pool = self.pools[pool_team.team_name] if pool_team else demand.members
                 served = already_served(pool, chosen)
                 count = min(demand.count - served, room(chosen, 0, MAX_REVIEWERS))
                 if count <= 0:
@@ -217,7 +219,7 @@ class Replay:
                     taken = {pr.author_id, *chosen}
                     chosen += self.queues[pool_team.team_name].take(taken, count, day)
                 else:
-                    chosen += self._from_members(pool, pr, chosen, count, day)
+                    chosen += self._from_members(demand.members, pr, chosen, count, day)
         count = min(team.reviewers, MAX_REVIEWERS) - len(chosen)
         if count > 0:
             chosen += self.queues[team.team_name].take({pr.author_id, *chosen}, count, day)
