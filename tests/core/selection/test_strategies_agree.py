@@ -157,3 +157,31 @@ def test_both_explanations_name_the_strategy_and_the_turn_only_if_it_takes_turns
     for explain in (single, pick.explain):
         assert explain["strategy"] == strategy.name
         assert all(("last_turn" in c) is strategy.takes_turns for c in explain["candidates"])
+
+
+@ALL
+@pytest.mark.parametrize("seed", range(30))
+def test_the_queue_from_columns_is_the_queue_from_candidates(strategy: Strategy, seed: int) -> None:
+    """``queue_of`` (the replay's) and ``queue`` (bulk deactivation's) take the same members
+    in the same order, drawing the same random numbers, PR after PR."""
+    world = random.Random(seed)
+    pool = [
+        Candidate(f"m{i:02d}", open_reviews=world.randrange(4), turn=world.randrange(10))
+        for i in range(world.randrange(1, 15))
+    ]
+    ids = [c.user_id for c in pool]
+    loads = [c.open_reviews or 0 for c in pool]
+    turns = [c.turn for c in pool]
+    one, other = random.Random(seed), random.Random(seed)
+    from_candidates = strategy.queue(pool, one)
+    from_columns = strategy.queue_of(ids, loads, turns, other)
+    for step in range(8):
+        taken = {ids[(seed + step) % len(ids)]}
+        wanted = 1 + step % 2
+        free = len(ids) - 1
+        picked = from_candidates.take(taken, wanted, free)
+        assert from_columns.take(taken, wanted, free) == picked
+        for user_id in picked:
+            from_candidates.put_back(user_id, step + 1, 20 + step)
+            from_columns.put_back(user_id, step + 1, 20 + step)
+    assert one.random() == other.random()
