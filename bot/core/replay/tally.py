@@ -78,7 +78,3 @@ class Tally:
         self.prs[team] += 1
         if got < wanted:
             self.short[team][why or "unknown"] += 1
-
-    def open_load(self, user_id: str) -> int:
-        found = self.members.get(user_id)
-        return found.open_now if found is not None else 0
