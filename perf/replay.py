@@ -128,7 +128,8 @@ async def replay(url: str, files: list[str]) -> dict[str, float]:
     await db.connect()
     try:
         rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-        started = time.perf_counter()
+        load = os.getloadavg()[0]  # the machine is shared: how busy it was at the start
+        started, cpu_started = time.perf_counter(), time.process_time()
         window = Window(START, START + timedelta(days=DAYS))
         if os.environ.get("REPLAY_PROFILE"):  # where the time goes, on stderr
             import cProfile
@@ -142,12 +143,15 @@ async def replay(url: str, files: list[str]) -> dict[str, float]:
         else:
             report = await Simulator(db).run(config, files, window, seed=1)
         seconds = time.perf_counter() - started
+        cpu = time.process_time() - cpu_started
     finally:
         await db.disconnect()
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     return {
         "prs": report["prs"],
         "seconds": seconds,
+        "cpu_seconds": cpu,
+        "load": load,
         "peak_rss_mb": rss / 1024,
         "rss_before_mb": rss_before / 1024,
     }
@@ -207,12 +211,14 @@ def report(prs: int, runs: list[dict[str, float]]) -> None:
         "",
         f"{prs} PRs over {TEAMS} teams x {MEMBERS} members, 90 days, a mixed candidate (20 files)",
         "(three strategies, caps, away periods, two path rules), streamed from PostgreSQL.",
+        f"Load: the 1-minute load average when each run started, on {os.cpu_count()} cores.",
+        "CPU seconds are the replaying process's own (user + system), not PostgreSQL's.",
         "",
-        "| run | PRs replayed | seconds | peak RSS (MB) | RSS before the replay (MB) |",
-        "|---|---|---|---|---|",
+        "| run | load | PRs replayed | seconds | CPU seconds | peak RSS (MB) | RSS before (MB) |",
+        "|---|---|---|---|---|---|---|",
         *(
-            f"| {i} | {r['prs']} | {r['seconds']:.2f} | {r['peak_rss_mb']:.0f} "
-            f"| {r['rss_before_mb']:.0f} |"
+            f"| {i} | {r['load']:.2f} | {r['prs']} | {r['seconds']:.2f} | {r['cpu_seconds']:.2f} "
+            f"| {r['peak_rss_mb']:.0f} | {r['rss_before_mb']:.0f} |"
             for i, r in enumerate(runs, 1)
         ),
         "",

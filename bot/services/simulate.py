@@ -9,10 +9,11 @@ is written: not the database, not the cache, not a host.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import random
 import re
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -76,14 +77,20 @@ def team_of(spec: TeamSpec) -> Team:
     return Team(spec.name, members, spec.strategy, spec.reviewers, mode=spec.mode)
 
 
-def historic(row: dict[str, Any]) -> HistoricPr:
-    ref = parse_pr_id(row["pull_request_id"])
+def historic(row: Mapping[str, Any], with_repo: bool = True) -> HistoricPr:
+    """The PR of one row; its repository only ``with_repo`` (only rules limited to repos
+    read it, and parsing the id is a good part of the cost of a row)."""
+    ref = parse_pr_id(row["pull_request_id"]) if with_repo else None
     closed = row["closed_at"]
-    offs = list(zip(row["off_ids"] or (), row["off_at"] or (), strict=True))
-    reviews = []
-    for user_id, start in zip(row["on_ids"] or (), row["on_at"] or (), strict=True):
-        end = next((at for u, at in offs if u == user_id and at >= start), closed)
-        reviews.append(Review(user_id, start, end))
+    on = zip(row["on_ids"] or (), row["on_at"] or (), strict=True)
+    if row["off_ids"] is None:  # most PRs: every reviewer stayed until the PR closed
+        reviews = [Review(user_id, start, closed) for user_id, start in on]
+    else:
+        offs = list(zip(row["off_ids"], row["off_at"], strict=True))
+        reviews = []
+        for user_id, start in on:
+            end = next((at for u, at in offs if u == user_id and at >= start), closed)
+            reviews.append(Review(user_id, start, end))
     files = row["changed_files"]
     return HistoricPr(
         row["pull_request_id"],
@@ -131,15 +138,19 @@ class Simulator:
         routing = Routing(config.rules or ())
         rng = random.Random(seed)
         replay = Replay([team_of(t) for t in config.teams], routing, window, rng)
+        with_repo = any(rule.repos for rule in routing.rules)
         started, seen = time.monotonic(), 0
         async with self.db.transaction() as conn:
             await store.read_only(conn)
-            async for row in store.stream_history(conn, window.since, window.until):
-                replay.feed(historic(row))
-                seen += 1
-                _check(limits, seen, started)
-                if seen % YIELD_EVERY == 0:
-                    await asyncio.sleep(0)
+            rows = store.stream_history(conn, window.since, window.until)
+            async with contextlib.aclosing(rows):
+                async for batch in rows:
+                    for row in batch:
+                        replay.feed(historic(row, with_repo))
+                        seen += 1
+                        _check(limits, seen, started)
+                        if seen % YIELD_EVERY == 0:
+                            await asyncio.sleep(0)
         return build_report(replay, files, seed)
 
 

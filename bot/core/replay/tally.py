@@ -13,7 +13,6 @@ import heapq
 from collections import Counter, defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
 
 from bot.core.replay.history import Window
 
@@ -28,48 +27,54 @@ class MemberTally:
 
 @dataclass(slots=True)
 class Tally:
+    """Times are POSIX seconds: a replay adds and compares them a few times per review."""
+
     window: Window
     on_release: Callable[[str], None] | None = None
     members: dict[str, MemberTally] = field(default_factory=lambda: defaultdict(MemberTally))
     prs: Counter[str] = field(default_factory=Counter)  # PRs per team
     short: dict[str, Counter[str]] = field(default_factory=lambda: defaultdict(Counter))
-    _ends: list[tuple[float, int, str]] = field(default_factory=list)  # (POSIX end, seq, id)
+    # (end, seq, ids): the reviews of one PR that end together, released in the order
+    # they were opened (``on_release`` sees them so).
+    _ends: list[tuple[float, int, tuple[str, ...]]] = field(default_factory=list)
     _seq: int = 0
     _since: float = 0.0
     _until: float = 0.0
 
     def __post_init__(self) -> None:
-        # POSIX seconds: a replay adds and compares these a few times per review.
         self._since = self.window.since.timestamp()
         self._until = self.window.until.timestamp()
 
-    def advance(self, now: datetime) -> None:
-        """Release every review that ended at or before ``now``."""
-        ends, at = self._ends, now.timestamp()
+    def advance(self, at: float) -> None:
+        """Release every review that ended at or before ``at``."""
+        ends, members, on_release = self._ends, self.members, self.on_release
         while ends and ends[0][0] <= at:
-            _, _, user_id = heapq.heappop(ends)
-            self.members[user_id].open_now -= 1
-            if self.on_release is not None:
-                self.on_release(user_id)
+            for user_id in heapq.heappop(ends)[2]:
+                members[user_id].open_now -= 1
+                if on_release is not None:
+                    on_release(user_id)
 
-    def open(self, user_id: str, start: datetime, end: datetime | None) -> None:
-        until, begun = self._until, start.timestamp()
-        stop = until if end is None else min(end.timestamp(), until)
-        member = self.members[user_id]
-        member.assigned += 1
-        member.open_seconds += max(stop - max(begun, self._since), 0.0)
-        if stop <= begun:
-            return  # closed as soon as opened: never open at a PR start
-        member.open_now += 1
-        member.peak_open = max(member.peak_open, member.open_now)
-        self._seq += 1
-        heapq.heappush(self._ends, (stop, self._seq, user_id))
+    def open(self, user_ids: tuple[str, ...], start: float, end: float | None) -> None:
+        """Reviews of one PR by ``user_ids``, each open from ``start`` to ``end``."""
+        until = self._until
+        stop = until if end is None or end > until else end
+        seconds = stop - (start if start > self._since else self._since)
+        opens = stop > start  # else closed as soon as opened: never open at a PR start
+        members = self.members
+        for user_id in user_ids:
+            member = members[user_id]
+            member.assigned += 1
+            if seconds > 0.0:
+                member.open_seconds += seconds
+            if opens:
+                open_now = member.open_now = member.open_now + 1
+                if open_now > member.peak_open:
+                    member.peak_open = open_now
+        if opens and user_ids:
+            self._seq += 1
+            heapq.heappush(self._ends, (stop, self._seq, user_ids))
 
     def pr(self, team: str, wanted: int, got: int, why: str | None) -> None:
         self.prs[team] += 1
         if got < wanted:
             self.short[team][why or "unknown"] += 1
-
-    def open_load(self, user_id: str) -> int:
-        found = self.members.get(user_id)
-        return found.open_now if found is not None else 0

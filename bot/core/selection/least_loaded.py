@@ -6,8 +6,9 @@ Reads every member's open load; in a batch the loads grow as reviews are handed 
 from __future__ import annotations
 
 import random
-from collections.abc import Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
+from itertools import repeat
 
 from bot.core.selection.candidates import Candidate
 from bot.core.selection.heap import HeapQueue
@@ -27,8 +28,15 @@ class LeastLoadedStrategy:
         return [c.user_id for c in ordered[:wanted]]
 
     def queue(self, eligible: Sequence[Candidate], rng: random.Random) -> LeastLoadedQueue:
-        entries = [(c.open_reviews or 0, rng.random(), c.user_id) for c in eligible]
-        return LeastLoadedQueue(entries, rng)
+        loads = [c.open_reviews or 0 for c in eligible]
+        return self.queue_of([c.user_id for c in eligible], loads, (), rng)
+
+    def queue_of(
+        self, ids: Collection[str], loads: Iterable[int], turns: Iterable[int], rng: random.Random
+    ) -> LeastLoadedQueue:
+        # One tie-break per member, drawn in the members' order (as rng.random() in a loop).
+        ties = list(map(type(rng).random, repeat(rng, len(ids))))
+        return LeastLoadedQueue(list(zip(loads, ties, ids, strict=True)), rng)
 
 
 class LeastLoadedQueue(HeapQueue):

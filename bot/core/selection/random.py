@@ -7,7 +7,7 @@ cached data without the team lock.
 from __future__ import annotations
 
 import random
-from collections.abc import Sequence, Set
+from collections.abc import Collection, Iterable, Sequence, Set
 from dataclasses import dataclass
 
 from bot.core.selection.candidates import Candidate
@@ -29,6 +29,11 @@ class RandomStrategy:
 
     def queue(self, eligible: Sequence[Candidate], rng: random.Random) -> RandomQueue:
         return RandomQueue([c.user_id for c in eligible], rng)
+
+    def queue_of(
+        self, ids: Collection[str], loads: Iterable[int], turns: Iterable[int], rng: random.Random
+    ) -> RandomQueue:
+        return RandomQueue(list(ids), rng)
 
 
 class RandomQueue:

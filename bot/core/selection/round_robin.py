@@ -8,7 +8,7 @@ from one choice (or batch) to the next.
 from __future__ import annotations
 
 import random
-from collections.abc import Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 
 from bot.core.selection.candidates import Candidate
@@ -28,6 +28,11 @@ class RoundRobinStrategy:
 
     def queue(self, eligible: Sequence[Candidate], rng: random.Random) -> RoundRobinQueue:
         return RoundRobinQueue([(c.turn, c.user_id) for c in eligible])
+
+    def queue_of(
+        self, ids: Collection[str], loads: Iterable[int], turns: Iterable[int], rng: random.Random
+    ) -> RoundRobinQueue:
+        return RoundRobinQueue(list(zip(turns, ids, strict=True)))
 
 
 class RoundRobinQueue(HeapQueue):

@@ -7,7 +7,8 @@ that says:
   of the team cursor). The store reads, and the service locks, only what is read;
 - ``pick``: the single choice of ``select`` among the eligible members of one PR;
 - ``queue``: the batch choice of ``choose_batch``: the eligible members of the team in
-  the order this strategy takes them, kept up to date as the batch hands out reviews.
+  the order this strategy takes them, kept up to date as the batch hands out reviews
+  (``queue_of``: the same from plain columns, for the replay simulator).
 
 The shared rules (who is eligible, caps, turns and cursor, explanations) live in
 ``select`` and ``choose_batch``, not in the strategies. Names are in ``registry``.
@@ -16,7 +17,7 @@ The shared rules (who is eligible, caps, turns and cursor, explanations) live in
 from __future__ import annotations
 
 import random
-from collections.abc import Sequence, Set
+from collections.abc import Collection, Iterable, Sequence, Set
 from typing import Protocol
 
 from bot.core.selection.candidates import Candidate
@@ -37,6 +38,13 @@ class Strategy(Protocol):
 
     def queue(self, eligible: Sequence[Candidate], rng: random.Random) -> BatchQueue:
         """Batch choice: ``eligible`` (sorted by id, never changed) ready to be taken from."""
+        ...
+
+    def queue_of(
+        self, ids: Collection[str], loads: Iterable[int], turns: Iterable[int], rng: random.Random
+    ) -> BatchQueue:
+        """``queue`` from columns: the eligible ids with their open loads and last turns, in
+        the same order (the replay keeps its teams so, rather than as candidates)."""
         ...
 
 

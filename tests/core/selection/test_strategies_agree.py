@@ -13,6 +13,9 @@ from typing import Any
 import pytest
 
 from bot.core.selection import STRATEGIES, Candidate, Skip, Strategy, Vacancy, choose_batch, select
+from bot.core.selection.least_loaded import LeastLoadedQueue
+from bot.core.selection.random import RandomQueue
+from bot.core.selection.round_robin import RoundRobinQueue
 
 World = tuple[list[Candidate], dict[str, Skip], Vacancy]
 
@@ -157,3 +160,47 @@ def test_both_explanations_name_the_strategy_and_the_turn_only_if_it_takes_turns
     for explain in (single, pick.explain):
         assert explain["strategy"] == strategy.name
         assert all(("last_turn" in c) is strategy.takes_turns for c in explain["candidates"])
+
+
+def _queue_as_first_written(strategy: Strategy, pool: list[Candidate], rng: random.Random) -> Any:
+    """Each strategy's batch queue as ``queue`` built it before ``queue_of`` existed (one
+    draw per member, in order, for least_loaded's tie-breaks): a frozen reference."""
+    if strategy.name == "least_loaded":
+        entries = [(c.open_reviews or 0, rng.random(), c.user_id) for c in pool]
+        return LeastLoadedQueue(entries, rng)
+    if strategy.name == "round_robin":
+        return RoundRobinQueue([(c.turn, c.user_id) for c in pool])
+    if strategy.name == "random":
+        return RandomQueue([c.user_id for c in pool], rng)
+    return strategy.queue(pool, rng)
+
+
+@ALL
+@pytest.mark.parametrize("seed", range(30))
+def test_the_queue_from_columns_is_the_queue_from_candidates(strategy: Strategy, seed: int) -> None:
+    """``queue_of`` (the replay's) and ``queue`` (bulk deactivation's) take the same members
+    in the same order, drawing the same random numbers, PR after PR, as they always did."""
+    world = random.Random(seed)
+    pool = [
+        Candidate(f"m{i:02d}", open_reviews=world.randrange(4), turn=world.randrange(10))
+        for i in range(world.randrange(1, 15))
+    ]
+    ids = [c.user_id for c in pool]
+    loads = [c.open_reviews or 0 for c in pool]
+    turns = [c.turn for c in pool]
+    rngs = [random.Random(seed) for _ in range(3)]
+    queues = [
+        _queue_as_first_written(strategy, pool, rngs[0]),
+        strategy.queue(pool, rngs[1]),
+        strategy.queue_of(ids, loads, turns, rngs[2]),
+    ]
+    for step in range(8):
+        taken = {ids[(seed + step) % len(ids)]}
+        wanted = 1 + step % 2
+        free = len(ids) - 1
+        picks = [q.take(taken, wanted, free) for q in queues]
+        assert picks[1] == picks[0] and picks[2] == picks[0]
+        for queue, picked in zip(queues, picks, strict=True):
+            for user_id in picked:
+                queue.put_back(user_id, step + 1, 20 + step)
+    assert len({r.random() for r in rngs}) == 1
