@@ -83,10 +83,15 @@ def _load_phases(args: argparse.Namespace, world: World) -> list[Phase]:
         # not in the default list: one write kind alone, for before/after comparisons
         "create": Phase("create", [(world.create, args.writers)], WRITES, args.duration),
         "reassign": Phase("reassign", [(world.reassign, args.writers)], WRITES, args.duration),
-        "team-get": Phase("team-get", [(_only(world.read, "team/get"), args.readers)], READS,
-                          args.duration),
-        "get-review": Phase("get-review", [(_only(world.read, "users/getReview"), args.readers)],
-                            READS, args.duration),
+        "team-get": Phase(
+            "team-get", [(_only(world.read, "team/get"), args.readers)], READS, args.duration
+        ),
+        "get-review": Phase(
+            "get-review",
+            [(_only(world.read, "users/getReview"), args.readers)],
+            READS,
+            args.duration,
+        ),
         "mixed": Phase(
             "mixed", [(world.read, args.readers), (world.write, args.writers)], both, args.duration
         ),

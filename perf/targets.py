@@ -42,7 +42,8 @@ def _cpu(results: dict[str, Any], phase: str, role: str) -> float | None:
 def ceiling_cpu_ms(results: dict[str, Any]) -> float | None:
     """The ceiling's app CPU per request, mean of its two runs."""
     runs = [results.get("ceiling", {}).get(k, {}) for k in ("before", "after")]
-    values = [r["server_cpu_ms_per_request"]["app"] for r in runs if r.get("server_cpu_ms_per_request")]
+    values = [r["server_cpu_ms_per_request"]["app"] for r in runs
+              if r.get("server_cpu_ms_per_request")]  # fmt: skip
     return sum(values) / len(values) if values else None
 
 
@@ -52,12 +53,12 @@ def _ceiling_rps(results: dict[str, Any]) -> float:
 
 
 def read_cpu_multiple(results: dict[str, Any]) -> Figure:
-    name, target = "app CPU per read / ceiling's per request", "≤ 2×"
+    name, target = "app CPU per read / ceiling's per request", "≤ 2x"
     read, ceiling = _cpu(results, "read", "app"), ceiling_cpu_ms(results)
     if read is None or not ceiling:
         return _absent(name, target)
     multiple = read / ceiling
-    shown = f"{multiple:.1f}× ({read:.3f} / {ceiling:.3f} ms)"
+    shown = f"{multiple:.1f}x ({read:.3f} / {ceiling:.3f} ms)"
     return Figure(name, shown, target, multiple <= 2.0, round(multiple, 2))
 
 

@@ -141,7 +141,7 @@ def test_the_table_and_the_json_carry_target_and_verdict(canned: dict[str, Any])
     assert len(lines) == 2 + len(targets.FIGURES)
     read_row = next(line for line in lines if line.startswith("| app CPU per read"))
     assert read_row == (
-        "| app CPU per read / ceiling's per request | 1.8× (0.090 / 0.050 ms) | ≤ 2× | met |"
+        "| app CPU per read / ceiling's per request | 1.8x (0.090 / 0.050 ms) | ≤ 2x | met |"
     )
     assert any(line.endswith("| ≤ 0.3 ms | missed |") for line in lines)
     assert any(f"| {targets.NOT_MEASURED} | 1 each | — |" in line for line in lines)
