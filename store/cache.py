@@ -42,6 +42,7 @@ from redis.exceptions import NoScriptError
 from bot.core.models import DEFAULT_MODE, DEFAULT_REVIEWERS, AwayPeriod, Member, Mode, Team
 from bot.core.selection import DEFAULT_STRATEGY, strategy_named
 from store.local_cache import LocalTeams
+from store.redis_lane import ReadLane
 
 log = logging.getLogger(__name__)
 
@@ -99,8 +100,14 @@ def _answer_prefix(team_name: str) -> str:
 class TeamCache:
     """Team lookups through Redis. ``client`` None means caching is off."""
 
-    def __init__(self, client: redis.Redis | None, local: LocalTeams | None = None) -> None:
+    def __init__(
+        self,
+        client: redis.Redis | None,
+        local: LocalTeams | None = None,
+        lane: ReadLane | None = None,
+    ) -> None:
         self._client = client
+        self._lane = lane
         self._read = client.register_script(_READ) if client is not None else None
         self._local = local
         self._down_until = 0.0
@@ -119,7 +126,7 @@ class TeamCache:
             socket_connect_timeout=timeout,
             retry=Retry(NoBackoff(), 0),
         )
-        return cls(client, LocalTeams(url, timeout))
+        return cls(client, LocalTeams(url, timeout), ReadLane.for_url(url, timeout))
 
     @property
     def enabled(self) -> bool:
@@ -135,6 +142,8 @@ class TeamCache:
             return False
 
     async def close(self) -> None:
+        if self._lane is not None:
+            await self._lane.close()
         if self._local is not None:
             await self._local.close()
         if self._client is not None:
@@ -208,11 +217,14 @@ class TeamCache:
         await self._call(self._client.set, key, body, ex=ENTRY_TTL_SECONDS)
 
     async def _run_read(self, keys_and_args: tuple[str, str, str]) -> Any:
-        """The read script by its SHA on the client itself: redis-py's ``Script.__call__``
-        runs an ``isinstance`` against a typing Protocol on every call (≈ 2.5 % of a read's
-        samples in py-spy). Falls back to it, which loads the script, when Redis lost it."""
+        """The read script by its SHA, on the pipelined lane when there is one, else on the
+        client itself (redis-py's ``Script.__call__`` runs an ``isinstance`` against a
+        typing Protocol on every call: ≈ 2.5 % of a read's samples in py-spy). Falls back
+        to ``Script.__call__``, which loads the script, when Redis lost it."""
         assert self._client is not None and self._read is not None
         try:
+            if self._lane is not None:
+                return await self._lane.call("EVALSHA", self._read.sha, 2, *keys_and_args)
             return await self._client.evalsha(self._read.sha, 2, *keys_and_args)
         except NoScriptError:
             *keys, prefix = keys_and_args
