@@ -3,9 +3,9 @@
 Why not redis-py for it: its asyncio client takes a pooled connection per command, checks
 it is still readable, runs retry and observability wrappers and a timer per reply; py-spy
 put that at more app CPU per ``/team/get`` than the rest of the request. Here every
-command of the process shares one socket: requests are written as they come (the event
-loop coalesces them), replies are matched to callers in order, and one timer per lane
-(not per command) bounds how long the oldest unanswered command may wait.
+command of the process shares one socket: the commands of one event-loop iteration go
+out in one write, replies are matched to callers in order, and one timer per lane (not
+per command) bounds how long the oldest unanswered command may wait.
 
 Only what the read needs: RESP2 replies, ``AUTH``/``SELECT`` from the URL on connect, plain
 TCP or a unix socket. ``rediss://`` (TLS) is not handled here: ``ReadLane.for_url`` gives
@@ -85,6 +85,17 @@ class _Protocol(asyncio.Protocol):
         self._buf = bytearray()
         self.pending: deque[tuple[asyncio.Future[Reply], float]] = deque()
         self.transport: asyncio.Transport | None = None
+        self._out: list[bytes] = []  # commands of this loop iteration, sent in one write
+
+    def send(self, command: bytes) -> None:
+        if not self._out:
+            asyncio.get_running_loop().call_soon(self._flush)
+        self._out.append(command)
+
+    def _flush(self) -> None:
+        out, self._out = self._out, []
+        if self.transport is not None and not self.transport.is_closing():
+            self.transport.write(b"".join(out))
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         self.transport = transport  # type: ignore[assignment]
@@ -158,7 +169,7 @@ class ReadLane:
         loop = asyncio.get_running_loop()
         future: asyncio.Future[Reply] = loop.create_future()
         conn.pending.append((future, time.monotonic()))
-        conn.transport.write(command)
+        conn.send(command)
         if self._watchdog is None:
             self._watchdog = loop.call_later(self._timeout, self._check_oldest)
         reply = await future

@@ -25,6 +25,7 @@ from bot.services.deactivation import Deactivations
 from bot.services.outbox import OutboxWorker
 from bot.services.pull_requests import PullRequests
 from bot.services.readiness import Readiness
+from bot.services.review_reads import ReviewReads
 from bot.services.review_scheduler import ReviewScheduler
 from bot.services.routing_worker import RoutingWorker
 from bot.services.simulate import Simulator
@@ -121,6 +122,7 @@ async def _start(
         readiness=Readiness(db, cache),
         dashboard=Dashboard(db, lambda: datetime.now(UTC), list(HOSTS)),
         simulator=Simulator(db),
+        review_reads=ReviewReads(db),
     )
     # The workers and the scheduler apart: tests drive their clocks.
     return services, hooks.worker, hooks.routing, hooks.scheduler
