@@ -214,7 +214,12 @@ class TeamCache:
         """Store an answer rendered from data read after ``get_answer`` returned ``key``."""
         if self._client is None or key is None:
             return
-        await self._call(self._client.set, key, body, ex=ENTRY_TTL_SECONDS)
+        if self._lane is None:
+            await self._call(self._client.set, key, body, ex=ENTRY_TTL_SECONDS)
+            return
+        # On the lane too: after a flush, every reader misses at once, and redis-py would
+        # open a connection per concurrent SET.
+        await self._call(self._lane.call, "SET", key, body, "EX", ENTRY_TTL_SECONDS)
 
     async def _run_read(self, keys_and_args: tuple[str, str, str]) -> Any:
         """The read script by its SHA, on the pipelined lane when there is one, else on the
