@@ -13,6 +13,7 @@ from bot.services.deliveries import WebhookSync
 from bot.services.outbox_admin import OutboxAdmin
 from bot.services.pull_requests import PullRequests
 from bot.services.readiness import Readiness
+from bot.services.review_reads import ReviewReads
 from bot.services.simulate import Simulator
 from bot.services.stats import Stats
 from bot.services.team_config import TeamsReloader
@@ -36,6 +37,7 @@ class Services:
     readiness: Readiness
     dashboard: Dashboard
     simulator: Simulator
+    review_reads: ReviewReads
 
 
 def services(request: Request) -> Services:

@@ -11,9 +11,9 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from bot.core.errors import BadRequest, NoTeamsFile, TeamsFileInvalid
-from bot.core.models import Member
+from bot.core.models import Member, Team
 from handlers import shapes
-from handlers.codec import json_response, read_body
+from handlers.codec import encode, json_response, read_body
 from handlers.deps import services
 from handlers.params import query_param
 
@@ -40,8 +40,13 @@ async def team_add(request: Request) -> Response:
 
 
 async def team_get(request: Request) -> Response:
-    team = await services(request).teams.get(query_param(request, "team_name"))
-    return json_response(shapes.team(team))
+    teams = services(request).teams
+    body = await teams.answer(query_param(request, "team_name"), _team_json)
+    return Response(body, media_type="application/json")
+
+
+def _team_json(team: Team) -> bytes:
+    return encode(shapes.team(team))
 
 
 async def team_list(request: Request) -> Response:

@@ -20,7 +20,7 @@ async def users_set_is_active(request: Request) -> Response:
 
 async def users_get_review(request: Request) -> Response:
     user_id = query_param(request, "user_id")
-    body = await services(request).users.reviews_json(user_id)
+    body = await services(request).review_reads.answer(user_id)
     return Response(body, media_type="application/json")
 
 

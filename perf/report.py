@@ -141,9 +141,10 @@ def _extras(results: dict[str, Any]) -> list[str]:
     return lines
 
 
-# The targets of docs/performance.md, drawn on the charts.
-SHARE_TARGETS = {"read": 0.50, "write": 0.10}  # RPS as a share of the ceiling, at least
-P99_TARGETS_MS = {"read": 50.0, "write": 100.0, "webhook ack": 20.0}  # at most
+# The targets of issue 18 (perf/targets.py judges them), drawn on the charts: the shares
+# and p99s are those of the mixed phase, the ack p99 that of the webhook flood.
+SHARE_TARGETS = {"read": 0.15, "write": 0.08}  # RPS as a share of the ceiling, at least
+P99_TARGETS_MS = {"read": 100.0, "write": 100.0, "webhook ack": 50.0}  # at most
 COLORS = {"read": "#4c72b0", "write": "#dd8452", "ceiling": "#7f7f7f"}
 
 

@@ -16,10 +16,11 @@ import os
 import random
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from perf import deactivation, report, round_trips, webhook
+from perf import deactivation, report, round_trips, targets, webhook
 from perf.ceiling import BODY
 from perf.load import Phase, run_phase, run_requests
 from perf.profile import profiling, summary, wait_events
@@ -52,7 +53,8 @@ def _args() -> argparse.Namespace:
     p.add_argument(
         "--phases",
         default=env("PERF_PHASES", "read,write,mixed"),
-        help="comma-separated load phases among read,write,mixed (and create, reassign)",
+        help="comma-separated load phases among read,write,mixed "
+        "(and, one kind alone: create, reassign, team-get, get-review)",
     )
     p.add_argument("--webhook-senders", type=int, default=20)
     p.add_argument("--deactivation-rounds", type=int, default=3)
@@ -80,11 +82,31 @@ def _load_phases(args: argparse.Namespace, world: World) -> list[Phase]:
         # not in the default list: one write kind alone, for before/after comparisons
         "create": Phase("create", [(world.create, args.writers)], WRITES, args.duration),
         "reassign": Phase("reassign", [(world.reassign, args.writers)], WRITES, args.duration),
+        "team-get": Phase(
+            "team-get", [(_only(world.read, "team/get"), args.readers)], READS, args.duration
+        ),
+        "get-review": Phase(
+            "get-review",
+            [(_only(world.read, "users/getReview"), args.readers)],
+            READS,
+            args.duration,
+        ),
         "mixed": Phase(
             "mixed", [(world.read, args.readers), (world.write, args.writers)], both, args.duration
         ),
     }
     return [known[name.strip()] for name in args.phases.split(",") if name.strip()]
+
+
+def _only(make: Callable[[], Request], endpoint: str) -> Callable[[], Request]:
+    """The reader's requests of one endpoint only (the reader draws both, half each)."""
+
+    def next_request() -> Request:
+        while (request := make()).endpoint != endpoint:
+            pass
+        return request
+
+    return next_request
 
 
 async def _seed(server: Server, world: World, args: argparse.Namespace) -> dict[str, Any]:
@@ -135,8 +157,10 @@ async def _main(args: argparse.Namespace) -> dict[str, Any]:
             await _webhook_and_deactivation(service, github, world, args, results)
         results["server_logs"] = _keep_logs(work, args.out, args.stamp)
     results["writes_in_process"] = await round_trips.run()  # issue 18: round trips, CPU
+    results["round_trips_per_write"] = results["writes_in_process"]["round_trips"]
     results["ceiling"]["body_bytes"] = len(BODY)
     report.add_ratios(results)
+    results["targets"] = targets.as_json(targets.figures(results))
     return results
 
 
@@ -204,6 +228,8 @@ def main() -> None:
     report.write_json(results, json_path)
     chart = report.write_chart(results, json_path.with_suffix(".png"))
     print(report.table(results))
+    print("\nIssue 18 targets (ratios to the ceiling of this run):\n"
+          + targets.table(targets.figures(results)))  # fmt: skip
     print("\nREADME table:\n" + report.readme_table(results) + "\n")
     if args.profile is not None:
         for path in sorted(args.profile.glob("*.txt")):

@@ -25,6 +25,7 @@ from bot.services.deactivation import Deactivations
 from bot.services.outbox import OutboxWorker
 from bot.services.pull_requests import PullRequests
 from bot.services.readiness import Readiness
+from bot.services.review_reads import ReviewReads
 from bot.services.review_scheduler import ReviewScheduler
 from bot.services.routing_worker import RoutingWorker
 from bot.services.simulate import Simulator
@@ -42,6 +43,8 @@ from store.cache import TeamCache
 from store.db import Db
 
 log = logging.getLogger(__name__)
+
+READ_POOL_SIZE = 2  # connections for grouped /users/getReview reads, besides DB_POOL_SIZE
 
 
 def create_app(settings: Settings) -> Starlette:
@@ -84,6 +87,11 @@ async def _start(
     db = Db(database_url, pool_size=settings.db_pool_size)
     await db.connect()
     resources.push_async_callback(db.disconnect)
+    # getReview groups (one statement each) on connections of their own: behind the
+    # write transactions' queue a read waited for a pooled connection longer than it ran.
+    reads_db = Db(database_url, pool_size=READ_POOL_SIZE)
+    await reads_db.connect()
+    resources.push_async_callback(reads_db.disconnect)
     cache = TeamCache.from_url(settings.redis_url, settings.redis_timeout)
     resources.push_async_callback(cache.close)
     directory = TeamDirectory(db, cache)
@@ -121,6 +129,7 @@ async def _start(
         readiness=Readiness(db, cache),
         dashboard=Dashboard(db, lambda: datetime.now(UTC), list(HOSTS)),
         simulator=Simulator(db),
+        review_reads=ReviewReads(reads_db),
     )
     # The workers and the scheduler apart: tests drive their clocks.
     return services, hooks.worker, hooks.routing, hooks.scheduler

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from bot.core.errors import NotFound, TeamExists
 from bot.core.models import Member, Team
@@ -39,6 +39,13 @@ class TeamDirectory:
             await self._cache.put_team(key, team)
         return team
 
+    async def cached_answer(self, team_name: str) -> tuple[bytes | None, str | None]:
+        """(answer bytes or None, the key to keep a fresh answer under): one round trip."""
+        return await self._cache.get_answer(team_name)
+
+    async def keep_answer(self, key: str | None, body: bytes) -> None:
+        await self._cache.put_answer(key, body)
+
     async def invalidate(self, team_names: set[str]) -> None:
         await self._cache.invalidate(team_names)
 
@@ -62,6 +69,16 @@ class Teams:
         if team is None:
             raise NotFound(f"team '{team_name}' not found")
         return team
+
+    async def answer(self, team_name: str, render: Callable[[Team], bytes]) -> bytes:
+        """The client's answer for the team as JSON bytes, ``render``-ed from the team when
+        the cache has no answer under the team's current version."""
+        body, key = await self._directory.cached_answer(team_name)
+        if body is not None:
+            return body
+        body = render(await self.get(team_name))
+        await self._directory.keep_answer(key, body)
+        return body
 
     async def all(self) -> list[Team]:
         async with self._db.connection() as conn:

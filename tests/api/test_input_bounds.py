@@ -110,3 +110,26 @@ async def test_merge_and_reassign_take_pr_ids_as_long_as_a_webhook_can_store(
         response = await client.post(path, json=body)
         # Not a 400 about the id's length: the id is looked up (and this one does not exist).
         assert response.status_code == 404, response.text
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        b"team_name=a",
+        b"team_name=a&team_name=b",
+        b"team%5Fname=x%2By+z&other=1",
+        b"team_name=&team_name",
+        b"&&team_name=%E2%82%AC%ZZ&",
+        b"team_name",
+        b"x=1;team_name=2",
+        b"team_name=\xe9",
+        b"",
+    ],
+)
+def test_query_values_read_as_starlette_reads_them(query: bytes) -> None:
+    from starlette.requests import Request
+
+    from handlers.params import last_value
+
+    expected = Request({"type": "http", "query_string": query, "headers": []}).query_params
+    assert last_value(query, "team_name") == expected.get("team_name")

@@ -67,8 +67,9 @@ def test_the_chart_draws_targets_once_each_on_one_linear_scale(
         assert Counter(labels).most_common(1)[0][1] == 1, labels
     assert thr.get_yscale() == "linear" and thr.get_ylim()[0] == 0 and thr.get_ylim()[1] >= 110
     thr_labels = [t.get_text() for t in thr.get_legend().get_texts()]
-    assert "target: reads >= 50% of ceiling" in thr_labels
-    assert "target: writes >= 10% of ceiling" in thr_labels
+    assert "target: reads >= 15% of ceiling" in thr_labels
+    assert "target: writes >= 8% of ceiling" in thr_labels
     lat_labels = [t.get_text() for t in lat.get_legend().get_texts()]
-    assert "target: read p99 <= 50 ms" in lat_labels
+    assert "target: read p99 <= 100 ms" in lat_labels
+    assert "target: webhook ack p99 <= 50 ms" in lat_labels
     real_close(captured["fig"])

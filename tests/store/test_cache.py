@@ -105,3 +105,34 @@ async def test_redis_stopping_mid_test_changes_no_answer(
                 assert await probe.keys("rb:team:core:*")
                 await probe.aclose()
             assert any("reachable again" in r.message for r in caplog.records)
+
+
+async def test_a_late_stale_answer_lands_where_nobody_reads(redis_client: redis.Redis) -> None:
+    cache = TeamCache(redis_client)
+    missed, key = await cache.get_answer("core")
+    assert missed is None and key is not None
+    await cache.invalidate({"core"})  # a writer commits and bumps the version
+    await cache.put_answer(key, b'{"team_name":"core","members":[]}')  # the slow reader
+    found, fresh_key = await cache.get_answer("core")
+    assert found is None and fresh_key != key
+    await cache.put_answer(fresh_key, b'{"fresh":true}')
+    assert await cache.get_answer("core") == (b'{"fresh":true}', None)
+
+
+async def test_answers_survive_redis_forgetting_the_script(redis_client: redis.Redis) -> None:
+    cache = TeamCache(redis_client)
+    _, key = await cache.get_answer("core")
+    await cache.put_answer(key, b"{}")
+    await redis_client.script_flush()  # a restarted or failed-over Redis has no scripts
+    assert await cache.get_answer("core") == (b"{}", None)
+
+
+async def test_team_answers_are_served_as_stored_bytes(
+    client: httpx.AsyncClient, redis_client: redis.Redis
+) -> None:
+    await add_team(client, "core", member("a"))
+    first = await client.get("/team/get", params={"team_name": "core"})
+    keys = [k async for k in redis_client.scan_iter(match="rb:teamanswer:core:*")]
+    assert len(keys) == 1 and await redis_client.get(keys[0]) == first.content
+    await client.post("/users/setIsActive", json={"user_id": "a", "is_active": False})
+    assert (await _team(client, "core"))["members"] == [member("a", False)]
