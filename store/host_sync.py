@@ -22,6 +22,24 @@ async def record_delivery(conn: Connection, host: str, delivery_id: str) -> bool
     return row is not None
 
 
+async def claim_pr_delivery(conn: Connection, host: str, delivery_id: str) -> tuple[bool, bool]:
+    """``record_delivery`` for a PR event, with whether path rules or CODEOWNERS are on
+    (``store.routing.routing_active``) read in the same round trip: (claimed, routed)."""
+    row = await conn.fetchrow(
+        """WITH claimed AS (
+               INSERT INTO webhook_deliveries (host, delivery_id) VALUES ($1, $2)
+               ON CONFLICT DO NOTHING RETURNING delivery_id)
+           SELECT EXISTS (SELECT FROM claimed) AS claimed,
+                  COALESCE((SELECT jsonb_array_length(rules) > 0
+                                   OR COALESCE((codeowners->>'enabled')::boolean, false)
+                              FROM routing_config WHERE id = 1), false) AS routed""",
+        host,
+        delivery_id,
+    )
+    assert row is not None
+    return bool(row["claimed"]), bool(row["routed"])
+
+
 async def forget_delivery(conn: Connection, host: str, delivery_id: str) -> None:
     await conn.execute(
         "DELETE FROM webhook_deliveries WHERE host = $1 AND delivery_id = $2", host, delivery_id
