@@ -36,19 +36,20 @@ async def test_post_backs_go_out_while_requests_hold_every_pooled_connection(
         ).status_code == 200
     db = bot.worker.db
     _, _, size = db.pool_use()
-    release = asyncio.Event()
+    release, all_held = asyncio.Event(), asyncio.Event()
     held = 0
 
     async def hold() -> None:
         nonlocal held
         async with db.connection():
             held += 1
+            if held == size:
+                all_held.set()
             await release.wait()
 
     holders = [asyncio.create_task(hold()) for _ in range(size)]
     try:
-        while held < size:
-            await asyncio.sleep(0.01)
+        await asyncio.wait_for(all_held.wait(), timeout=10)
         # Every pooled connection is taken: a round that needed one would wait forever.
         sent = await asyncio.wait_for(bot.drain(), timeout=10)
     finally:
