@@ -8,6 +8,7 @@ from collections.abc import Sequence
 
 from bot.core.models import User
 from store.db import Connection
+from store.routing import ROUTING_ON
 from store.users import user_of
 
 
@@ -24,15 +25,12 @@ async def record_delivery(conn: Connection, host: str, delivery_id: str) -> bool
 
 async def claim_pr_delivery(conn: Connection, host: str, delivery_id: str) -> tuple[bool, bool]:
     """``record_delivery`` for a PR event, with whether path rules or CODEOWNERS are on
-    (``store.routing.routing_active``) read in the same round trip: (claimed, routed)."""
+    read in the same round trip: (claimed, routed)."""
     row = await conn.fetchrow(
-        """WITH claimed AS (
-               INSERT INTO webhook_deliveries (host, delivery_id) VALUES ($1, $2)
-               ON CONFLICT DO NOTHING RETURNING delivery_id)
-           SELECT EXISTS (SELECT FROM claimed) AS claimed,
-                  COALESCE((SELECT jsonb_array_length(rules) > 0
-                                   OR COALESCE((codeowners->>'enabled')::boolean, false)
-                              FROM routing_config WHERE id = 1), false) AS routed""",
+        f"""WITH claimed AS (
+                INSERT INTO webhook_deliveries (host, delivery_id) VALUES ($1, $2)
+                ON CONFLICT DO NOTHING RETURNING delivery_id)
+            SELECT EXISTS (SELECT FROM claimed) AS claimed, {ROUTING_ON} AS routed""",
         host,
         delivery_id,
     )
