@@ -8,6 +8,7 @@ from collections.abc import Sequence
 
 from bot.core.models import User
 from store.db import Connection
+from store.routing import ROUTING_ON
 from store.users import user_of
 
 
@@ -20,6 +21,21 @@ async def record_delivery(conn: Connection, host: str, delivery_id: str) -> bool
         delivery_id,
     )
     return row is not None
+
+
+async def claim_pr_delivery(conn: Connection, host: str, delivery_id: str) -> tuple[bool, bool]:
+    """``record_delivery`` for a PR event, with whether path rules or CODEOWNERS are on
+    read in the same round trip: (claimed, routed)."""
+    row = await conn.fetchrow(
+        f"""WITH claimed AS (
+                INSERT INTO webhook_deliveries (host, delivery_id) VALUES ($1, $2)
+                ON CONFLICT DO NOTHING RETURNING delivery_id)
+            SELECT EXISTS (SELECT FROM claimed) AS claimed, {ROUTING_ON} AS routed""",
+        host,
+        delivery_id,
+    )
+    assert row is not None
+    return bool(row["claimed"]), bool(row["routed"])
 
 
 async def forget_delivery(conn: Connection, host: str, delivery_id: str) -> None:

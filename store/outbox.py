@@ -24,7 +24,7 @@ from typing import Any
 import asyncpg
 from asyncpg import Record
 
-from store.db import Connection
+from store.db import QUERY_TIMEOUT, Connection
 
 # The advisory-lock class of outbox owners: (OWNER_LOCK_CLASS, n) is held by the worker
 # whose claims say ``claimed_by = n``. Any constant works; every instance must use it.
@@ -75,6 +75,12 @@ async def relax(conn: Connection) -> None:
     rows themselves are written by the webhook's or the API's own, durable, transaction.
     """
     await conn.execute("SET LOCAL synchronous_commit TO off")
+
+
+# ``relax`` inside a statement of its own implicit transaction: a WITH query of
+# ``set_config(..., true)`` lasts until that statement's commit, which then does not wait
+# for the disk either. One round trip instead of BEGIN, SET LOCAL, the statement, COMMIT.
+_RELAXED = "relaxed AS MATERIALIZED (SELECT set_config('synchronous_commit', 'off', true))"
 
 
 async def enqueue(
@@ -178,7 +184,8 @@ async def claim(
     With ``only_host`` (a circuit's probe) only that host's rows are claimed, and the head
     row even if it is backing off: whether the host is back must not wait for a row's turn."""
     rows = await conn.fetch(
-        f"""WITH {LIVE_OWNERS},
+        f"""WITH {_RELAXED},
+            {LIVE_OWNERS},
             heads AS (
                 SELECT c.id, c.pull_request_id, c.kind, c.solo, c.lane FROM outbox c
                  WHERE c.state = 'pending' AND {claimable("c")}
@@ -206,6 +213,7 @@ async def claim(
                SET lease_until = $2, claimed_by = $4, attempts = attempts + 1,
                    first_attempt_at = COALESCE(first_attempt_at, $1)
              WHERE o.id IN (SELECT id FROM heads UNION ALL SELECT id FROM followers)
+               AND EXISTS (SELECT FROM relaxed)
          RETURNING {_COLUMNS},
                    COALESCE((SELECT h.handle FROM user_handles h
                               WHERE h.user_id = o.user_id AND h.host = o.host), o.user_id)
@@ -254,6 +262,27 @@ async def finish(
         state,
         now,
         error,
+    )
+
+
+async def finish_many(
+    conn: Connection, finished: Sequence[tuple[int, str, str | None]], now: datetime
+) -> None:
+    """``finish`` for many rows at once, (id, state, error) each: a worker's whole round in
+    one relaxed statement (no transaction of its own needed)."""
+    if not finished:
+        return
+    await conn.execute(
+        f"""WITH {_RELAXED}
+            UPDATE outbox o SET state = f.state, finished_at = $4,
+                   last_error = COALESCE(f.error, o.last_error),
+                   lease_until = NULL, claimed_by = NULL
+              FROM unnest($1::bigint[], $2::text[], $3::text[]) AS f (id, state, error)
+             WHERE o.id = f.id AND EXISTS (SELECT FROM relaxed)""",
+        [f[0] for f in finished],
+        [f[1] for f in finished],
+        [f[2] for f in finished],
+        now,
     )
 
 
@@ -312,6 +341,10 @@ class Owner:
 
     A connection outside the pool, held for the worker's life: the lock lives exactly as
     long as the session, which ends when the process dies (or the server restarts).
+
+    The worker also claims and finishes its rows on this session (``session``): the pool's
+    connections are the requests' and, under a webhook flood, every one of the worker's
+    statements queued behind them, so post-backs fell seconds behind the acknowledgements.
     """
 
     def __init__(self, url: str) -> None:
@@ -336,7 +369,9 @@ class Owner:
 
     async def _open(self) -> int:
         await self.close()
-        conn = await asyncpg.connect(self.url, timeout=10, server_settings=_KEEPALIVE)
+        conn = await asyncpg.connect(
+            self.url, timeout=10, command_timeout=QUERY_TIMEOUT, server_settings=_KEEPALIVE
+        )
         try:
             while True:  # a wrapped-around key may still be held by a live worker
                 key = int(await conn.fetchval("SELECT nextval('outbox_owner_seq')::int"))
@@ -349,6 +384,12 @@ class Owner:
             raise
         self._conn, self.key = conn, key
         return key
+
+    async def session(self) -> tuple[int, asyncpg.Connection]:
+        """The owner key and its session, for the worker's own statements (one at a time)."""
+        key = await self.ensure()
+        assert self._conn is not None
+        return key, self._conn
 
     async def close(self) -> None:
         conn, self._conn, self.key = self._conn, None, None

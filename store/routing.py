@@ -297,11 +297,8 @@ async def pool_candidates(
     return [found.get(u) or Candidate(u, is_active=False) for u in dict.fromkeys(user_ids)]
 
 
-async def routing_active(conn: Connection) -> bool:
-    """Whether rules or CODEOWNERS are on (one small read; the rules are not decoded)."""
-    value = await conn.fetchval(
-        """SELECT jsonb_array_length(rules) > 0
-                  OR COALESCE((codeowners->>'enabled')::boolean, false)
-             FROM routing_config WHERE id = 1"""
-    )
-    return bool(value)
+# Whether rules or CODEOWNERS are on, as one SQL value (the rules are not decoded); a
+# delivery's claim reads it in its own statement (``store.host_sync.claim_pr_delivery``).
+ROUTING_ON = """COALESCE((SELECT jsonb_array_length(rules) > 0
+                                 OR COALESCE((codeowners->>'enabled')::boolean, false)
+                            FROM routing_config WHERE id = 1), false)"""

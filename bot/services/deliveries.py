@@ -142,9 +142,10 @@ class WebhookSync:
         if isinstance(parsed, ActivityEvent):
             return await self._activity(host, delivery, parsed)
         async with self.db.transaction() as conn:
-            if not await host_sync.record_delivery(conn, host, delivery):
+            claimed, routed = await host_sync.claim_pr_delivery(conn, host, delivery)
+            if not claimed:
                 return duplicate(delivery)
-            outcome = await self._apply(conn, parsed)
+            outcome = await self._apply(conn, parsed, routed)
             if outcome.ignored:
                 # Not remembered: a redelivery after fixing the team config is applied.
                 await host_sync.forget_delivery(conn, host, delivery)
@@ -218,16 +219,18 @@ class WebhookSync:
         body = {"status": "applied", "pull_request_id": ev.ref.pr_id, "actions": ["comment"]}
         return Outcome({**body, "responded": who, "notes": []})
 
-    async def _apply(self, conn: Connection, ev: PrEvent) -> Outcome:
-        if ev.kinds == (Kind.NEW_COMMITS,) and not await routing_store.routing_active(conn):
+    async def _apply(self, conn: Connection, ev: PrEvent, routed: bool) -> Outcome:
+        """``routed``: path rules or CODEOWNERS are on (read with the delivery's claim)."""
+        if ev.kinds == (Kind.NEW_COMMITS,) and not routed:
             return await self.review_clock.new_commits(conn, ev.ref.pr_id)  # reviewers stay
         await self.memories[ev.ref.host].remember(conn, ev)
         run = await self._start(conn, ev)
         if isinstance(run, Outcome):
             return run
         for step in plan(ev, run.pr.status):
-            run = await self._step(conn, ev, step, run)
-        await self.review_clock.after_pr_event(conn, run.pr.pull_request_id, ev.kinds)
+            run = await self._step(conn, ev, step, run, routed)
+        pr_id = run.pr.pull_request_id
+        await self.review_clock.after_pr_event(conn, pr_id, ev.kinds, created=run.new)
         return run.answer(ev.kinds)
 
     async def _start(self, conn: Connection, ev: PrEvent) -> Progress | Outcome:
@@ -258,7 +261,9 @@ class WebhookSync:
             return None
         return await host_sync.member_by_handle(conn, ev.ref.host, handle)
 
-    async def _step(self, conn: Connection, ev: PrEvent, step: Step, run: Progress) -> Progress:
+    async def _step(
+        self, conn: Connection, ev: PrEvent, step: Step, run: Progress, routed: bool
+    ) -> Progress:
         pr_id, host = run.pr.pull_request_id, ev.ref.host
         match step:
             case Rename(title=title):
@@ -274,7 +279,8 @@ class WebhookSync:
             case Unmirror(handles=handles):
                 return await self._mirror_removed(conn, host, handles, run)
             case TopUp(new_commits=new_commits):
-                if await self._routed(conn, ev, run, new_commits):
+                if routed:
+                    await self._route(conn, ev, run, new_commits)
                     return run.noted(ROUTED_NOTE)
                 if new_commits:
                     return run.noted("new commits do not change reviewers")
@@ -287,7 +293,8 @@ class WebhookSync:
     ) -> Progress:
         named = [(h, await host_sync.member_by_handle(conn, host, h)) for h in handles]
         ids = [(h, u.user_id if u else None) for h, u in named]
-        active = await host_sync.lock_active(conn, [u for _, u in ids if u])
+        known = [u for _, u in ids if u]
+        active = await host_sync.lock_active(conn, known) if known else set()
         decided = mirror(ids, active, run.pr.author_id, run.pr.assigned_reviewers)
         pr_id, reviewers = run.pr.pull_request_id, list(run.pr.assigned_reviewers)
         for user_id in decided.add:
@@ -313,15 +320,12 @@ class WebhookSync:
             await self.changes.publish(conn, change)
         return run
 
-    async def _routed(self, conn: Connection, ev: PrEvent, run: Progress, new: bool) -> bool:
+    async def _route(self, conn: Connection, ev: PrEvent, run: Progress, new: bool) -> None:
         """With path rules or CODEOWNERS on, leave the choice to the routing worker."""
-        if not await routing_store.routing_active(conn):
-            return False
         reason = "new_commits" if new else "opened"
         await routing_store.enqueue_job(
             conn, ev.ref.host, run.pr.pull_request_id, reason, ev.default_branch, run.non_members
         )
-        return True
 
     async def _next_slot(self, conn: Connection, pr_id: str, reviewers: Sequence[str]) -> int:
         # With nobody on the PR every slot is free; otherwise removals may have left gaps.

@@ -50,6 +50,9 @@ log = logging.getLogger(__name__)
 # The owner session connects on its own, so its failures come as they are, not Unavailable.
 _OUTAGE: tuple[type[BaseException], ...] = (Unavailable, *UNREACHABLE)
 
+# A row that left the pending state in a round: (id, state, error), finished with the rest.
+Ended = tuple[int, str, str | None]
+
 
 def is_host_pr(pr_id: str) -> bool:
     """The PRs ``outbox_listener`` writes for: those that came from a code host."""
@@ -162,37 +165,52 @@ class OutboxWorker:
         return max(0.01, min(self.poll_interval, soonest))
 
     async def run_once(self) -> int:
-        """Claim the due rows (one batch per PR) and settle each; returns how many rows."""
+        """Claim the due rows (one batch per PR) and settle each; returns how many rows.
+
+        Batches are sent concurrently; those that end (done, failed) are finished together
+        in one statement after the round, so the round costs the claim and that statement
+        however many rows it holds (a row's successor is claimable only after it anyway)."""
         entries = await self._claim(self.clock())
         batches: dict[tuple[str, str], list[store.Entry]] = {}
         for entry in entries:  # one batch per PR and lane (the claim keeps a lane to one kind)
             batches.setdefault((entry.pull_request_id, entry.lane), []).append(entry)
-        await asyncio.gather(*(self._process(batch) for batch in batches.values()))
+        results = await asyncio.gather(
+            *(self._process(batch) for batch in batches.values()), return_exceptions=True
+        )
+        ended = [row for r in results if not isinstance(r, BaseException) for row in r]
+        if ended:
+            _, conn = await self.owner.session()
+            await store.finish_many(conn, ended, self.clock())
+        for r in results:
+            if isinstance(r, BaseException):  # the others' rows are finished first
+                raise r
         return len(entries)
 
     async def _claim(self, now: datetime) -> list[store.Entry]:
         """Every admitted host's due rows, and one probe of each host whose probe is due."""
-        owner = await self.owner.ensure()
+        owner, conn = await self.owner.session()
         lease_until = now + timedelta(seconds=self.policy.lease)
         admitted = {h: circuit.admit(c, now) for h, c in self.circuits.items()}
         held = [h for h, a in admitted.items() if a is not Admission.ALL]
-        async with self.db.transaction() as conn:
-            await store.relax(conn)
+        probing = [h for h, a in admitted.items() if a is Admission.PROBE]
+        if not probing:  # the common round: one statement, its own (relaxed) transaction
+            return await store.claim(conn, now, lease_until, self.batch, owner, skip_hosts=held)
+        async with conn.transaction():
             entries = await store.claim(conn, now, lease_until, self.batch, owner, skip_hosts=held)
-            for host in (h for h, a in admitted.items() if a is Admission.PROBE):
+            for host in probing:
                 probe = await store.claim(conn, now, lease_until, 1, owner, only_host=host)
                 step = circuit.probing if probe else circuit.nothing_to_probe
                 self.circuits[host] = step(self.circuits[host], now, self.circuit_policy)
                 entries.extend(probe)
         return entries
 
-    async def _process(self, batch: list[store.Entry]) -> None:
+    async def _process(self, batch: list[store.Entry]) -> list[Ended]:
+        """Send one batch and settle it; the rows that ended, for ``run_once`` to finish."""
         host = batch[0].host
         client = self.clients.get(host)
         if client is None:
             error = f"no {host} credentials: set {HOSTS[host].credentials}"
-            await self._finish(batch, "failed", error)
-            return
+            return self._ended(batch, "failed", error)
         kind = KINDS.get(batch[0].kind)
         if kind is not None and kind.prepare is not None:
             batch = await self._prepared(kind, batch)
@@ -207,7 +225,7 @@ class OutboxWorker:
         decision = settle(answer, batch, now, self.policy, self.rng.random, on_refused)
         if not isinstance(decision, postback.Split):  # a split batch is asked again, alone
             POSTBACKS.labels(batch[0].host, answer.verdict.value).inc()
-        await self._apply(batch, decision)
+        return await self._apply(batch, decision)
 
     async def _prepared(self, kind: OutboxKind, batch: list[store.Entry]) -> list[store.Entry]:
         assert kind.prepare is not None
@@ -245,10 +263,10 @@ class OutboxWorker:
             log.exception("post-back %s crashed", [e.id for e in batch])
             return Retry(f"{type(exc).__name__}: {exc}")
 
-    async def _apply(self, batch: list[store.Entry], decision: postback.Decision) -> None:
+    async def _apply(self, batch: list[store.Entry], decision: postback.Decision) -> list[Ended]:
         match decision:
             case postback.Done(error=error):
-                await self._finish(batch, "done", error)
+                return self._ended(batch, "done", error)
             case postback.Split(error=error):
                 async with self.db.transaction() as conn:
                     await store.relax(conn)
@@ -261,11 +279,12 @@ class OutboxWorker:
                     await store.relax(conn)
                     await store.reschedule(conn, [e.id for e in batch], at, error)
             case postback.Failed(reason=reason):
-                await self._finish(batch, "failed", reason)
+                return self._ended(batch, "failed", reason)
             case _:
                 assert_never(decision)
+        return []
 
-    async def _finish(self, entries: list[store.Entry], state: str, error: str | None) -> None:
+    def _ended(self, entries: list[store.Entry], state: str, error: str | None) -> list[Ended]:
         if state == "failed":
             OUTBOX_FAILURES.labels(entries[0].host).inc(len(entries))
             for entry in entries:
@@ -277,9 +296,12 @@ class OutboxWorker:
                     entry.pull_request_id,
                     error,
                 )
-        async with self.db.transaction() as conn:
-            await store.relax(conn)
-            await store.finish(conn, [e.id for e in entries], state, self.clock(), error)
+        return [(e.id, state, error) for e in entries]
+
+    async def _finish(self, entries: list[store.Entry], state: str, error: str | None) -> None:
+        ended = self._ended(entries, state, error)
+        async with self.db.connection() as conn:
+            await store.finish_many(conn, ended, self.clock())
 
     async def _replace(self, entry: store.Entry, error: str) -> None:
         """The host refused this reviewer: take them off and choose someone else."""

@@ -80,18 +80,24 @@ class ReviewClock:
             }
         )
 
-    async def after_pr_event(self, conn: Connection, pr_id: str, kinds: tuple[Kind, ...]) -> None:
+    async def after_pr_event(
+        self, conn: Connection, pr_id: str, kinds: tuple[Kind, ...], *, created: bool = False
+    ) -> None:
         """A PR opened as (or back to) a draft stops the clock; ready starts it again; new
         commits end a wait on the author. Time closed never counts: closing pauses the
-        clock, reopening resumes it (a reopened PR is not late for its closed days)."""
-        if Kind.NEW_COMMITS in kinds:
+        clock, reopening resumes it (a reopened PR is not late for its closed days).
+        ``created``: the PR was inserted in this transaction: it has no pause to end, and
+        its requests were just started due now (the trigger of migration 0010), so the
+        resumes and the look again (a round trip each) are left out."""
+        resumes = not created
+        if Kind.NEW_COMMITS in kinds and resumes:
             await store.resume(conn, pr_id, "author", self.clock())
         if Kind.CLOSED in kinds:
             await store.pause(conn, pr_id, "closed", self.clock())
-        if Kind.OPENED in kinds or Kind.DRAFT_OPENED in kinds:
+        if (Kind.OPENED in kinds or Kind.DRAFT_OPENED in kinds) and resumes:
             await store.resume(conn, pr_id, "closed", self.clock())
         if Kind.DRAFT_OPENED in kinds or Kind.TO_DRAFT in kinds:
             await store.pause(conn, pr_id, "draft", self.clock())
-        elif Kind.OPENED in kinds:  # ready, or reopened: its requests are looked at again
+        elif Kind.OPENED in kinds and resumes:  # ready, or reopened: looked at again
             await store.resume(conn, pr_id, "draft", self.clock())
             await store.look_again(conn, pr_id, self.clock())
