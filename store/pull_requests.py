@@ -36,14 +36,18 @@ def pull_request_of(row: Record) -> PullRequest:
     )
 
 
-async def insert_pr(conn: Connection, pr_id: str, name: str, author_id: str) -> datetime | None:
-    """Create an OPEN PR with no reviewers; None when the id is taken."""
+async def insert_pr(
+    conn: Connection, pr_id: str, name: str, author_id: str, at: datetime | None = None
+) -> datetime | None:
+    """Create an OPEN PR with no reviewers, created ``at`` (None: now); None when the id
+    is taken."""
     value: datetime | None = await conn.fetchval(
-        """INSERT INTO pull_requests (pull_request_id, pull_request_name, author_id)
-           VALUES ($1, $2, $3) ON CONFLICT DO NOTHING RETURNING created_at""",
+        """INSERT INTO pull_requests (pull_request_id, pull_request_name, author_id, created_at)
+           VALUES ($1, $2, $3, COALESCE($4, now())) ON CONFLICT DO NOTHING RETURNING created_at""",
         pr_id,
         name,
         author_id,
+        at,
     )
     return value
 
@@ -106,7 +110,7 @@ async def replace_reviewer(
     )
 
 
-async def merge(conn: Connection, pr_id: str) -> PullRequest | None:
+async def merge(conn: Connection, pr_id: str, at: datetime | None = None) -> PullRequest | None:
     """Mark MERGED; repeating keeps the first ``merged_at`` (idempotent).
 
     The PR is read back by a second statement for the same reason as in ``fetch_pr``: an
@@ -116,10 +120,11 @@ async def merge(conn: Connection, pr_id: str) -> PullRequest | None:
     """
     merged = await conn.fetchval(
         """UPDATE pull_requests
-              SET status = 'MERGED', merged_at = COALESCE(merged_at, now())
+              SET status = 'MERGED', merged_at = COALESCE(merged_at, $2, now())
             WHERE pull_request_id = $1
         RETURNING true""",
         pr_id,
+        at,
     )
     if not merged:
         return None

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
@@ -56,6 +57,9 @@ class PrEvent:
     installation_id: int | None = None  # the app installation that sent the delivery
     known_users: tuple[tuple[int, str], ...] = ()  # (numeric id, username) pairs seen
     default_branch: str | None = None  # where the repository's CODEOWNERS is read
+    # When the delivery arrived, for one applied late from the spool: the PR was opened or
+    # merged then, not when PostgreSQL came back (None: now).
+    received_at: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)

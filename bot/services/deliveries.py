@@ -12,6 +12,8 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import replace
+from datetime import UTC, datetime
 
 from bot.core.delivery import (
     Merge,
@@ -126,6 +128,8 @@ class WebhookSync:
         if spec is None:
             raise BadRequest(f"no code host {r.host!r} in this version of reviewbot")
         parsed = parse(spec, r.headers, r.body.encode())
+        if isinstance(parsed, PrEvent):
+            parsed = replace(parsed, received_at=datetime.fromtimestamp(r.at, UTC))
         return await self.handle(r.host, r.delivery, parsed)
 
     @retry_transient
@@ -248,7 +252,7 @@ class WebhookSync:
 
     async def _create(self, conn: Connection, ev: PrEvent, author: User) -> Progress:
         pr_id = ev.ref.pr_id
-        created_at = await prs.insert_pr(conn, pr_id, ev.title, author.user_id)
+        created_at = await prs.insert_pr(conn, pr_id, ev.title, author.user_id, ev.received_at)
         if created_at is None:  # a concurrent delivery created it first: use theirs
             pr = await prs.fetch_pr(conn, pr_id, lock=True)
             assert pr is not None
@@ -270,7 +274,7 @@ class WebhookSync:
                 await host_sync.rename(conn, pr_id, title)
                 return run.renamed(title)
             case Merge():
-                return run.with_pr(await prs.merge(conn, pr_id))
+                return run.with_pr(await prs.merge(conn, pr_id, ev.received_at))
             case SetStatus(status=status):
                 await host_sync.set_open_status(conn, pr_id, status)
                 return run.with_status(status)

@@ -9,6 +9,7 @@ import json
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, replace
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -139,13 +140,16 @@ async def test_deliveries_during_an_outage_are_applied_once_in_order_when_it_is_
         assert [a.status_code for a in answers] == [202] * 7, [a.text for a in answers]
         assert {a.json()["status"] for a in answers} == {"queued"}
         assert spool.pending()
+        back = datetime.now(UTC)
         await asyncio.to_thread(postgres.start)
         await wait_drained(spool)
         live = await send(client, opened(6), str(uuid.uuid4()))
         assert live.status_code == 200 and live.json()["status"] == "applied"
         conn = await asyncpg.connect(postgres.url)
         try:
-            prs = await conn.fetch("SELECT pull_request_id, status FROM pull_requests")
+            prs = await conn.fetch(
+                "SELECT pull_request_id, status, created_at, merged_at FROM pull_requests"
+            )
             deliveries = await conn.fetchval("SELECT count(*) FROM webhook_deliveries")
             outbox = await conn.fetch(
                 "SELECT pull_request_id, count(*) AS n FROM outbox GROUP BY pull_request_id"
@@ -159,6 +163,11 @@ async def test_deliveries_during_an_outage_are_applied_once_in_order_when_it_is_
     assert {r["pull_request_id"]: r["status"] for r in prs} == {
         i: "MERGED" if i.endswith("#1") else "OPEN" for i in ids
     }
+    # A spooled PR was opened, and #1 merged, when the host said so, not when it drained.
+    times = {r["pull_request_id"]: r for r in prs}
+    assert all(times[f"github:acme/widgets#{n}"]["created_at"] < back for n in range(1, 6))
+    assert times["github:acme/widgets#1"]["merged_at"] < back
+    assert times["github:acme/widgets#6"]["created_at"] > back
     assert deliveries == 7  # six spooled, one live: the redelivery was a duplicate
     assert {r["pull_request_id"]: r["n"] for r in reviewers} == dict.fromkeys(ids, 2)
     assert {r["pull_request_id"]: r["n"] for r in outbox} == dict.fromkeys(ids, 2)
