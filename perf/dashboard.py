@@ -253,9 +253,9 @@ async def measure(db_url: str, redis_url: str, runs: int, n_prs: int) -> None:
             async def read() -> None:
                 await dashboard.overview(Filters(), datetime.now(UTC))
 
-            lines.append(_row("use case alone, all teams, unchanged database", await _time(runs, read)))
-            cold = await _time(runs, read, write)
-            lines.append(_row("use case alone, all teams, after a write", cold))
+            alone = "use case alone, all teams"
+            lines.append(_row(f"{alone}, unchanged database", await _time(runs, read)))
+            lines.append(_row(f"{alone}, after a write", await _time(runs, read, write)))
             size = len((await client.get("/dashboard")).content)
     await writer.close()
     print(f"{len(TEAMS)} teams x {MEMBERS_PER_TEAM} members, {n_prs} PRs; page {size} bytes;")
