@@ -18,7 +18,7 @@ from bot.services.dashboard import Dashboard, Filters
 from config.settings import Settings
 from store.db import Db
 from tests.conftest import AppFactory
-from tests.dashboard.seed import Seeded, seed
+from tests.dashboard.seed import HOST_PR, Seeded, seed
 
 
 @pytest_asyncio.fixture
@@ -104,27 +104,23 @@ async def test_read_again_after_a_write_even_one_outside_the_page(
 async def test_read_again_when_an_assignment_leaves_its_window(
     seeded: object, db: Db, pg: asyncpg.Pool
 ) -> None:
-    """The seed dates assignments 3, 12 and 40 days back: 12 days leaves the 30-day window
-    at 18 days from now, and the 3-day-old ones leave the 7-day window in 4 days."""
-    now = datetime.now(UTC)
+    """An assignment 7 days minus an hour old is the first to leave a window (the seed's
+    are 2, 3, 12 and 40 days old): the read holds for that hour, on the same day."""
+    now = datetime.now(UTC).replace(hour=10, minute=0)
+    await pg.execute(
+        "INSERT INTO assignment_events (pull_request_id, kind, user_id, source, at)"
+        " VALUES ($1, 'assigned', 'ana', 'webhook', $2)",
+        HOST_PR,
+        now - timedelta(days=7) + timedelta(hours=1),
+    )
     dashboard = Dashboard(db, lambda: now, list(HOSTS))
     first = await dashboard.overview(Filters(), now)
-    platform = {t.team_name: t for t in first.teams}["platform"]
-    assert platform.assigned_7d > 0
-    oldest_7d = await pg.fetchval(
-        "SELECT min(at) FROM assignment_events"
-        " WHERE kind IN ('assigned', 'reassigned') AND at >= $1",
-        now - timedelta(days=7),
-    )
-    edge = oldest_7d + timedelta(days=7)
-    same_day = edge if edge.date() == now.date() else None
-    if same_day is not None:  # only when the edge falls on today: a new day reads anyway
-        assert await dashboard.overview(Filters(), same_day) is first
-    moment = edge + timedelta(microseconds=1)
+    assert await dashboard.overview(Filters(), now + timedelta(minutes=59)) is first
+    moment = now + timedelta(hours=1, microseconds=1)
     later = await dashboard.overview(Filters(), moment)
     assert later is not first
-    # The seed's 3-day-old assignments share one time: a moment past it they are all out.
-    assert {t.team_name: t for t in later.teams}["platform"].assigned_7d < platform.assigned_7d
+    week = {t.team_name: t.assigned_7d for t in first.teams}["platform"]
+    assert {t.team_name: t.assigned_7d for t in later.teams}["platform"] == week - 1
     fresh = await Dashboard(db, lambda: moment, list(HOSTS)).overview(Filters(), moment)
     assert later == fresh
 
