@@ -7,8 +7,8 @@ committed and changed it, so the next page reads again (the freshness rule of
 docs/performance.md). Time is the other input: the core decides how long the read's
 7- and 30-day counts and "away today" hold (``read_still_holds``).
 
-Per process and small: entries of older snapshots are never used again, so each filter
-keeps only its latest read, and the number of filters kept is bounded.
+Per process and small: reads under older snapshots are never used again, so only reads
+under the latest snapshot are kept, one per filter, for a bounded number of filters.
 """
 
 from __future__ import annotations
@@ -18,7 +18,9 @@ from datetime import datetime
 
 from bot.core.dashboard import Overview, read_still_holds
 
-MAX_FILTERS = 256  # (team, host) pairs kept; the oldest read is dropped beyond that
+# (team, host) pairs kept, the oldest read dropped beyond that: a one-team overview with
+# its explanations is ≈ 100-150 KB, so at most ≈ 10 MB.
+MAX_FILTERS = 64
 
 Key = tuple[str | None, str | None]
 
@@ -45,7 +47,11 @@ class OverviewCache:
         return found.overview
 
     def put(self, key: Key, read: Read) -> None:
-        self._reads.pop(key, None)  # re-inserted last: the dict's order is the age order
-        if len(self._reads) >= self._max:
-            del self._reads[next(iter(self._reads))]
-        self._reads[key] = read
+        # Reads under other snapshots are dead weight: once the database has moved on, no
+        # request sees their snapshot again (a slow read finishing late drops newer ones:
+        # they are read again, nothing worse).
+        kept = {k: r for k, r in self._reads.items() if r.snapshot == read.snapshot and k != key}
+        if len(kept) >= self._max:  # the dict's order is the age order: drop the oldest
+            del kept[next(iter(kept))]
+        kept[key] = read
+        self._reads = kept

@@ -1,5 +1,5 @@
-"""The overview cache's bookkeeping: an entry only for its own snapshot, the latest read
-per filter, a bounded number of filters (freshness end to end: tests/dashboard)."""
+"""The overview cache's bookkeeping: an entry only for its own snapshot, reads under the
+latest snapshot only, a bounded number of filters (freshness end to end: tests/dashboard)."""
 
 from __future__ import annotations
 
@@ -44,3 +44,13 @@ def test_the_latest_read_per_filter_and_the_oldest_filter_dropped() -> None:
     assert cache.get(("a", None), "2:2:", NOW) is None
     assert cache.get(("b", None), "2:2:", NOW) is old
     assert cache.get(("c", None), "2:2:", NOW) is old
+
+
+def test_a_read_under_a_newer_snapshot_drops_the_others() -> None:
+    cache, view = OverviewCache(), _overview()
+    cache.put(("a", None), Read("1:1:", NOW, None, view))
+    cache.put(("b", None), Read("1:1:", NOW, None, view))
+    assert cache.get(("a", None), "1:1:", NOW) is view
+    cache.put(("b", None), Read("2:2:", NOW, None, view))
+    assert cache.get(("a", None), "1:1:", NOW) is None
+    assert cache.get(("b", None), "2:2:", NOW) is view
