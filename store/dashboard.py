@@ -41,6 +41,31 @@ _HOST_OF = """(CASE WHEN strpos({id}, ':') > 0 AND split_part({id}, ':', 1) = AN
                 THEN split_part({id}, ':', 1) ELSE '' END)"""
 
 
+async def snapshot(conn: Connection) -> str:
+    """The database's snapshot now, as text (``xmin:xmax:in-progress xids``).
+
+    Two equal snapshots see exactly the same committed transactions, so what was read
+    under one is what a read under the other would return; any transaction that writes
+    and commits anywhere changes it. Reads without writes leave it alone."""
+    return str(await conn.fetchval("SELECT pg_current_snapshot()::text"))
+
+
+async def window_edges(
+    conn: Connection, since_7d: datetime, since_30d: datetime
+) -> tuple[datetime | None, datetime | None]:
+    """The oldest assignment inside each window (None when a window is empty): the page's
+    7- and 30-day counts stay what they are until the first of them leaves its window."""
+    row = await conn.fetchrow(
+        f"""SELECT (SELECT min(e.at) FROM assignment_events e
+                     WHERE {IS_ASSIGNMENT} AND e.at >= $1 AND e.user_id IS NOT NULL) AS d7,
+                   (SELECT min(e.at) FROM assignment_events e
+                     WHERE {IS_ASSIGNMENT} AND e.at >= $2 AND e.user_id IS NOT NULL) AS d30""",
+        since_7d,
+        since_30d,
+    )
+    return (row["d7"], row["d30"]) if row else (None, None)
+
+
 async def team_settings(conn: Connection, team: str) -> tuple[str, int] | None:
     """The team's strategy and reviewers per PR; None when there is no such team."""
     row = await conn.fetchrow("SELECT strategy, reviewers FROM teams WHERE team_name = $1", team)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
@@ -170,6 +170,27 @@ class Overview:
     outbox: tuple[OutboxRow, ...]
     outbox_counts: OutboxCounts = field(default_factory=OutboxCounts)
     team_names: tuple[str, ...] = ()  # every team, for the filter
+
+
+def counts_hold_until(
+    oldest_counted: Sequence[datetime | None], windows: Sequence[timedelta]
+) -> datetime | None:
+    """Until when assignment counts read now stay right with no new write: an assignment
+    at ``at`` counts in the window ``w`` while ``now - w <= at``, so the oldest one counted
+    in each window (None: the window is empty) leaves it first, at ``at + w``. None when
+    no counted assignment will ever leave (windows only move forward)."""
+    ends = [at + w for at, w in zip(oldest_counted, windows, strict=True) if at is not None]
+    return min(ends, default=None)
+
+
+def read_still_holds(read_at: datetime, holds_until: datetime | None, now: datetime) -> bool:
+    """Whether an overview read at ``read_at`` is still what a read at ``now`` would give,
+    when the database has not changed since. Only time can have changed it then: a new
+    day (who is away today) or an assignment leaving its window; and a clock that went
+    back could bring an old assignment into a window again."""
+    if not read_at <= now or read_at.date() != now.date():
+        return False
+    return holds_until is None or now <= holds_until
 
 
 def outbox_state(state: str, last_error: str | None) -> str:

@@ -12,8 +12,15 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from bot.core.dashboard import MemberRow, Overview, TeamFigures, figures_from_members
+from bot.core.dashboard import (
+    MemberRow,
+    Overview,
+    TeamFigures,
+    counts_hold_until,
+    figures_from_members,
+)
 from bot.core.errors import NotFound
+from bot.services.dashboard_cache import OverviewCache, Read
 from store import dashboard as store
 from store.db import Db
 
@@ -35,6 +42,7 @@ class Dashboard:
         self._db = db
         self._clock = clock
         self._hosts = list(hosts)
+        self._cache = OverviewCache()
 
     def now(self) -> datetime:
         return self._clock()
@@ -42,20 +50,35 @@ class Dashboard:
     async def overview(self, filters: Filters, now: datetime) -> Overview:
         """Everything the page shows for ``filters``, as of ``now`` (UTC).
 
-        Two groups of reads run at once, each on a pooled connection of its own (the
-        team figures are the heaviest statement, the PR lists together about as heavy):
-        the page waits for the slower group, not for the sum. Each group sees its own
-        snapshot; for a page read by people, moments apart is the same moment.
+        The database's snapshot is read first: when no transaction has committed since
+        the last read for these filters (and time has moved no count), that read is the
+        answer (``bot.services.dashboard_cache``). Else two groups of reads run at once,
+        each on a pooled connection of its own (the team figures are the heaviest
+        statement, the PR lists together about as heavy): the page waits for the slower
+        group, not for the sum. Each group sees its own snapshot, both taken after the
+        one the read is kept under; for a page read by people, moments apart is the same
+        moment.
         """
+        key = (filters.team, filters.host)
+        async with self._db.connection() as conn:
+            snapshot = await store.snapshot(conn)
+        kept = self._cache.get(key, snapshot, now)
+        if kept is not None:
+            return kept
+        found, holds_until = await self._read(filters, now)
+        self._cache.put(key, Read(snapshot, now, holds_until, found))
+        return found
+
+    async def _read(self, filters: Filters, now: datetime) -> tuple[Overview, datetime | None]:
         try:
             async with asyncio.TaskGroup() as group:  # one failing (no such team) stops both
                 people = group.create_task(self._people(filters, now))
                 work = group.create_task(self._work(filters))
         except ExceptionGroup as failed:
             raise failed.exceptions[0] from None  # the error table maps the error itself
-        teams, members = people.result()
+        teams, members, holds_until = people.result()
         open_prs, oldest, (short, short_total), (outbox, counts), names = work.result()
-        return Overview(
+        found = Overview(
             teams=tuple(teams),
             members=tuple(members),
             open_prs=open_prs,
@@ -66,21 +89,26 @@ class Dashboard:
             outbox_counts=counts,
             team_names=tuple(names),
         )
+        return found, holds_until
 
     async def _people(
         self, filters: Filters, now: datetime
-    ) -> tuple[list[TeamFigures], list[MemberRow]]:
-        """Every team's figures summed in SQL; or one team's members, figured from them."""
+    ) -> tuple[list[TeamFigures], list[MemberRow], datetime | None]:
+        """Every team's figures summed in SQL, or one team's members, figured from them;
+        and until when their 7- and 30-day counts hold."""
         team, today = filters.team, now.date()
         week, month = (now - w for w in WINDOWS)
         async with self._db.connection() as conn:
             if team is None:
-                return await store.team_figures(conn, None, today, week, month), []
-            found = await store.team_settings(conn, team)
-            if found is None:
-                raise NotFound(f"team '{team}' not found")
-            members = await store.members(conn, team, today, week, month)
-        return [figures_from_members(team, *found, members)], members
+                teams, members = await store.team_figures(conn, None, today, week, month), []
+            else:
+                found = await store.team_settings(conn, team)
+                if found is None:
+                    raise NotFound(f"team '{team}' not found")
+                members = await store.members(conn, team, today, week, month)
+                teams = [figures_from_members(team, *found, members)]
+            edges = await store.window_edges(conn, week, month)
+        return teams, members, counts_hold_until(edges, WINDOWS)
 
     async def _work(self, filters: Filters) -> tuple[Any, ...]:
         team, host, hosts = filters.team, filters.host, self._hosts

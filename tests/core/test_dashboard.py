@@ -13,10 +13,12 @@ from bot.core.dashboard import (
     MemberState,
     PrRow,
     age_text,
+    counts_hold_until,
     figures_of,
     gini,
     max_over_mean,
     outbox_state,
+    read_still_holds,
     shortfall_reason,
 )
 
@@ -128,3 +130,31 @@ def test_outbox_state_and_ages() -> None:
     assert age_text(NOW - timedelta(hours=5, minutes=12), NOW) == "5 h 12 min"
     assert age_text(NOW - timedelta(days=3, hours=4), NOW) == "3 d 4 h"
     assert age_text(NOW + timedelta(minutes=1), NOW) == "0 min"  # clocks a little apart
+
+
+WEEK, MONTH = timedelta(days=7), timedelta(days=30)
+
+
+def test_counts_hold_until_the_first_counted_assignment_leaves_its_window() -> None:
+    in_week, in_month = NOW - timedelta(days=6), NOW - timedelta(days=29, hours=12)
+    # The month's oldest leaves in 12 h, before the week's oldest (in a day).
+    assert counts_hold_until([in_week, in_month], [WEEK, MONTH]) == in_month + MONTH
+    assert counts_hold_until([None, in_month], [WEEK, MONTH]) == in_month + MONTH
+    assert counts_hold_until([in_week, NOW - timedelta(days=2)], [WEEK, MONTH]) == in_week + WEEK
+
+
+def test_empty_windows_hold_for_ever() -> None:
+    assert counts_hold_until([None, None], [WEEK, MONTH]) is None
+
+
+def test_a_read_holds_until_its_edge_on_the_same_day() -> None:
+    edge = NOW + timedelta(hours=3)
+    assert read_still_holds(NOW, edge, NOW)
+    assert read_still_holds(NOW, edge, edge)  # counted while at >= now - window
+    assert not read_still_holds(NOW, edge, edge + timedelta(microseconds=1))
+    assert read_still_holds(NOW, None, NOW + timedelta(hours=11))
+
+
+def test_a_read_never_holds_on_another_day_or_earlier() -> None:
+    assert not read_still_holds(NOW, None, NOW + timedelta(hours=12))  # midnight passed
+    assert not read_still_holds(NOW, None, NOW - timedelta(seconds=1))
