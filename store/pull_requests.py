@@ -210,7 +210,7 @@ async def page_of_prs(
     return [pull_request_of(r) for r in rows]
 
 
-# -- one round trip per write (migration 0014) ----------------------------------------------
+# -- one round trip per write (migration 0013) ----------------------------------------------
 # Each call is one statement run outside an explicit transaction: the statement's own
 # transaction commits with it. The functions write nothing unless the status is 'ok'.
 
@@ -248,7 +248,7 @@ async def reassign_in_one_trip(
     words: Sequence[int],
     today: date,
 ) -> Record:
-    """The status (see migration 0014), the new reviewer, the random words used, the old
+    """The status (see migration 0013), the new reviewer, the random words used, the old
     reviewer's team, and the PR as it was before the change."""
     ids, cached = members
     row: Record = await conn.fetchrow(

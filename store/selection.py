@@ -14,7 +14,7 @@ The explanation travels in the transaction-local setting ``reviewbot.explain``; 
 copies it onto each ``assignment_events`` row of a reviewer it chose.
 
 The API's create and reassign in random teams take neither way when they can: the
-functions of migration 0014 (``bot/services/one_trip.py``) apply the same re-check and
+functions of migration 0013 (``bot/services/one_trip.py``) apply the same re-check and
 write in one statement.
 """
 

@@ -3,13 +3,13 @@
 The common case: a team with the random strategy, no caps and no working-hours
 preference, and a PR no ``ChangeFeed`` listener writes for. The app chooses from the
 cached team as the transactional path does (``bot.services.choosing``) and one function
-of migration 0014 locks, re-checks and writes. Whenever that cannot give exactly what
+of migration 0013 locks, re-checks and writes. Whenever that cannot give exactly what
 the transactional path would, the answer is None and the caller takes that path: the
 cached team turned out stale, the team needs its lock, or the user's team is unknown.
 
 Reassign cannot choose before the call (the exclusions are the PR's reviewers, read under
 its lock), so the function draws itself, as ``random.sample(eligible, 1)`` would, from
-32-bit words of the chooser's generator passed along (see migration 0014).
+32-bit words of the chooser's generator passed along (see migration 0013).
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Review requests follow every reviewer change of a statement (migration 0015 tracks them
+"""Review requests follow every reviewer change of a statement (migration 0014 tracks them
 per statement): bulk moves, removals, and updates that change no reviewer."""
 
 from __future__ import annotations

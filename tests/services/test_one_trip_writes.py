@@ -1,4 +1,4 @@
-"""Writes in one PostgreSQL round trip (issue 18, migration 0014).
+"""Writes in one PostgreSQL round trip (issue 18, migration 0013).
 
 - each of create / reassign / merge / setIsActive sends exactly one statement on its
   fast path (asyncpg's query logger; BEGIN and COMMIT would count);
