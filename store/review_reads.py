@@ -1,7 +1,8 @@
 """``/users/getReview`` answers for several users in one statement (bot/services/review_reads.py).
 
-The same answer as ``store.users.reviews_json`` (PostgreSQL builds the JSON: PRs of every
-status, oldest first), one row per user that exists.
+PostgreSQL builds the whole answer (PRs of every status, oldest first): the per-row Python
+objects and the JSON encoding were most of a read's app CPU, and a user's list grows to
+hundreds of PRs. One row per user that exists.
 """
 
 from __future__ import annotations

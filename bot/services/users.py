@@ -1,4 +1,4 @@
-"""Users: switching one on or off, and what they review."""
+"""Users: switching one on or off (what they review: bot/services/review_reads.py)."""
 
 from __future__ import annotations
 
@@ -21,11 +21,3 @@ class Users:
             raise NotFound(f"user '{user_id}' not found")
         await self._directory.invalidate({user.team_name})
         return user
-
-    async def reviews_json(self, user_id: str) -> bytes:
-        """The user's reviews (every status, oldest first) as the contract's JSON answer."""
-        async with self._db.connection() as conn:
-            body = await users.reviews_json(conn, user_id)
-        if body is None:
-            raise NotFound(f"user '{user_id}' not found")
-        return body

@@ -8,6 +8,7 @@ clock the test moves, so retry tests never sleep.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import hashlib
 import hmac
@@ -30,6 +31,7 @@ from bot.app import create_app
 from bot.services.outbox import OutboxWorker
 from bot.services.routing_worker import RoutingWorker
 from config.settings import Secret, Settings
+from store.outbox import Owner
 from tests.conftest import add_team, member, running, with_hosts
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -232,6 +234,17 @@ async def bot(make_bot: BotFactory, pg: asyncpg.Pool) -> AsyncIterator[Bot]:
                     handle,
                 )
         yield b
+
+
+async def end_session(pg: asyncpg.Pool, owner: Owner) -> None:
+    """Another instance dies: PostgreSQL ends its owner session (as when its process is
+    killed), and its advisory lock is gone once the backend has exited."""
+    pid = owner.backend_pid()
+    assert await pg.fetchval("SELECT pg_terminate_backend($1)", pid)
+    for _ in range(100):  # the server drops the session's locks as the backend exits
+        if not await pg.fetchval("SELECT count(*) FROM pg_stat_activity WHERE pid = $1", pid):
+            return
+        await asyncio.sleep(0.02)
 
 
 async def outbox_rows(pg: asyncpg.Pool) -> list[dict[str, Any]]:

@@ -3,7 +3,6 @@ one that is stuck (the lease backstop), and a host that is down for 20 s (its ci
 
 from __future__ import annotations
 
-import asyncio
 from datetime import timedelta
 from typing import Any
 
@@ -13,7 +12,7 @@ import respx
 
 from bot.core.circuit import State
 from store import outbox as store
-from tests.webhooks.conftest import Bot, BotFactory, outbox_rows
+from tests.webhooks.conftest import Bot, BotFactory, end_session, outbox_rows
 from tests.webhooks.test_metrics import _sample
 
 PRS = r"/repos/acme/widgets/pulls/\d+/requested_reviewers"
@@ -49,13 +48,7 @@ async def test_a_dead_workers_claims_are_retaken_at_once(
     other, _ = await claimed_by_another_worker(bot)
     await bot.drain()
     assert route.call_count == 0  # its owner is alive: the rows are its own
-    # The other instance dies: PostgreSQL ends its session (as when its process is killed).
-    pid = other.backend_pid()
-    assert await pg.fetchval("SELECT pg_terminate_backend($1)", pid)
-    for _ in range(100):  # the server drops the session's locks as the backend exits
-        if not await pg.fetchval("SELECT count(*) FROM pg_stat_activity WHERE pid = $1", pid):
-            break
-        await asyncio.sleep(0.02)
+    await end_session(pg, other)
     await bot.drain()  # the fake clock has not moved: the 60 s lease has not run out
     assert route.call_count == 1 and await states(pg) == {"done"}
     await other.close()

@@ -4,7 +4,6 @@ repository's CODEOWNERS, chooses, and the post-backs go out through the outbox."
 
 from __future__ import annotations
 
-import asyncio
 import json
 import uuid
 from collections.abc import AsyncIterator
@@ -22,7 +21,14 @@ from bot.services.deliveries import ROUTED_NOTE
 from store import outbox as outbox_store
 from store import routing as routing_store
 from tests.conftest import add_team, member
-from tests.webhooks.conftest import SECRETS, Bot, outbox_rows, reviewers, signed_headers
+from tests.webhooks.conftest import (
+    SECRETS,
+    Bot,
+    end_session,
+    outbox_rows,
+    reviewers,
+    signed_headers,
+)
 from tests.webhooks.rules_kit import (
     HOST_CASES,
     FakeFiles,
@@ -351,12 +357,7 @@ async def test_a_killed_instances_routing_job_is_taken_over_at_once(
     async with rbot.routing.db.transaction() as conn:
         assert await routing_store.claim_jobs(conn, now, now + timedelta(seconds=60), 5, key, [])
     assert await rbot.route() == 0  # its owner is alive: the job is its own
-    pid = other.backend_pid()
-    assert await pg.fetchval("SELECT pg_terminate_backend($1)", pid)
-    for _ in range(100):  # the server drops the session's locks as the backend exits
-        if not await pg.fetchval("SELECT count(*) FROM pg_stat_activity WHERE pid = $1", pid):
-            break
-        await asyncio.sleep(0.02)
+    await end_session(pg, other)
     assert await rbot.route() == 1  # the fake clock has not moved: the lease has not run out
     assert len(await reviewers(pg, case.pr)) == 2
     await other.close()
