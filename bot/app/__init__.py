@@ -13,6 +13,7 @@ from prometheus_client import CollectorRegistry
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 
+from bot.app.process import stop_with_supervisor
 from bot.app.store_start import store_prepared
 from bot.app.webhook_runtime import webhook_runtime
 from bot.hosts.registry import HOSTS
@@ -151,4 +152,5 @@ def app_from_env() -> Starlette:
     """uvicorn factory: each worker process builds its app from the environment once."""
     settings = Settings.from_env(os.environ)
     logs.configure(settings.log_level, logs.secret_values(settings), settings.log_format)
+    stop_with_supervisor()
     return create_app(settings)

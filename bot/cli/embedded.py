@@ -19,6 +19,7 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
+from bot.app.process import die_with_parent
 from bot.cli.embedded_owner import Owner, owning
 
 log = logging.getLogger(__name__)
@@ -108,14 +109,6 @@ def _wait_gone(pid: int, timeout: float) -> None:
         time.sleep(0.02)
 
 
-def _die_with_parent() -> None:
-    # Linux: if reviewbot is killed outright, the kernel sends SIGTERM to redis-server.
-    with contextlib.suppress(Exception):
-        import ctypes
-
-        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
-
-
 @contextlib.contextmanager
 def embedded_redis(data_dir: Path) -> Iterator[str]:
     redis_dir = (data_dir / "redis").resolve()
@@ -138,7 +131,7 @@ def embedded_redis(data_dir: Path) -> Iterator[str]:
         "--loglevel", "warning",
         "--logfile", str(redis_dir / "redis.log"),
     ]  # fmt: skip
-    proc = subprocess.Popen(args, preexec_fn=_die_with_parent)
+    proc = subprocess.Popen(args, preexec_fn=die_with_parent)
     try:
         _wait_for_socket(proc, sock)
         yield f"unix://{sock}"

@@ -43,10 +43,10 @@ def _processes_using(path: Path) -> list[str]:
 
 
 class Service:
-    def __init__(self, data_dir: Path) -> None:
+    def __init__(self, data_dir: Path, **settings: str) -> None:
         self.port = _free_port()
         env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL")}
-        env.update(DATA_DIR=str(data_dir), PORT=str(self.port), HOST="127.0.0.1")
+        env.update(DATA_DIR=str(data_dir), PORT=str(self.port), HOST="127.0.0.1", **settings)
         self.log = data_dir.parent / f"serve-{self.port}.log"
         with self.log.open("wb") as log:
             self.proc = subprocess.Popen(

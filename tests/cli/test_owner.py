@@ -116,3 +116,36 @@ def _wait_gone(pid: int) -> None:
     deadline = time.monotonic() + 10
     while _alive(pid) and time.monotonic() < deadline:
         time.sleep(0.05)
+
+
+def test_workers_stop_when_their_supervisor_is_killed(data_dir: Path) -> None:  # noqa: F811
+    crashed = Service(data_dir, WORKERS="2")
+    crashed.wait_ready()
+    workers = _children(crashed.proc.pid)
+    assert len(workers) >= 2
+    crashed.stop(signal.SIGKILL)
+    for pid in workers:  # each got SIGTERM from the kernel and shut down
+        _wait_gone(pid)
+        assert not _alive(pid), f"worker {pid} outlived its supervisor"
+    restarted = Service(data_dir, WORKERS="2")  # the port and DATA_DIR are free again
+    try:
+        restarted.wait_ready()
+        assert _add_team(restarted.url, "after-crash") == 201
+    finally:
+        assert restarted.stop() == 0
+
+
+def _children(pid: int) -> list[int]:
+    """The uvicorn worker processes of a serve (its Python children)."""
+    found = []
+    for proc in Path("/proc").iterdir():
+        if not proc.name.isdigit():
+            continue
+        try:
+            stat = (proc / "stat").read_text().rsplit(")", 1)[1].split()
+            cmdline = (proc / "cmdline").read_bytes()
+        except OSError:
+            continue
+        if int(stat[1]) == pid and b"multiprocessing" in cmdline:
+            found.append(int(proc.name))
+    return found
