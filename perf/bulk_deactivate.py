@@ -18,16 +18,14 @@ import asyncio
 import os
 import random
 import statistics
-import tempfile
 import time
-from pathlib import Path
 
 import asyncpg
 import httpx
 
 from bot.app import create_app
-from bot.cli.embedded import embedded_servers
 from config.settings import Settings
+from perf.in_process import migrated_servers
 from store.cache import TeamCache
 
 TEAM = "big"
@@ -153,15 +151,7 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=10)
     parser.add_argument("--open-prs", type=int, default=400)
     args = parser.parse_args()
-    with (
-        tempfile.TemporaryDirectory(prefix="reviewbot-perf-") as tmp,
-        embedded_servers(
-            os.environ.get("DATABASE_URL") or None, os.environ.get("REDIS_URL") or None, Path(tmp)
-        ) as (db_url, redis_url),
-    ):
-        from store.db import migrate
-
-        asyncio.run(migrate(db_url))
+    with migrated_servers("reviewbot-perf-") as (db_url, redis_url):
         asyncio.run(measure(db_url, redis_url, args.runs, args.open_prs))
 
 

@@ -22,11 +22,9 @@ import json
 import os
 import random
 import statistics
-import tempfile
 import time
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
@@ -34,10 +32,10 @@ import asyncpg
 import httpx
 
 from bot.app import create_app
-from bot.cli.embedded import embedded_servers
 from bot.hosts.registry import HOSTS
 from bot.services.dashboard import Filters
 from config.settings import Settings
+from perf.in_process import migrated_servers
 
 TEAMS = [f"team-{t:02d}" for t in range(20)]
 MEMBERS_PER_TEAM = 200
@@ -277,15 +275,7 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=50)
     parser.add_argument("--prs", type=int, default=10_000)
     args = parser.parse_args()
-    with (
-        tempfile.TemporaryDirectory(prefix="reviewbot-perf-") as tmp,
-        embedded_servers(
-            os.environ.get("DATABASE_URL") or None, os.environ.get("REDIS_URL") or None, Path(tmp)
-        ) as (db_url, redis_url),
-    ):
-        from store.db import migrate
-
-        asyncio.run(migrate(db_url))
+    with migrated_servers("reviewbot-perf-") as (db_url, redis_url):
         asyncio.run(measure(db_url, redis_url, args.runs, args.prs))
 
 

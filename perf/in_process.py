@@ -48,3 +48,22 @@ def postgres_url(prefix: str) -> Iterator[str]:
 
     with tempfile.TemporaryDirectory(prefix=prefix) as tmp, embedded_postgres(Path(tmp)) as url:
         yield url
+
+
+@contextlib.contextmanager
+def migrated_servers(prefix: str) -> Iterator[tuple[str, str]]:
+    """(database URL, Redis URL): ``DATABASE_URL`` / ``REDIS_URL`` when set, else private
+    embedded servers in a temporary directory, stopped when the block ends; the database
+    migrated."""
+    import asyncio
+
+    from bot.cli.embedded import embedded_servers
+    from store.db import migrate
+
+    given = os.environ.get("DATABASE_URL") or None, os.environ.get("REDIS_URL") or None
+    with (
+        tempfile.TemporaryDirectory(prefix=prefix) as tmp,
+        embedded_servers(*given, Path(tmp)) as (db_url, redis_url),
+    ):
+        asyncio.run(migrate(db_url))
+        yield db_url, redis_url

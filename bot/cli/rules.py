@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 
+from bot.cli.teams import print_problems
 from bot.core.paths.patterns import FileIndex
 from bot.core.routing import Routing, matched_rules
 from config.team_parse import TeamConfig, parse_config_files
@@ -35,9 +36,7 @@ def run_rules(args: argparse.Namespace) -> int:
     try:
         config = parse_config_files(args.teams)
     except ConfigInvalid as invalid:
-        print(f"{plural(len(invalid.issues), 'problem')} in the team files:")
-        for issue in invalid.issues:
-            print(f"  {issue}")
+        print_problems(invalid, " in the team files:")
         return 1
     print("\n".join(report(config, args.repo, args.files)))
     return 0

@@ -13,6 +13,7 @@ import sys
 from datetime import UTC, datetime
 from typing import Any
 
+from bot.cli.teams import print_problems
 from bot.cli.where import log_database
 from bot.core.errors import BadRequest, SimulationTooLarge
 from bot.core.replay.history import Window
@@ -20,7 +21,6 @@ from bot.core.replay.text import render
 from bot.services.simulate import DEFAULT_SINCE, Limits, Simulator, window_of
 from config.settings import Settings
 from config.team_parse import TeamConfig, parse_config_files
-from config.team_plan import plural
 from config.team_spec import ConfigInvalid
 from store.db import Db, migrate
 
@@ -48,9 +48,7 @@ def run_simulate(args: argparse.Namespace, settings: Settings) -> int:
     try:
         config = parse_config_files(args.files)
     except ConfigInvalid as invalid:
-        print(f"{plural(len(invalid.issues), 'problem')}; nothing was simulated:")
-        for issue in invalid.issues:
-            print(f"  {issue}")
+        print_problems(invalid, "; nothing was simulated:")
         return 1
     try:
         window = window_of(args.since, args.until, datetime.now(UTC), Limits())

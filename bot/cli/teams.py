@@ -63,12 +63,16 @@ def run_teams(args: argparse.Namespace, settings: Settings) -> int:
             sys.stdout.write(output)
         return 0
     except ConfigInvalid as invalid:
-        problems = plural(len(invalid.issues), "problem")
-        # On stdout, like any linter's findings: stderr carries only log lines.
-        print(f"{problems}; nothing was applied:")
-        for issue in invalid.issues:
-            print(f"  {issue}")
+        print_problems(invalid, "; nothing was applied:")
         return 1
+
+
+def print_problems(invalid: ConfigInvalid, after: str) -> None:
+    """The team files' problems, one a line under "N problems<after>". On stdout, like any
+    linter's findings: stderr carries only log lines."""
+    print(f"{plural(len(invalid.issues), 'problem')}{after}")
+    for issue in invalid.issues:
+        print(f"  {issue}")
 
 
 def _validate(files: list[str]) -> int:

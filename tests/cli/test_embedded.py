@@ -28,18 +28,19 @@ def _free_port() -> int:
         return port
 
 
-def _processes_using(path: Path) -> list[str]:
-    found = []
+def _processes() -> Iterator[tuple[Path, str]]:
+    """Each running process's /proc entry and command line (those gone meanwhile left out)."""
     for proc in Path("/proc").iterdir():
         if not proc.name.isdigit():
             continue
         try:
-            cmdline = (proc / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+            yield proc, (proc / "cmdline").read_bytes().replace(b"\0", b" ").decode()
         except OSError:
             continue
-        if str(path) in cmdline:
-            found.append(f"{proc.name}: {cmdline}")
-    return found
+
+
+def _processes_using(path: Path) -> list[str]:
+    return [f"{proc.name}: {cmdline}" for proc, cmdline in _processes() if str(path) in cmdline]
 
 
 class Service:

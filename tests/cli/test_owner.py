@@ -12,7 +12,7 @@ from pathlib import Path
 
 import httpx
 
-from tests.cli.test_embedded import Service, _processes_using, data_dir  # noqa: F401 (fixture)
+from tests.cli.test_embedded import Service, _processes, _processes_using, data_dir  # noqa: F401 (fixture)
 
 COMMAND_LIMIT = 120.0
 
@@ -138,14 +138,11 @@ def test_workers_stop_when_their_supervisor_is_killed(data_dir: Path) -> None:  
 def _children(pid: int) -> list[int]:
     """The uvicorn worker processes of a serve (its Python children)."""
     found = []
-    for proc in Path("/proc").iterdir():
-        if not proc.name.isdigit():
-            continue
+    for proc, cmdline in _processes():
         try:
-            stat = (proc / "stat").read_text().rsplit(")", 1)[1].split()
-            cmdline = (proc / "cmdline").read_bytes()
+            parent = int((proc / "stat").read_text().rsplit(")", 1)[1].split()[1])
         except OSError:
             continue
-        if int(stat[1]) == pid and b"multiprocessing" in cmdline:
+        if parent == pid and "multiprocessing" in cmdline:
             found.append(int(proc.name))
     return found

@@ -10,7 +10,6 @@ import pytest
 from bot.core.replay.history import Window
 from bot.services.simulate import Limits, Simulator
 from config.team_parse import parse_config_files
-from store.db import Db
 from tests.simulate.support import (
     CANDIDATE,
     SINCE,
@@ -22,14 +21,6 @@ from tests.simulate.support import (
     seed_team,
     write,
 )
-
-
-@pytest.fixture
-async def simulator(pg: asyncpg.Pool, migrated: str) -> Simulator:
-    db = Db(migrated, pool_size=1)
-    await db.connect()
-    yield Simulator(db)
-    await db.disconnect()
 
 
 async def test_small_case_matches_the_hand_computed_report(

@@ -21,13 +21,11 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import asyncpg
-import pytest
 
 from bot.core.replay.history import Window
 from bot.hosts.registry import HOSTS
 from bot.services.simulate import Simulator
 from config.team_parse import parse_config_files
-from store.db import Db
 from tests.simulate.support import write
 
 GOLDEN = Path(__file__).parent / "golden" / "replay_world.json"
@@ -147,14 +145,6 @@ async def seed_world(pg: asyncpg.Pool) -> None:
         await conn.copy_records_to_table(
             "pr_routing", records=routing, columns=["pull_request_id", "files", "changed_files"]
         )
-
-
-@pytest.fixture
-async def simulator(pg: asyncpg.Pool, migrated: str) -> Simulator:
-    db = Db(migrated, pool_size=1)
-    await db.connect()
-    yield Simulator(db)
-    await db.disconnect()
 
 
 async def test_the_report_of_a_random_world_is_the_golden_one(
